@@ -1,0 +1,41 @@
+/**
+ * The list of archives in a backups folder with what each manifest says.
+ * Only the manifest is read (fast); a full check is `verifyArchive`.
+ */
+import { describeError } from '../errors.js';
+import { MANIFEST_ENTRY, type Manifest, manifestSchema } from '../manifest.js';
+import { type ArchiveFile, listArchiveFiles } from './backups-folder.js';
+import { ArchiveReader } from './reader.js';
+
+export interface CatalogEntry extends ArchiveFile {
+  manifest: Manifest | null;
+  /** Why the manifest could not be read. */
+  problem?: string;
+}
+
+export async function readManifestOnly(path: string): Promise<Manifest> {
+  const reader = await ArchiveReader.open(path);
+  try {
+    const { data } = await reader.readSmallEntry(MANIFEST_ENTRY, 1024 * 1024);
+    const parsed = manifestSchema.safeParse(JSON.parse(data.toString('utf8')));
+    if (!parsed.success) throw new Error(`manifest.json: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+    return parsed.data;
+  } finally {
+    reader.close();
+  }
+}
+
+/** Archives newest first; null when the folder does not exist. */
+export async function catalog(backupsDir: string): Promise<CatalogEntry[] | null> {
+  const files = listArchiveFiles(backupsDir);
+  if (files === null) return null;
+  const entries: CatalogEntry[] = [];
+  for (const file of files) {
+    try {
+      entries.push({ ...file, manifest: await readManifestOnly(file.path) });
+    } catch (err) {
+      entries.push({ ...file, manifest: null, problem: describeError(err) });
+    }
+  }
+  return entries;
+}

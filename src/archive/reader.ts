@@ -1,0 +1,170 @@
+/**
+ * Reads a zip archive defensively: refuses entry names that could escape a
+ * folder, duplicate names, and entries whose declared sizes are implausible;
+ * streams each entry with its CRC-32 and SHA-256 computed on the way, and
+ * fails when the CRC or the size does not match what the zip declares.
+ */
+import { createHash } from 'node:crypto';
+import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { crc32 } from 'node:zlib';
+import yauzl from 'yauzl';
+
+/** Deflate cannot compress better than about 1032:1; more is a lie or a bomb. */
+const MAX_COMPRESSION_RATIO = 1100;
+
+export interface ZipEntryInfo {
+  name: string;
+  compressedSize: number;
+  uncompressedSize: number;
+  crc32: number;
+  entry: yauzl.Entry;
+}
+
+export class ZipFormatError extends Error {}
+
+/** A safe entry name: a plain relative path with no '..', no backslash, no drive. */
+export function unsafeEntryNameReason(name: string): string | null {
+  if (name.length === 0) return 'an empty entry name';
+  if (name.includes('\\')) return `entry name "${name}" contains a backslash`;
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return `entry name "${name}" is an absolute path`;
+  if (name.split('/').some((part) => part === '..' || part === '.')) return `entry name "${name}" contains '..' or '.'`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return `entry name ${JSON.stringify(name)} contains control characters`;
+  return null;
+}
+
+function openZip(path: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) => {
+    // yauzl refuses absolute and '..' names itself; unsafeEntryNameReason
+    // adds what it lets through (backslashes, drive letters, control chars).
+    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: true, strictFileNames: false }, (err, zip) => {
+      if (err || !zip) reject(new ZipFormatError(err ? err.message : 'cannot open'));
+      else resolve(zip);
+    });
+  });
+}
+
+function readCentralDirectory(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
+  return new Promise((resolve, reject) => {
+    const entries: yauzl.Entry[] = [];
+    zip.on('entry', (entry: yauzl.Entry) => {
+      entries.push(entry);
+      zip.readEntry();
+    });
+    zip.on('end', () => resolve(entries));
+    zip.on('error', (err: Error) => reject(new ZipFormatError(err.message)));
+    zip.readEntry();
+  });
+}
+
+export interface EntryDigest {
+  size: number;
+  sha256: string;
+}
+
+/** Computes CRC-32 and SHA-256 while passing the bytes on. */
+class CheckingStream extends Transform {
+  private readonly hash = createHash('sha256');
+  private crc = 0;
+  size = 0;
+
+  constructor(private readonly info: ZipEntryInfo) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.hash.update(chunk);
+    this.crc = crc32(chunk, this.crc);
+    this.size += chunk.length;
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.size !== this.info.uncompressedSize) {
+      callback(new ZipFormatError(`entry ${this.info.name} has ${this.size} bytes, the zip declares ${this.info.uncompressedSize}`));
+    } else if (this.crc >>> 0 !== this.info.crc32 >>> 0) {
+      callback(new ZipFormatError(`entry ${this.info.name} fails its CRC-32 check (the archive is damaged)`));
+    } else {
+      callback();
+    }
+  }
+
+  digest(): EntryDigest {
+    return { size: this.size, sha256: this.hash.digest('hex') };
+  }
+}
+
+export class ArchiveReader {
+  private constructor(
+    readonly path: string,
+    private readonly zip: yauzl.ZipFile,
+    readonly entries: ReadonlyMap<string, ZipEntryInfo>,
+  ) {}
+
+  static async open(path: string): Promise<ArchiveReader> {
+    const zip = await openZip(path);
+    try {
+      const raw = await readCentralDirectory(zip);
+      const entries = new Map<string, ZipEntryInfo>();
+      for (const entry of raw) {
+        const name = entry.fileName;
+        const unsafe = unsafeEntryNameReason(name);
+        if (unsafe) throw new ZipFormatError(`refusing ${unsafe}`);
+        if (entries.has(name)) throw new ZipFormatError(`entry ${name} appears twice`);
+        if (entry.isEncrypted()) throw new ZipFormatError(`entry ${name} is encrypted`);
+        if (entry.uncompressedSize > entry.compressedSize * MAX_COMPRESSION_RATIO + 1024 * 1024) {
+          throw new ZipFormatError(`entry ${name} declares ${entry.uncompressedSize} bytes from ${entry.compressedSize} compressed, more than deflate can produce`);
+        }
+        entries.set(name, {
+          name,
+          compressedSize: entry.compressedSize,
+          uncompressedSize: entry.uncompressedSize,
+          crc32: entry.crc32,
+          entry,
+        });
+      }
+      return new ArchiveReader(path, zip, entries);
+    } catch (err) {
+      zip.close();
+      throw err;
+    }
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  /**
+   * Streams an entry's bytes. The returned stream errors if the bytes do not
+   * match the zip's CRC or size; `digest()` is valid once it has ended.
+   */
+  async openEntry(name: string): Promise<{ stream: Readable; digest: () => EntryDigest }> {
+    const info = this.entries.get(name);
+    if (!info) throw new ZipFormatError(`entry ${name} is missing`);
+    const raw = await new Promise<Readable>((resolve, reject) => {
+      this.zip.openReadStream(info.entry, (err, stream) => {
+        if (err || !stream) reject(new ZipFormatError(`entry ${name}: ${err ? err.message : 'cannot read'}`));
+        else resolve(stream);
+      });
+    });
+    const checking = new CheckingStream(info);
+    raw.on('error', (err: Error) => checking.destroy(new ZipFormatError(`entry ${name}: ${err.message}`)));
+    raw.pipe(checking);
+    return { stream: checking, digest: () => checking.digest() };
+  }
+
+  /** Reads a small entry whole, refusing one larger than maxBytes. */
+  async readSmallEntry(name: string, maxBytes: number): Promise<{ data: Buffer; digest: EntryDigest }> {
+    const info = this.entries.get(name);
+    if (!info) throw new ZipFormatError(`entry ${name} is missing`);
+    if (info.uncompressedSize > maxBytes) throw new ZipFormatError(`entry ${name} is ${info.uncompressedSize} bytes, more than the ${maxBytes} allowed`);
+    const { stream, digest } = await this.openEntry(name);
+    const chunks: Buffer[] = [];
+    for await (const chunk of stream) chunks.push(chunk as Buffer);
+    return { data: Buffer.concat(chunks), digest: digest() };
+  }
+
+  close(): void {
+    this.zip.close();
+  }
+}

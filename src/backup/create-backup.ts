@@ -1,0 +1,204 @@
+/**
+ * Creates one archive of a memory store: a consistent SQLite snapshot, the
+ * Qdrant collection streamed page by page, and a manifest with a SHA-256 per
+ * entry. The archive is verified after writing and published under its final
+ * name only then; until that moment it exists only under a temporary name.
+ *
+ * When Qdrant cannot be read, the archive holds the database alone and the
+ * result says it is incomplete (the CLI exits with a distinct code), unless
+ * the caller requires Qdrant, in which case nothing is written.
+ */
+import fs from 'node:fs';
+import { Readable } from 'node:stream';
+import type { QdrantConfig, StoreConfig } from '../config.js';
+import { ExitCode, UserError, describeError } from '../errors.js';
+import {
+  DATABASE_ENTRY,
+  FORMAT_VERSION,
+  MANIFEST_ENTRY,
+  type EntryInfo,
+  type Manifest,
+  type QdrantStats,
+  VECTORS_ENTRY,
+  archiveTimestamp,
+  localIsoTime,
+} from '../manifest.js';
+import type { Reporter } from '../output.js';
+import { silentReporter } from '../output.js';
+import { type ArchivedCollection, readCollection, unnamedVectorParams } from '../qdrant/collection.js';
+import { QdrantServer } from '../qdrant/connection.js';
+import { exportVectorsFile } from '../qdrant/vectors-file.js';
+import { type DatabaseSnapshot, snapshotDatabase } from '../sqlite/snapshot.js';
+import { describeStats } from '../sqlite/stats.js';
+import { toolVersion } from '../version.js';
+import { type ArchiveKind, ensureBackupsDir, publishArchive, removeStaleTempFiles, tempPath } from '../archive/backups-folder.js';
+import { verifyArchive } from '../archive/verify.js';
+import { ArchiveWriter } from '../archive/writer.js';
+
+export interface BackupOptions {
+  store: StoreConfig;
+  /** null: do not read Qdrant at all (recorded as skipped). */
+  qdrant: QdrantConfig | null;
+  description: string;
+  /** Points per scroll request. */
+  batchSize: number;
+  /** Fail instead of writing a database-only archive when Qdrant cannot be read. */
+  requireQdrant: boolean;
+  kind: ArchiveKind;
+  now?: () => Date;
+}
+
+export interface BackupResult {
+  path: string;
+  size: number;
+  manifest: Manifest;
+  /** False when the vectors are missing; `problem` says why. */
+  complete: boolean;
+  problem?: string;
+}
+
+/** What the archive will hold of Qdrant, decided before writing starts. */
+type QdrantSource =
+  | { kind: 'export'; server: QdrantServer; serverVersion: string | null; collection: ArchivedCollection }
+  | { kind: 'none'; stats: QdrantStats; problem: string; server?: QdrantServer; serverVersion?: string | null };
+
+export const DATABASE_NOT_FOUND_HINT =
+  'Check BA_USERNAME and BA_AGENT_NAME (or --username/--agent) match the memory server, and --root points at the folder holding memory_repos/.';
+
+export async function createBackup(options: BackupOptions, reporter: Reporter): Promise<BackupResult> {
+  const { store } = options;
+  if (!fs.existsSync(store.dbPath)) {
+    throw new UserError(`Database not found: ${store.dbPath}`, ExitCode.Failure, DATABASE_NOT_FOUND_HINT);
+  }
+  ensureBackupsDir(store.backupsDir);
+  removeStaleTempFiles(store.backupsDir);
+  const date = (options.now ?? (() => new Date()))();
+
+  const snapshotPath = tempPath(store.backupsDir, '.db');
+  try {
+    reporter.info('[INFO] Backing up SQLite database...');
+    const snapshot = snapshotDatabase(store.dbPath, snapshotPath);
+    reporter.info(`[OK] Database snapshot: ${describeStats(snapshot.stats)}`);
+
+    let source = await openQdrantSource(options);
+    if (source.kind === 'export') reporter.info(`[INFO] Exporting collection ${store.collectionName} from ${source.server.url}...`);
+    let written: { path: string; manifest: Manifest };
+    try {
+      written = await writeArchive(options, date, snapshot, source);
+    } catch (err) {
+      if (source.kind !== 'export' || err instanceof UserError) throw err;
+      // Qdrant failed part-way: the partial archive is gone; keep the database at least.
+      const problem = `Qdrant export failed: ${describeError(err)}`;
+      if (options.requireQdrant) throw new UserError(`${problem}; no archive written`);
+      source = { kind: 'none', stats: { total_vectors: 0, error: problem }, problem, server: source.server, serverVersion: source.serverVersion };
+      written = await writeArchive(options, date, snapshot, source);
+    }
+    if (source.kind === 'none' && options.qdrant) {
+      if (options.requireQdrant) throw new UserError(`${source.problem}; no archive written (--require-qdrant)`);
+      reporter.warn(`${source.problem}; the archive holds the SQLite database only`);
+    }
+
+    // Check what was written before giving it an archive's name.
+    try {
+      await verifyArchive(written.path, {}, silentReporter);
+    } catch (err) {
+      fs.rmSync(written.path, { force: true });
+      throw new UserError(`The new archive failed verification, so it was not kept: ${describeError(err)}`);
+    }
+    const size = fs.statSync(written.path).size;
+    const finalPath = publishArchive(written.path, store.backupsDir, options.kind, date);
+    return {
+      path: finalPath,
+      size,
+      manifest: written.manifest,
+      complete: source.kind === 'export',
+      problem: source.kind === 'none' ? source.problem : undefined,
+    };
+  } finally {
+    fs.rmSync(snapshotPath, { force: true });
+  }
+}
+
+async function openQdrantSource(options: BackupOptions): Promise<QdrantSource> {
+  if (!options.qdrant) return { kind: 'none', stats: { total_vectors: 0, skipped: true }, problem: 'Qdrant was skipped' };
+  const server = new QdrantServer(options.qdrant);
+  const name = options.store.collectionName;
+  try {
+    const serverVersion = await server.serverVersion();
+    const collection = await readCollection(server, name);
+    if (!collection) {
+      return {
+        kind: 'none',
+        stats: { total_vectors: 0, collection_not_found: true },
+        problem: `Collection ${name} not found on Qdrant at ${server.url}`,
+        server,
+        serverVersion,
+      };
+    }
+    return { kind: 'export', server, serverVersion, collection };
+  } catch (err) {
+    const problem = describeError(err);
+    return { kind: 'none', stats: { total_vectors: 0, error: problem }, problem, server };
+  }
+}
+
+async function writeArchive(
+  options: BackupOptions,
+  date: Date,
+  snapshot: DatabaseSnapshot,
+  source: QdrantSource,
+): Promise<{ path: string; manifest: Manifest }> {
+  const { store } = options;
+  const path = tempPath(store.backupsDir, '.zip');
+  const writer = ArchiveWriter.create(path, date);
+  try {
+    const entries: Record<string, EntryInfo> = {};
+    entries[DATABASE_ENTRY] = await writer.addEntry(DATABASE_ENTRY, fs.createReadStream(snapshot.path));
+    let qdrantStats: QdrantStats;
+    if (source.kind === 'export') {
+      const progress = { points: 0 };
+      const chunks = exportVectorsFile(source.server, store.collectionName, source.collection, options.batchSize, progress);
+      entries[VECTORS_ENTRY] = await writer.addEntry(VECTORS_ENTRY, Readable.from(chunks));
+      qdrantStats = { total_vectors: progress.points };
+    } else {
+      qdrantStats = source.stats;
+    }
+    const manifest = buildManifest(options, date, snapshot, source, qdrantStats, entries);
+    await writer.addEntry(MANIFEST_ENTRY, `${JSON.stringify(manifest, null, 2)}\n`);
+    await writer.finish();
+    return { path, manifest };
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  }
+}
+
+function buildManifest(
+  options: BackupOptions,
+  date: Date,
+  snapshot: DatabaseSnapshot,
+  source: QdrantSource,
+  qdrantStats: QdrantStats,
+  entries: Record<string, EntryInfo>,
+): Manifest {
+  const { store } = options;
+  const unnamed = source.kind === 'export' ? unnamedVectorParams(source.collection.config) : null;
+  return {
+    timestamp: archiveTimestamp(date),
+    created_at: localIsoTime(date),
+    description: options.description,
+    config: { username: store.username, agent_name: store.agent, collection_name: store.collectionName },
+    stats: { sqlite: snapshot.stats, qdrant: qdrantStats },
+    format_version: FORMAT_VERSION,
+    created_at_utc: date.toISOString(),
+    kind: options.kind,
+    tool: { name: 'ba-backup', version: toolVersion() },
+    entries,
+    qdrant: {
+      url: source.server?.url,
+      server_version: source.serverVersion ?? null,
+      vector_size: unnamed ? unnamed.size : null,
+      distance: unnamed ? unnamed.distance : null,
+    },
+  };
+}

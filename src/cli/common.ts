@@ -1,0 +1,35 @@
+/** Flags and help text shared by both commands. */
+import { Command, Option } from 'commander';
+import { toolVersion } from '../version.js';
+
+export const EXIT_STATUS_HELP = `
+Exit status:
+  0  success
+  1  failure (nothing was changed unless the message says so)
+  2  usage error: a bad flag, argument or environment variable
+  3  backup written without the Qdrant vectors (see the warning)
+  4  restore cancelled at the confirmation prompt
+  5  an archive failed validation`;
+
+export const ENVIRONMENT_HELP = `
+Environment:
+  BA_MEMORY_ROOT    folder holding memory_repos/ and backups/ (default: current directory)
+  BA_USERNAME       memory server user name (default: buildautomata_ai_v012)
+  BA_AGENT_NAME     memory server agent name (default: claude_assistant)
+  QDRANT_URL        Qdrant server URL; when unset, QDRANT_HOST and QDRANT_PORT are used
+  QDRANT_HOST       Qdrant host (default: localhost)
+  QDRANT_PORT       Qdrant port (default: 6333)
+  QDRANT_API_KEY    Qdrant API key (never printed or archived)`;
+
+export function baseProgram(name: string, description: string): Command {
+  return new Command(name)
+    .description(description)
+    .version(toolVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show this help')
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(`[ERROR] ${text.replace(/^error: /, '')}`) })
+    .addOption(new Option('--root <dir>', 'folder holding memory_repos/ and backups/ (env BA_MEMORY_ROOT, default: current directory)'))
+    .addOption(new Option('--username <name>', 'memory server user name (env BA_USERNAME, default: buildautomata_ai_v012)'))
+    .addOption(new Option('--agent <name>', 'memory server agent name (env BA_AGENT_NAME, default: claude_assistant)'))
+    .addOption(new Option('--batch-size <n>', 'points per Qdrant request (default: 100)'));
+}

@@ -1,0 +1,63 @@
+/**
+ * Errors and exit codes of both commands, decided in one place.
+ *
+ * Core code throws these; only the bin entrypoints turn them into an exit
+ * code (see cli/run.ts). A UserError prints as one line without a stack; any
+ * other error is a bug and prints its stack.
+ */
+
+export const ExitCode = {
+  /** Everything asked for was done. */
+  Success: 0,
+  /** The command failed; nothing was changed unless the message says so. */
+  Failure: 1,
+  /** A flag, argument or environment variable is invalid. */
+  Usage: 2,
+  /** The archive was written, but without the Qdrant vectors (see the warning). */
+  Incomplete: 3,
+  /** The user did not confirm the restore. */
+  Cancelled: 4,
+  /** An archive failed validation. */
+  VerificationFailed: 5,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** An error the user can act on: printed as one line, no stack. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCodeValue = ExitCode.Failure,
+    /** A second line telling the user what to do. */
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+export class UsageError extends UserError {
+  constructor(message: string, hint?: string) {
+    super(message, ExitCode.Usage, hint);
+    this.name = 'UsageError';
+  }
+}
+
+/** An archive is damaged, of the wrong shape, or does not match its manifest. */
+export class ArchiveError extends UserError {
+  constructor(archivePath: string, problem: string, hint?: string) {
+    super(`Invalid archive ${archivePath}: ${problem}`, ExitCode.VerificationFailed, hint);
+    this.name = 'ArchiveError';
+  }
+}
+
+/** Short text for any thrown value, for wrapping into a UserError. */
+export function describeError(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    const causeText = cause instanceof Error ? cause.message : undefined;
+    if (causeText && !err.message.includes(causeText)) return `${err.message} (${causeText})`;
+    return err.message;
+  }
+  return String(err);
+}

@@ -1,0 +1,284 @@
+/**
+ * Splits a streamed JSON document into the raw text of each element of one
+ * array at a fixed key path (e.g. ["points"] or ["result", "points"]), and
+ * keeps the raw text of that array's sibling values.
+ *
+ * Why raw text and not a streaming JSON library: those turn every number into
+ * a float64, and Qdrant point ids are unsigned 64-bit integers; an id above
+ * 2^53 would silently change. Keeping each point's exact text lets the backup
+ * copy what Qdrant sent and the restore send back exactly what was archived,
+ * with no re-encoding of vectors. Each element is then checked with
+ * JSON.parse by the caller; this scanner only tracks strings, nesting and
+ * the token order of the containers around the array.
+ */
+
+const enum Expect {
+  Value,
+  ValueOrEnd,
+  Key,
+  KeyOrEnd,
+  Colon,
+  CommaOrEnd,
+}
+
+interface Frame {
+  kind: 'object' | 'array';
+  expect: Expect;
+  /** The key whose value comes next (objects only). */
+  key: string | null;
+  /** Whether the keys from the root to this container equal the path so far. */
+  onPath: boolean;
+}
+
+interface Capture {
+  parts: string[];
+  start: number;
+  /** Stack depth of the container holding the captured value. */
+  depth: number;
+  /** Sibling key, or null for an array element. */
+  key: string | null;
+}
+
+export class JsonSplitError extends Error {}
+
+const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+export class RawArraySplitter {
+  /** Raw text of each value beside the array in its parent object, by key. */
+  readonly siblings = new Map<string, string>();
+  /** Whether the array was found at the path. */
+  found = false;
+
+  private readonly stack: Frame[] = [];
+  private capture: Capture | null = null;
+  private inString = false;
+  private escaped = false;
+  private stringIsKey = false;
+  private keyParts: string[] = [];
+  private keyStart = 0;
+  private inScalar = false;
+  private scalarParts: string[] = [];
+  private scalarStart = 0;
+  private rootDone = false;
+  private rootStarted = false;
+  private offset = 0;
+  /** Elements completed during the current push. */
+  private out: string[] = [];
+
+  constructor(private readonly path: readonly string[]) {
+    if (path.length === 0) throw new Error('path must name at least one key');
+  }
+
+  /** Feeds the next chunk; returns the raw text of every element completed in it. */
+  push(chunk: string): string[] {
+    const out: string[] = [];
+    this.out = out;
+    const n = chunk.length;
+    let i = 0;
+    while (i < n) {
+      if (this.inString) {
+        i = this.scanString(chunk, i);
+        continue;
+      }
+      const c = chunk.charCodeAt(i);
+      if (this.inScalar) {
+        if (WS.has(c) || c === 0x2c || c === 0x7d || c === 0x5d || c === 0x3a) {
+          this.endScalar(chunk, i);
+          continue; // the terminator is handled as structure below
+        }
+        i++;
+        continue;
+      }
+      if (WS.has(c)) {
+        i++;
+        continue;
+      }
+      if (this.rootDone) this.fail(i, 'unexpected text after the end of the document');
+      switch (c) {
+        case 0x7b: // {
+        case 0x5b: // [
+          this.beginValue(chunk, i);
+          this.stack.push(this.childFrame(c === 0x7b ? 'object' : 'array'));
+          if (c === 0x5b && this.isTarget(this.stack.length - 1)) this.found = true;
+          break;
+        case 0x7d: // }
+        case 0x5d: {
+          // ]
+          const top = this.stack[this.stack.length - 1];
+          const kind = c === 0x7d ? 'object' : 'array';
+          if (!top || top.kind !== kind) this.fail(i, `unexpected '${String.fromCharCode(c)}'`);
+          const okEnd = kind === 'object' ? top.expect === Expect.KeyOrEnd || top.expect === Expect.CommaOrEnd : top.expect === Expect.ValueOrEnd || top.expect === Expect.CommaOrEnd;
+          if (!okEnd) this.fail(i, `unexpected '${String.fromCharCode(c)}'`);
+          this.stack.pop();
+          this.endValue(chunk, i + 1);
+          break;
+        }
+        case 0x3a: {
+          // :
+          const top = this.stack[this.stack.length - 1];
+          if (!top || top.expect !== Expect.Colon) this.fail(i, "unexpected ':'");
+          top.expect = Expect.Value;
+          break;
+        }
+        case 0x2c: {
+          // ,
+          const top = this.stack[this.stack.length - 1];
+          if (!top || top.expect !== Expect.CommaOrEnd) this.fail(i, "unexpected ','");
+          top.expect = top.kind === 'object' ? Expect.Key : Expect.Value;
+          break;
+        }
+        case QUOTE: {
+          const top = this.stack[this.stack.length - 1];
+          if (top && top.kind === 'object' && (top.expect === Expect.Key || top.expect === Expect.KeyOrEnd)) {
+            this.stringIsKey = true;
+            this.keyParts = [];
+            this.keyStart = i;
+          } else {
+            this.beginValue(chunk, i);
+            this.stringIsKey = false;
+          }
+          this.inString = true;
+          this.escaped = false;
+          i++;
+          continue;
+        }
+        default:
+          // a number, true, false or null
+          this.beginValue(chunk, i);
+          this.inScalar = true;
+          this.scalarParts = [];
+          this.scalarStart = i;
+      }
+      i++;
+    }
+    // carry unfinished tokens into the next chunk
+    if (this.capture) {
+      this.capture.parts.push(chunk.slice(this.capture.start));
+      this.capture.start = 0;
+    }
+    if (this.inString && this.stringIsKey) {
+      this.keyParts.push(chunk.slice(this.keyStart));
+      this.keyStart = 0;
+    }
+    if (this.inScalar) {
+      this.scalarParts.push(chunk.slice(this.scalarStart));
+      this.scalarStart = 0;
+    }
+    this.offset += n;
+    return out;
+  }
+
+  /** Declares the end of input; throws if the document is incomplete. */
+  end(): void {
+    if (this.inScalar) this.endScalar('', 0);
+    if (this.inString || !this.rootDone) throw new JsonSplitError('the JSON document is truncated');
+  }
+
+  private scanString(chunk: string, from: number): number {
+    const n = chunk.length;
+    let i = from;
+    if (this.escaped) {
+      this.escaped = false;
+      i++;
+    }
+    while (i < n) {
+      const c = chunk.charCodeAt(i);
+      if (c === BACKSLASH) {
+        if (i + 1 >= n) {
+          this.escaped = true;
+          return n;
+        }
+        i += 2;
+        continue;
+      }
+      if (c === QUOTE) {
+        this.inString = false;
+        if (this.stringIsKey) {
+          const raw = this.keyParts.join('') + chunk.slice(this.keyStart, i + 1);
+          const top = this.stack[this.stack.length - 1]!;
+          top.key = JSON.parse(raw) as string;
+          top.expect = Expect.Colon;
+        } else {
+          this.endValue(chunk, i + 1);
+        }
+        return i + 1;
+      }
+      if (c < 0x20) this.fail(i, 'control character in a string');
+      i++;
+    }
+    return n;
+  }
+
+  private endScalar(chunk: string, end: number): void {
+    this.inScalar = false;
+    const text = this.scalarParts.join('') + chunk.slice(this.scalarStart, end);
+    // Inside a captured element the caller's JSON.parse checks every token;
+    // outside, check here so the structure around the array is valid JSON.
+    if (!this.capture || this.capture.depth === this.stack.length) {
+      if (!/^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)$/.test(text)) this.fail(end, `invalid value '${text.slice(0, 20)}'`);
+    }
+    this.endValue(chunk, end);
+  }
+
+  private childFrame(kind: 'object' | 'array'): Frame {
+    const level = this.stack.length;
+    const parent = this.stack[level - 1];
+    let onPath: boolean;
+    if (!parent) onPath = kind === 'object';
+    else onPath = parent.kind === 'object' && parent.onPath && level - 1 < this.path.length && parent.key === this.path[level - 1];
+    return { kind, expect: kind === 'object' ? Expect.KeyOrEnd : Expect.ValueOrEnd, key: null, onPath };
+  }
+
+  /** The frame at this depth is the array the caller asked for. */
+  private isTarget(depth: number): boolean {
+    const frame = this.stack[depth];
+    return frame !== undefined && frame.kind === 'array' && frame.onPath && depth === this.path.length;
+  }
+
+  private beginValue(chunk: string, at: number): void {
+    const top = this.stack[this.stack.length - 1];
+    if (!top) {
+      if (this.rootStarted) this.fail(at, 'unexpected value');
+      this.rootStarted = true;
+      if (chunk.charCodeAt(at) !== 0x7b) this.fail(at, 'the document must be a JSON object');
+      return;
+    }
+    if (top.kind === 'object' ? top.expect !== Expect.Value : top.expect !== Expect.Value && top.expect !== Expect.ValueOrEnd) {
+      this.fail(at, 'unexpected value');
+    }
+    if (this.capture) return;
+    const depth = this.stack.length;
+    if (this.isTarget(depth - 1)) {
+      this.capture = { parts: [], start: at, depth, key: null };
+    } else if (top.kind === 'object' && top.onPath && depth === this.path.length && top.key !== null) {
+      if (top.key === this.path[depth - 1]) {
+        // the path's key holds something other than an array
+        if (chunk.charCodeAt(at) !== 0x5b) this.fail(at, `"${top.key}" must be an array`);
+      } else {
+        this.capture = { parts: [], start: at, depth, key: top.key };
+      }
+    }
+  }
+
+  private endValue(chunk: string, end: number): void {
+    const top = this.stack[this.stack.length - 1];
+    if (!top) {
+      this.rootDone = true;
+      return;
+    }
+    top.expect = Expect.CommaOrEnd;
+    const cap = this.capture;
+    if (cap && cap.depth === this.stack.length) {
+      const text = cap.parts.join('') + chunk.slice(cap.start, end);
+      this.capture = null;
+      if (cap.key === null) this.out.push(text);
+      else this.siblings.set(cap.key, text);
+    }
+  }
+
+  private fail(at: number, problem: string): never {
+    throw new JsonSplitError(`${problem} at character ${this.offset + at + 1}`);
+  }
+}

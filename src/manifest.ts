@@ -1,0 +1,118 @@
+/**
+ * manifest.json: what an archive holds, shared by backup (writes it) and
+ * restore (validates it).
+ *
+ * Format version 1 keeps every key the original Python tool wrote and reads
+ * (timestamp, created_at, description, config, stats.sqlite, stats.qdrant)
+ * and adds new keys it ignores: format_version, tool, entries (size and
+ * SHA-256 per entry), qdrant (server version and vector settings).
+ * Archives of the original tool have no format_version: they are version 0.
+ * See docs/archive-format.md.
+ */
+import { z } from 'zod';
+
+export const MANIFEST_ENTRY = 'manifest.json';
+export const DATABASE_ENTRY = 'memoryv012.db';
+export const VECTORS_ENTRY = 'qdrant_vectors.json';
+export const KNOWN_ENTRIES = [MANIFEST_ENTRY, DATABASE_ENTRY, VECTORS_ENTRY] as const;
+
+/** The newest archive format this tool reads and the one it writes. */
+export const FORMAT_VERSION = 1;
+
+const count = z.number().int().nonnegative();
+
+export const entryInfoSchema = z.object({
+  size: count,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
+});
+
+export const qdrantStatsSchema = z
+  .object({
+    total_vectors: count.optional(),
+    skipped: z.boolean().optional(),
+    collection_not_found: z.boolean().optional(),
+    error: z.string().optional(),
+  })
+  .loose();
+
+export const manifestSchema = z
+  .object({
+    timestamp: z.string().regex(/^\d{8}_\d{6}$/, 'must look like YYYYMMDD_HHMMSS'),
+    created_at: z.string().min(1),
+    description: z.string().default(''),
+    config: z
+      .object({
+        username: z.string(),
+        agent_name: z.string(),
+        collection_name: z.string(),
+      })
+      .loose(),
+    stats: z
+      .object({
+        sqlite: z
+          .object({
+            total_memories: count,
+            total_versions: count,
+            total_intentions: count,
+          })
+          .loose(),
+        qdrant: qdrantStatsSchema,
+      })
+      .loose(),
+    format_version: z.number().int().positive().optional(),
+    created_at_utc: z.string().optional(),
+    kind: z.enum(['backup', 'safety']).optional(),
+    tool: z.object({ name: z.string(), version: z.string() }).loose().optional(),
+    entries: z.record(z.string(), entryInfoSchema).optional(),
+    qdrant: z
+      .object({
+        url: z.string().optional(),
+        server_version: z.string().nullable().optional(),
+        vector_size: z.number().int().positive().nullable().optional(),
+        distance: z.string().nullable().optional(),
+      })
+      .loose()
+      .optional(),
+  })
+  .loose();
+
+export type Manifest = z.infer<typeof manifestSchema>;
+export type EntryInfo = z.infer<typeof entryInfoSchema>;
+export type QdrantStats = z.infer<typeof qdrantStatsSchema>;
+
+export type SqliteStats = Manifest['stats']['sqlite'];
+
+/** The version an archive declares; the original tool's archives are version 0. */
+export function formatVersionOf(manifest: Manifest): number {
+  return manifest.format_version ?? 0;
+}
+
+/** Whether Qdrant vectors were exported into the archive. */
+export function hasVectors(stats: QdrantStats): boolean {
+  return !stats.skipped && !stats.collection_not_found && stats.error === undefined;
+}
+
+/** A one-line description of the Qdrant part, for listings and plans. */
+export function describeQdrantStats(stats: QdrantStats): string {
+  if (stats.skipped) return 'skipped';
+  if (stats.collection_not_found) return 'collection not found';
+  if (stats.error !== undefined) return `not exported (${stats.error})`;
+  return String(stats.total_vectors ?? 0);
+}
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** YYYYMMDD_HHMMSS in local time, as the original names its archives. */
+export function archiveTimestamp(date: Date): string {
+  return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}_${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
+}
+
+/** Local ISO time with microseconds and no offset, as Python's datetime.now().isoformat(). */
+export function localIsoTime(date: Date): string {
+  return (
+    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
+    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}000`
+  );
+}

@@ -1,0 +1,133 @@
+/**
+ * A connection to a Qdrant server.
+ *
+ * Collection management goes through the official client. Point data
+ * (scroll and upsert) goes over plain HTTP with the same headers, because the
+ * client parses responses with JSON.parse, which on Node 20 changes unsigned
+ * 64-bit ids above 2^53 and cannot send them back: a backup must never change
+ * an id. Raw request and response text also spares re-encoding every vector.
+ */
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { describeError } from '../errors.js';
+import type { QdrantConfig } from '../config.js';
+
+export class QdrantError extends Error {
+  constructor(
+    message: string,
+    /** HTTP status, or undefined when no answer came. */
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'QdrantError';
+  }
+}
+
+/** Qdrant's error text from a response body, or a short form of the body. */
+function errorTextFromBody(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { status?: { error?: string } };
+    if (parsed.status && typeof parsed.status.error === 'string') return parsed.status.error;
+  } catch {
+    // 401s and some proxies answer in plain text
+  }
+  const text = body.trim().slice(0, 200);
+  return text === '' ? 'no details' : text;
+}
+
+/** The client throws ApiError with the status and parsed body; turn it into one line. */
+export function toQdrantError(err: unknown, url: string, doing: string): QdrantError {
+  if (err instanceof QdrantError) return err;
+  const apiError = err as { status?: unknown; data?: unknown };
+  if (typeof apiError.status === 'number') {
+    const data = apiError.data;
+    const text = typeof data === 'string' ? errorTextFromBody(data) : errorTextFromBody(JSON.stringify(data ?? ''));
+    return new QdrantError(`Qdrant at ${url} failed to ${doing}: HTTP ${apiError.status}: ${authHint(apiError.status, text)}`, apiError.status);
+  }
+  return new QdrantError(`Qdrant at ${url} is unreachable (${doing}): ${networkReason(err)}`);
+}
+
+/** fetch reports "fetch failed" with the useful part in its cause. */
+function networkReason(err: unknown): string {
+  const cause = (err as { cause?: unknown }).cause;
+  if (err instanceof Error && err.message === 'fetch failed' && cause instanceof Error) return cause.message;
+  return describeError(err);
+}
+
+function authHint(status: number, text: string): string {
+  if (status === 401) return 'authentication failed; check QDRANT_API_KEY';
+  if (status === 403) return `permission denied; check that QDRANT_API_KEY allows this (${text})`;
+  return text;
+}
+
+export class QdrantServer {
+  readonly client: QdrantClient;
+  private readonly headers: Record<string, string>;
+
+  constructor(readonly config: QdrantConfig) {
+    const url = new URL(config.url);
+    this.headers = config.apiKey ? { 'api-key': config.apiKey } : {};
+    this.client = new QdrantClient({
+      host: url.hostname.replace(/^\[|\]$/g, ''),
+      port: url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port),
+      https: url.protocol === 'https:',
+      prefix: url.pathname === '/' ? undefined : url.pathname,
+      // The key goes in a header we set ourselves; passing it as apiKey makes
+      // the client print a warning for plain-http servers on every run.
+      headers: this.headers,
+      timeout: config.timeoutMs,
+      checkCompatibility: false,
+    });
+  }
+
+  get url(): string {
+    return this.config.url;
+  }
+
+  /** Calls the official client, turning its errors into one-line QdrantErrors. */
+  async call<T>(doing: string, fn: (client: QdrantClient) => Promise<T>): Promise<T> {
+    try {
+      return await fn(this.client);
+    } catch (err) {
+      throw toQdrantError(err, this.url, doing);
+    }
+  }
+
+  /** The server's version from GET /, or null if it does not say. */
+  async serverVersion(): Promise<string | null> {
+    const text = await this.request('GET', '/', undefined, 'read the server version');
+    try {
+      const info = JSON.parse(text) as { version?: unknown };
+      return typeof info.version === 'string' ? info.version : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** A raw JSON request; returns the response text of a 2xx answer. */
+  async request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body: string | undefined, doing: string): Promise<string> {
+    const base = this.config.url.endsWith('/') ? this.config.url.slice(0, -1) : this.config.url;
+    const headers: Record<string, string> = { ...this.headers, accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await fetch(base + path, { method, headers, body, signal: AbortSignal.timeout(this.config.timeoutMs) });
+    } catch (err) {
+      const reason = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${this.config.timeoutMs / 1000} s` : networkReason(err);
+      throw new QdrantError(`Qdrant at ${this.url} is unreachable (${doing}): ${reason}`);
+    }
+    let text: string;
+    try {
+      text = await response.text();
+    } catch (err) {
+      throw new QdrantError(`Qdrant at ${this.url} broke off its answer (${doing}): ${describeError(err)}`);
+    }
+    if (response.status < 200 || response.status > 299) {
+      throw new QdrantError(`Qdrant at ${this.url} failed to ${doing}: HTTP ${response.status}: ${authHint(response.status, errorTextFromBody(text))}`, response.status);
+    }
+    return text;
+  }
+}
+
+export function collectionPath(name: string): string {
+  return `/collections/${encodeURIComponent(name)}`;
+}

@@ -1,0 +1,242 @@
+/**
+ * qdrant_vectors.json: the collection's points and settings inside an archive.
+ *
+ * Layout (format 1), one point per line so the file streams in both
+ * directions and stays readable by the original tool's json.load:
+ *
+ *   {"collection_name":"…","vector_size":768,"distance":"Distance.COSINE",
+ *    "format_version":1,"collection":{"config":…,"payload_schema":…,"aliases":[…]},
+ *    "points":[
+ *   {"id":…,"payload":{…},"vector":[…]},
+ *   …
+ *   ]}
+ *
+ * The original's keys come first with the same meaning; `collection` holds
+ * the full config (named and sparse vectors fit there without a format
+ * change). Each point line is the exact text Qdrant returned.
+ */
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import { z } from 'zod';
+import { RawArraySplitter } from '../json/raw-array-splitter.js';
+import {
+  type ArchivedCollection,
+  type CollectionConfig,
+  configForPlainVectors,
+  distanceFromText,
+  distanceToEnumText,
+  unnamedVectorParams,
+} from './collection.js';
+import { collectionPath, type QdrantServer } from './connection.js';
+import { checkPoint, comparePointKeys, formatPointKey, type PointKey, vectorShapeOf, type VectorShape } from './points.js';
+
+export const VECTORS_FORMAT_VERSION = 1;
+
+export interface VectorsFileHeader {
+  collection_name: string;
+  vector_size: number | null;
+  distance: string | null;
+  format_version?: number;
+  collection?: ArchivedCollection;
+}
+
+const headerSchema = z
+  .object({
+    collection_name: z.string(),
+    vector_size: z.number().int().positive().nullable().optional(),
+    distance: z.string().nullable().optional(),
+    format_version: z.number().int().positive().optional(),
+    collection: z
+      .object({
+        config: z.object({ params: z.object({ vectors: z.unknown().optional() }).loose() }).loose(),
+        payload_schema: z.record(z.string(), z.unknown()).optional().default({}),
+        aliases: z.array(z.string()).optional().default([]),
+      })
+      .loose()
+      .optional(),
+  })
+  .loose();
+
+/** The header fields of an archive's vector file, with the collection config to restore. */
+export interface VectorsDescription {
+  header: VectorsFileHeader;
+  /** What to create: the archived config, or one built from vector_size and distance. */
+  collection: ArchivedCollection;
+  /** The unnamed vector size and distance, when the collection has one. */
+  vectorSize: number | null;
+  distance: string | null;
+  /** Set when the distance text was unknown and Cosine was assumed, as the original does. */
+  distanceFallback: boolean;
+}
+
+export function headerFor(name: string, collection: ArchivedCollection): VectorsFileHeader {
+  const unnamed = unnamedVectorParams(collection.config);
+  return {
+    collection_name: name,
+    vector_size: unnamed ? unnamed.size : null,
+    distance: unnamed ? distanceToEnumText(unnamed.distance) : null,
+    format_version: VECTORS_FORMAT_VERSION,
+    collection,
+  };
+}
+
+export function describeVectors(siblings: ReadonlyMap<string, string>): VectorsDescription {
+  const raw: Record<string, unknown> = {};
+  for (const [key, text] of siblings) raw[key] = JSON.parse(text);
+  const parsed = headerSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`header field ${issue?.path.join('.') || '(top)'}: ${issue?.message ?? 'invalid'}`);
+  }
+  const header = parsed.data as VectorsFileHeader;
+  if (header.collection) {
+    const unnamed = unnamedVectorParams(header.collection.config);
+    return {
+      header,
+      collection: header.collection,
+      vectorSize: unnamed ? unnamed.size : null,
+      distance: unnamed ? unnamed.distance : null,
+      distanceFallback: false,
+    };
+  }
+  if (typeof header.vector_size !== 'number') throw new Error('it gives neither "vector_size" nor "collection"');
+  const distance = distanceFromText(header.distance ?? '');
+  return {
+    header,
+    collection: { config: configForPlainVectors(header.vector_size, distance ?? 'Cosine'), payload_schema: {}, aliases: [] },
+    vectorSize: header.vector_size,
+    distance: distance ?? 'Cosine',
+    distanceFallback: distance === null,
+  };
+}
+
+/** Counts and the first problem found while exporting. */
+export interface ExportProgress {
+  points: number;
+}
+
+function scrollBody(limit: number, offsetRaw: string | null): string {
+  const offset = offsetRaw === null ? '' : `,"offset":${offsetRaw}`;
+  return `{"limit":${limit},"with_payload":true,"with_vector":true${offset}}`;
+}
+
+interface ScrollPage {
+  points: string[];
+  /** Raw JSON text of next_page_offset, or null at the end. */
+  next: string | null;
+}
+
+async function scrollPage(server: QdrantServer, name: string, limit: number, offsetRaw: string | null): Promise<ScrollPage> {
+  const text = await server.request('POST', `${collectionPath(name)}/points/scroll`, scrollBody(limit, offsetRaw), 'read points');
+  const splitter = new RawArraySplitter(['result', 'points']);
+  let points: string[];
+  try {
+    points = splitter.push(text);
+    splitter.end();
+  } catch (err) {
+    throw new Error(`Qdrant at ${server.url} sent a malformed scroll answer: ${(err as Error).message}`);
+  }
+  if (!splitter.found) throw new Error(`Qdrant at ${server.url} sent a scroll answer without result.points`);
+  const next = splitter.siblings.get('next_page_offset') ?? 'null';
+  return { points, next: next === 'null' ? null : next };
+}
+
+/**
+ * Yields qdrant_vectors.json as text chunks, one scroll page per chunk.
+ * The next page is requested before the current one is handed on, so the
+ * server's work overlaps with compression. Every point is checked against the
+ * collection's config and ids must rise strictly: a server that sends a
+ * wrong vector or repeats points fails the export instead of writing a
+ * silently wrong archive.
+ */
+export async function* exportVectorsFile(
+  server: QdrantServer,
+  name: string,
+  collection: ArchivedCollection,
+  batchSize: number,
+  progress: ExportProgress,
+): AsyncGenerator<string> {
+  const header = headerFor(name, collection);
+  const { collection: _omit, ...plain } = header;
+  const headerText = JSON.stringify(plain).slice(0, -1);
+  yield `${headerText},"collection":${JSON.stringify(collection)},\n"points":[`;
+  const shape = vectorShapeOf(collection.config);
+  let last: PointKey | null = null;
+  let pending: Promise<ScrollPage> | null = scrollPage(server, name, batchSize, null);
+  let first = true;
+  while (pending) {
+    const page: ScrollPage = await pending;
+    pending = page.next === null ? null : scrollPage(server, name, batchSize, page.next);
+    // don't let a failed prefetch become an unhandled rejection while we check this page
+    pending?.catch(() => undefined);
+    for (const raw of page.points) {
+      let key: PointKey;
+      try {
+        key = checkPoint(raw, shape).key;
+      } catch (err) {
+        throw new Error(`Qdrant at ${server.url} sent an invalid point: ${(err as Error).message}`);
+      }
+      if (last && comparePointKeys(last, key) >= 0) {
+        throw new Error(`Qdrant at ${server.url} sent point ${formatPointKey(key)} out of order after ${formatPointKey(last)}`);
+      }
+      last = key;
+    }
+    if (page.points.length > 0) {
+      yield (first ? '\n' : ',\n') + page.points.join(',\n');
+      first = false;
+      progress.points += page.points.length;
+    }
+  }
+  yield '\n]}\n';
+}
+
+export interface ReadVectorsResult {
+  description: VectorsDescription;
+  points: number;
+}
+
+/**
+ * Streams a vector file from an archive and yields its points' raw text in
+ * batches, checking each point against the header. The header must come
+ * before the points, as both this tool and the original write it.
+ */
+export async function* readVectorsFile(
+  stream: Readable,
+  batchSize: number,
+  result: { value?: ReadVectorsResult },
+): AsyncGenerator<string[]> {
+  const splitter = new RawArraySplitter(['points']);
+  const decoder = new StringDecoder('utf8');
+  let description: VectorsDescription | null = null;
+  let shape: VectorShape | null = null;
+  let count = 0;
+  let batch: string[] = [];
+  const take = (raws: string[]): void => {
+    for (const raw of raws) {
+      if (!description || !shape) {
+        try {
+          description = describeVectors(splitter.siblings);
+        } catch (err) {
+          throw new Error(`its header is unusable before the points: ${(err as Error).message}`);
+        }
+        shape = vectorShapeOf(description.collection.config as CollectionConfig);
+      }
+      checkPoint(raw, shape);
+      count++;
+      batch.push(raw);
+    }
+  };
+  for await (const chunk of stream) {
+    take(splitter.push(decoder.write(chunk as Buffer)));
+    while (batch.length >= batchSize) {
+      yield batch.slice(0, batchSize);
+      batch = batch.slice(batchSize);
+    }
+  }
+  take(splitter.push(decoder.end()));
+  splitter.end();
+  if (!splitter.found) throw new Error('it has no "points" list');
+  if (batch.length > 0) yield batch;
+  description ??= describeVectors(splitter.siblings);
+  result.value = { description, points: count };
+}

@@ -1,0 +1,66 @@
+/**
+ * A consistent copy of a live memory database, taken inside SQLite.
+ *
+ * VACUUM INTO copies the database in one read transaction, so the copy is a
+ * committed state even while the memory server writes (a plain file copy can
+ * tear, and misses a -wal file). The online backup API would restart every
+ * time another process commits and might never finish under a steady writer.
+ * The copy is then checked with PRAGMA integrity_check and its counts are
+ * read from the copy itself, so they describe exactly what is archived.
+ */
+import Database from 'better-sqlite3';
+import { UserError, describeError } from '../errors.js';
+import type { SqliteStats } from '../manifest.js';
+import { hasMemoriesTable, integrityCheck, readStats } from './stats.js';
+
+/** How long to wait for a writer's lock before giving up. */
+const BUSY_TIMEOUT_MS = 30_000;
+
+export interface DatabaseSnapshot {
+  path: string;
+  stats: SqliteStats;
+}
+
+export function snapshotDatabase(livePath: string, snapshotPath: string): DatabaseSnapshot {
+  let source: Database.Database;
+  try {
+    source = new Database(livePath, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw new UserError(`Cannot open database ${livePath}: ${describeError(err)}`);
+  }
+  try {
+    source.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    source.prepare('VACUUM INTO ?').run(snapshotPath);
+  } catch (err) {
+    throw new UserError(`Cannot copy database ${livePath}: ${describeError(err)}`, undefined, 'Check that the file is a SQLite database and that the memory server is not holding a long write lock.');
+  } finally {
+    source.close();
+  }
+  const copy = new Database(snapshotPath, { readonly: true, fileMustExist: true });
+  try {
+    const integrity = integrityCheck(copy);
+    if (integrity !== 'ok') throw new UserError(`Database ${livePath} failed its integrity check: ${integrity}`);
+    if (!hasMemoriesTable(copy)) throw new UserError(`Database ${livePath} has no memories table; is it a memory store?`);
+    return { path: snapshotPath, stats: readStats(copy) };
+  } finally {
+    copy.close();
+  }
+}
+
+/** Counts of the live database, or null when there is none. */
+export function liveStats(dbPath: string): SqliteStats | null {
+  let db: Database.Database;
+  try {
+    db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  } catch {
+    return null;
+  }
+  try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    return readStats(db);
+  } catch (err) {
+    throw new UserError(`Cannot read database ${dbPath}: ${describeError(err)}`);
+  } finally {
+    db.close();
+  }
+}
