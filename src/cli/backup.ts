@@ -2,9 +2,9 @@
 import { parseBatchSize, resolveQdrantConfig, resolveStoreConfig } from '../config.js';
 import { ExitCode } from '../errors.js';
 import { describeQdrantStats } from '../manifest.js';
-import { consoleReporter, formatBytes, printable } from '../output.js';
+import { consoleReporter, formatBytes } from '../output.js';
+import { listBackups } from './list.js';
 import { createBackup } from '../backup/create-backup.js';
-import { catalog } from '../archive/catalog.js';
 import { ENVIRONMENT_HELP, EXIT_STATUS_HELP, baseProgram } from './common.js';
 import { runCommand } from './run.js';
 
@@ -62,34 +62,4 @@ export function main(argv: string[] = process.argv): Promise<never> {
     if (result.complete || flags.skipQdrant) return ExitCode.Success;
     return ExitCode.Incomplete;
   });
-}
-
-async function listBackups(backupsDir: string): Promise<number> {
-  const entries = await catalog(backupsDir);
-  if (entries === null) {
-    process.stdout.write(`No backups folder at ${backupsDir}; create a backup with: ba-backup -d "description"\n`);
-    return ExitCode.Success;
-  }
-  if (entries.length === 0) {
-    process.stdout.write(`No backups in ${backupsDir}; create one with: ba-backup -d "description"\n`);
-    return ExitCode.Success;
-  }
-  const lines = [`Backups in ${backupsDir} (newest first):`, ''];
-  for (const entry of entries) {
-    lines.push(`  ${entry.name}${entry.kind === 'safety' ? '  [safety backup before a restore]' : ''}`);
-    if (!entry.manifest) {
-      lines.push(`    Unreadable manifest: ${printable(entry.problem ?? 'unknown problem')}`, `    Size: ${formatBytes(entry.size)}`, '');
-      continue;
-    }
-    const { stats } = entry.manifest;
-    lines.push(
-      `    Created: ${printable(entry.manifest.created_at)}`,
-      `    Size: ${formatBytes(entry.size)}`,
-      `    Memories: ${stats.sqlite.total_memories}, Versions: ${stats.sqlite.total_versions}, Vectors: ${printable(describeQdrantStats(stats.qdrant))}`,
-    );
-    if (entry.manifest.description) lines.push(`    Description: ${printable(entry.manifest.description)}`);
-    lines.push('');
-  }
-  process.stdout.write(`${lines.join('\n')}`);
-  return ExitCode.Success;
 }

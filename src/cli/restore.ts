@@ -1,0 +1,96 @@
+/** ba-restore: parses flags, resolves configuration, calls the core. */
+import path from 'node:path';
+import { parseBatchSize, resolveQdrantConfig, resolveStoreConfig } from '../config.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { consoleReporter } from '../output.js';
+import { CONFIRM_PHRASE, runRestore } from '../restore/run-restore.js';
+import { listBackups } from './list.js';
+import { askForPhrase } from './prompt.js';
+import { ENVIRONMENT_HELP, EXIT_STATUS_HELP, baseProgram } from './common.js';
+import { runCommand } from './run.js';
+
+interface RestoreFlags {
+  dryRun?: boolean;
+  list?: boolean;
+  yes?: boolean;
+  root?: string;
+  username?: string;
+  agent?: string;
+  batchSize?: string;
+  concurrency?: string;
+  requireQdrant?: boolean;
+  skipQdrant?: boolean;
+  safetyBackup: boolean;
+  quiet?: boolean;
+}
+
+const EXAMPLES = `
+Examples:
+  ba-restore backup_20251024_191534.zip --dry-run   check an archive and show what would change
+  ba-restore backup_20251024_191534.zip             restore after typing '${CONFIRM_PHRASE}'
+  ba-restore /mnt/usb/backup_20251024_191534.zip --yes   restore from a script or cron
+  ba-restore --list                                 list archives, newest first`;
+
+export function main(argv: string[] = process.argv): Promise<never> {
+  return runCommand('ba-restore', async () => {
+    const program = baseProgram('ba-restore', 'Restore a BuildAutomata memory store from a ba-backup archive (or one made by the original Python scripts).')
+      .argument('[backup]', 'archive name in backups/, or a path to one')
+      .option('--dry-run', 'verify the archive and show what would be restored; change nothing')
+      .option('-l, --list', 'list the archives in backups/, newest first')
+      .option('-y, --yes', `confirm without the '${CONFIRM_PHRASE}' prompt (for scripts)`)
+      .option('--require-qdrant', 'fail, changing nothing, when the vectors cannot be restored')
+      .option('--skip-qdrant', 'restore the SQLite database only; leave the collection as it is')
+      .option('--no-safety-backup', 'do not save the current state before replacing it')
+      .option('--concurrency <n>', 'upsert requests in flight at once (default: 2)')
+      .option('-q, --quiet', 'print only warnings, errors and the result')
+      .addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_STATUS_HELP}\n${EXAMPLES}`);
+    program.parse(argv);
+    const flags = program.opts<RestoreFlags>();
+    const [archive] = program.args;
+    const store = resolveStoreConfig(flags, process.env, process.cwd());
+    if (flags.list) return listBackups(store.backupsDir);
+    if (!archive) throw new UsageError('No backup given', 'Name an archive, e.g. ba-restore backup_20251024_191534.zip; ba-restore --list shows them.');
+
+    const result = await runRestore(
+      {
+        archive,
+        store,
+        qdrant: flags.skipQdrant ? null : resolveQdrantConfig({}, process.env),
+        dryRun: flags.dryRun ?? false,
+        yes: flags.yes ?? false,
+        interactive: process.stdin.isTTY === true,
+        requireQdrant: flags.requireQdrant ?? false,
+        safetyBackup: flags.safetyBackup,
+        batchSize: parseBatchSize(flags.batchSize),
+        concurrency: parseBatchSize(flags.concurrency ?? '2', '--concurrency'),
+        cwd: process.cwd(),
+        confirm: () => {
+          process.stdout.write('WARNING: this replaces the data shown as "now" above.\n');
+          return askForPhrase(`Type '${CONFIRM_PHRASE}' to confirm: `, CONFIRM_PHRASE);
+        },
+      },
+      consoleReporter(flags.quiet),
+    );
+    if (result.kind === 'dry-run') {
+      process.stdout.write('[DRY RUN] No changes made\n');
+      return ExitCode.Success;
+    }
+    if (result.kind === 'cancelled') {
+      process.stderr.write('[CANCELLED] Restore cancelled; nothing was changed.\n');
+      return ExitCode.Cancelled;
+    }
+    const { outcome } = result;
+    const lines = [
+      '',
+      '[SUCCESS] Restore completed successfully!',
+      `  Archive: ${path.basename(result.plan.archivePath)}`,
+      `  Memories: ${outcome.database.total_memories}`,
+      `  Versions: ${outcome.database.total_versions}`,
+      `  Intentions: ${outcome.database.total_intentions}`,
+      `  Vectors: ${outcome.vectors === null ? 'not restored' : outcome.vectors}`,
+    ];
+    if (outcome.safetyBackupPath) lines.push(`  Safety backup of the previous state: ${outcome.safetyBackupPath}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return ExitCode.Success;
+  });
+}

@@ -1,0 +1,67 @@
+/**
+ * Loads an archive's vector file into a collection: recreates the collection
+ * from the archived config, upserts the points' exact archived text in
+ * batches with wait=true (without it Qdrant acknowledges a wrong vector and
+ * drops it), a bounded number in flight, and checks the final count.
+ */
+import { VECTORS_ENTRY } from '../manifest.js';
+import { ArchiveReader } from '../archive/reader.js';
+import { type ArchivedCollection, countPoints, createCollection, deleteCollection } from './collection.js';
+import { collectionPath, QdrantError, type QdrantServer } from './connection.js';
+import { readVectorsFile } from './vectors-file.js';
+
+export interface ImportOptions {
+  batchSize: number;
+  /** Upsert requests in flight at once. */
+  concurrency: number;
+  onProgress?: (points: number) => void;
+}
+
+async function upsertBatch(server: QdrantServer, name: string, points: string[]): Promise<void> {
+  const body = `{"points":[${points.join(',')}]}`;
+  await server.request('PUT', `${collectionPath(name)}/points?wait=true`, body, `upsert ${points.length} points`);
+}
+
+/** Replaces the collection with the archive's; returns the number of points loaded. */
+export async function importCollection(
+  server: QdrantServer,
+  name: string,
+  archivePath: string,
+  collection: ArchivedCollection,
+  expectedPoints: number,
+  options: ImportOptions,
+): Promise<number> {
+  await deleteCollection(server, name);
+  await createCollection(server, name, collection);
+  const reader = await ArchiveReader.open(archivePath);
+  let loaded = 0;
+  try {
+    const { stream } = await reader.openEntry(VECTORS_ENTRY);
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown = null;
+    for await (const batch of readVectorsFile(stream, options.batchSize, {})) {
+      if (failure) break;
+      const request = upsertBatch(server, name, batch).then(
+        () => {
+          loaded += batch.length;
+          options.onProgress?.(loaded);
+        },
+        (err: unknown) => {
+          failure ??= err;
+        },
+      );
+      const tracked = request.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
+      if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
+    }
+    await Promise.all(inFlight);
+    if (failure) throw failure;
+  } finally {
+    reader.close();
+  }
+  const count = await countPoints(server, name);
+  if (count !== expectedPoints) {
+    throw new QdrantError(`Qdrant at ${server.url} holds ${count ?? 'no'} points in ${name} after the restore, the archive has ${expectedPoints}`);
+  }
+  return loaded;
+}

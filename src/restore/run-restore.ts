@@ -1,0 +1,95 @@
+/**
+ * A whole restore: find the archive, verify it completely (the database is
+ * extracted beside the live one and checked), read the live state, plan,
+ * then stop for a dry run, ask for confirmation, or apply.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { QdrantConfig, StoreConfig } from '../config.js';
+import { ExitCode, UsageError, UserError } from '../errors.js';
+import type { Reporter } from '../output.js';
+import { locateArchive, tempPath } from '../archive/backups-folder.js';
+import { verifyArchive } from '../archive/verify.js';
+import { countPoints } from '../qdrant/collection.js';
+import { QdrantServer } from '../qdrant/connection.js';
+import { liveStats } from '../sqlite/snapshot.js';
+import { type ApplyOptions, applyRestore, type RestoreOutcome } from './apply.js';
+import { describePlan, type LiveState, planRestore, type RestorePlan } from './plan.js';
+
+export interface RestoreRequest {
+  archive: string;
+  store: StoreConfig;
+  qdrant: QdrantConfig | null;
+  dryRun: boolean;
+  /** Confirmed in advance (--yes). */
+  yes: boolean;
+  /** Whether a person can answer a prompt. */
+  interactive: boolean;
+  requireQdrant: boolean;
+  safetyBackup: boolean;
+  batchSize: number;
+  concurrency: number;
+  cwd: string;
+  /** Asks for the confirmation phrase; true when it was typed exactly. */
+  confirm: () => Promise<boolean>;
+}
+
+export type RestoreResult =
+  | { kind: 'dry-run'; plan: RestorePlan }
+  | { kind: 'cancelled'; plan: RestorePlan }
+  | { kind: 'restored'; plan: RestorePlan; outcome: RestoreOutcome };
+
+export const CONFIRM_PHRASE = 'DELETE ALL DATA';
+
+export async function runRestore(request: RestoreRequest, reporter: Reporter): Promise<RestoreResult> {
+  const { store } = request;
+  const located = locateArchive(request.archive, store.backupsDir, request.cwd);
+  if (!located.found) {
+    throw new UserError(`Backup not found: ${located.tried.join(', ')}`, ExitCode.Failure, 'Run ba-restore --list to see the available backups.');
+  }
+  const archivePath = located.found;
+  if (!request.dryRun && !request.yes && !request.interactive) {
+    throw new UsageError(
+      'Refusing to restore without confirmation: standard input is not a terminal',
+      `Run it in a terminal to type '${CONFIRM_PHRASE}', or pass --yes to confirm from a script.`,
+    );
+  }
+
+  // The verified copy goes next to the live database, so that installing it
+  // never crosses file systems; a dry run must not create that folder.
+  const stagingDir = fs.existsSync(store.repoDir) || !request.dryRun ? store.repoDir : path.dirname(archivePath);
+  fs.mkdirSync(stagingDir, { recursive: true });
+  const extracted = tempPath(stagingDir, '.db');
+  try {
+    reporter.info(`[INFO] Verifying ${archivePath}...`);
+    const archive = await verifyArchive(archivePath, { extractDatabaseTo: extracted }, reporter);
+    const live = await readLiveState(store, request.qdrant);
+    const plan = planRestore(archive, live, {
+      store,
+      qdrantUrl: request.qdrant?.url ?? null,
+      requireQdrant: request.requireQdrant,
+      safetyBackup: request.safetyBackup,
+    });
+    reporter.info('');
+    for (const line of describePlan(plan)) reporter.info(line);
+    reporter.info('');
+    if (request.dryRun) return { kind: 'dry-run', plan };
+    if (!request.yes && !(await request.confirm())) return { kind: 'cancelled', plan };
+    const applyOptions: ApplyOptions = { store, qdrant: request.qdrant, batchSize: request.batchSize, concurrency: request.concurrency };
+    const outcome = await applyRestore(plan, extracted, applyOptions, reporter);
+    return { kind: 'restored', plan, outcome };
+  } finally {
+    fs.rmSync(extracted, { force: true });
+  }
+}
+
+async function readLiveState(store: StoreConfig, qdrant: QdrantConfig | null): Promise<LiveState> {
+  const database = liveStats(store.dbPath);
+  if (!qdrant) return { database, qdrant: null };
+  const server = new QdrantServer(qdrant);
+  try {
+    return { database, qdrant: { reachable: true, points: await countPoints(server, store.collectionName) } };
+  } catch (err) {
+    return { database, qdrant: { reachable: false, problem: (err as Error).message } };
+  }
+}

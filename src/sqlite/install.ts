@@ -1,0 +1,37 @@
+/**
+ * Puts a verified database in place of the live one.
+ *
+ * SQLite's online backup API copies the verified file into the live path
+ * inside one write transaction on the destination: other connections see the
+ * old database or the new one, never a mix, and a crash part-way is rolled
+ * back by the destination's own journal. There is no moment without a
+ * database file, and stale journal, WAL and SHM files are handled by SQLite
+ * itself rather than by renaming files around them.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { UserError, describeError } from '../errors.js';
+import type { SqliteStats } from '../manifest.js';
+import { integrityCheck, readStats } from './stats.js';
+
+export async function installDatabase(verifiedPath: string, livePath: string): Promise<SqliteStats> {
+  fs.mkdirSync(path.dirname(livePath), { recursive: true });
+  const source = new Database(verifiedPath, { readonly: true, fileMustExist: true });
+  try {
+    // Large steps: fewer chances for a reader of the live file to make a step wait.
+    await source.backup(livePath, { progress: () => 10_000 });
+  } catch (err) {
+    throw new UserError(`Cannot write database ${livePath}: ${describeError(err)}`, undefined, 'Stop the memory server so that nothing holds the database, then run the restore again.');
+  } finally {
+    source.close();
+  }
+  const live = new Database(livePath, { readonly: true, fileMustExist: true });
+  try {
+    const integrity = integrityCheck(live);
+    if (integrity !== 'ok') throw new UserError(`Restored database ${livePath} fails its integrity check: ${integrity}`);
+    return readStats(live);
+  } finally {
+    live.close();
+  }
+}
