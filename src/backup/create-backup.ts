@@ -81,6 +81,9 @@ export async function createBackup(options: BackupOptions, reporter: Reporter): 
     reporter.info(`[OK] Database snapshot: ${describeStats(snapshot.stats)}`);
 
     let source = await openQdrantSource(options);
+    if (source.kind === 'none' && options.qdrant && options.requireQdrant) {
+      throw new UserError(`${source.problem}; no archive written (--require-qdrant)`);
+    }
     if (source.kind === 'export') reporter.info(`[INFO] Exporting collection ${store.collectionName} from ${source.server.url}...`);
     let written: { path: string; manifest: Manifest };
     try {
@@ -94,7 +97,6 @@ export async function createBackup(options: BackupOptions, reporter: Reporter): 
       written = await writeArchive(options, date, snapshot, source);
     }
     if (source.kind === 'none' && options.qdrant) {
-      if (options.requireQdrant) throw new UserError(`${source.problem}; no archive written (--require-qdrant)`);
       reporter.warn(`${source.problem}; the archive holds the SQLite database only`);
     }
 
