@@ -1,0 +1,261 @@
+// f32 storage and printing as Qdrant does it.
+//
+// Qdrant stores vector components as f32 and serde_json prints them with ryu: the shortest
+// decimal that reads back as the same f32, laid out by ryu's `format32` ("1.0", "0.001234",
+// "1e-7", "1.234e30"). formatF32 finds the shortest digits with a fast f64 search (exact, see
+// shortestDigits) and falls back to the toPrecision(1..9) search where that is not exact.
+// Also holds Qdrant's Cosine pre-processing (L2 normalisation in f32).
+
+/** Exact powers of ten 10^0..10^22 (all exactly representable as f64). */
+const POW10: readonly number[] = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
+/** Shortest decimal text that reads back as the f32 nearest to `x`, in ryu's layout. */
+export function formatF32(x: number): string {
+  const f = Math.fround(x);
+  if (f === 0) return Object.is(f, -0) ? '-0.0' : '0.0';
+  if (!Number.isFinite(f)) return 'null'; // serde_json prints non-finite floats as null
+  if (f < 0) return '-' + layout(shortestDigits(-f));
+  return layout(shortestDigits(f));
+}
+
+/**
+ * Renders f32 components as a JSON array. Built with join, not `+=`: the result is one flat
+ * string (a `+=` chain leaves a rope of thousands of nodes per vector, ~10x the memory).
+ */
+export function formatF32Array(values: ArrayLike<number>): string {
+  const parts = new Array<string>(values.length);
+  for (let k = 0; k < values.length; k++) parts[k] = formatF32(values[k]!);
+  return `[${parts.join(',')}]`;
+}
+
+/** value = digits * 10^exponent, digits without trailing zeros. */
+interface Decimal {
+  digits: string;
+  exponent: number;
+}
+
+/**
+ * Shortest decimal for a positive finite f32 `a`: the fewest digits p (1..9) for which the
+ * correctly rounded p-digit decimal D*10^-n reads back (decimal -> f64 -> f32, as Qdrant and
+ * Math.fround(Number(s)) do) as `a`.
+ *
+ * Exactness: D / 10^n (or D * 10^-n) with D < 2^53 and |n| <= 22 is a single correctly rounded
+ * f64 operation, so it equals Number(decimalString) and the read-back test is exact. D itself
+ * comes from a * 10^n rounded; that is only trusted when the fraction is not within 1e-6 of .5
+ * (the f64 product is accurate to ~2e-7 for p <= 9). Otherwise, and outside the exact-power
+ * range, the toPrecision reference search is used.
+ */
+function shortestDigits(a: number): Decimal {
+  let e = Math.floor(Math.log10(a)); // 10^e <= a < 10^(e+1), corrected below
+  if (e > 20 || e < -13) return referenceDigits(a);
+  const s1 = scale(a, -e);
+  if (s1 >= 10) e++;
+  else if (s1 < 1) e--;
+  if (isF32PowerOfTwo(a)) return upwardSearch(a, e);
+  // Symmetric rounding interval: if the correctly rounded p-digit decimal reads back, so does
+  // the (p+1)-digit one (it is at least as close), so search down from 8 digits (9 always
+  // reads back) and stop at the first failure. Most f32 values need 7 or 8 digits.
+  let bestDigits = -1;
+  let bestN = 0;
+  for (let p = 8; p >= 1; p--) {
+    const n = p - 1 - e;
+    const d = roundedDigits(a, n);
+    if (d === undefined) return referenceDigits(a);
+    if (!roundTrips(d, n, a)) break;
+    bestDigits = d;
+    bestN = n;
+  }
+  if (bestDigits >= 0) return normalise(bestDigits, -bestN);
+  const d9 = roundedDigits(a, 8 - e);
+  if (d9 === undefined) return referenceDigits(a);
+  return normalise(d9, e - 8);
+}
+
+/**
+ * Powers of two have an asymmetric rounding interval (the gap below is half the gap above):
+ * a neighbour of the rounded candidate can read back when the rounded candidate does not, and
+ * ryu then prints the neighbour. Search upwards, trying both neighbours.
+ */
+function upwardSearch(a: number, e: number): Decimal {
+  for (let p = 1; p <= 9; p++) {
+    const n = p - 1 - e;
+    const d = roundedDigits(a, n);
+    if (d === undefined) return referenceDigits(a);
+    if (roundTrips(d, n, a)) return normalise(d, -n);
+    if (roundTrips(d + 1, n, a)) return normalise(d + 1, -n);
+    if (d > 1 && roundTrips(d - 1, n, a)) return normalise(d - 1, -n);
+  }
+  return referenceDigits(a);
+}
+
+/** round(a * 10^n), or undefined where that is not certain to be correctly rounded. */
+function roundedDigits(a: number, n: number): number | undefined {
+  if (n > 22 || n < -22) return undefined;
+  const scaled = scale(a, n);
+  const floor = Math.floor(scaled);
+  const frac = scaled - floor;
+  if (Math.abs(frac - 0.5) < 1e-6) return undefined;
+  return frac > 0.5 ? floor + 1 : floor;
+}
+
+/** a * 10^n with n in [-22, 22] */
+function scale(a: number, n: number): number {
+  return n >= 0 ? a * POW10[n]! : a / POW10[-n]!;
+}
+
+/** Does the decimal d * 10^-n read back as the f32 `a`? */
+function roundTrips(d: number, n: number, a: number): boolean {
+  return Math.fround(n >= 0 ? d / POW10[n]! : d * POW10[-n]!) === a;
+}
+
+const f32View = new Float32Array(1);
+const u32View = new Uint32Array(f32View.buffer);
+
+function isF32PowerOfTwo(a: number): boolean {
+  f32View[0] = a;
+  return (u32View[0]! & 0x7fffff) === 0;
+}
+
+function normalise(d: number, exponent: number): Decimal {
+  let digits = String(d);
+  let end = digits.length;
+  while (end > 1 && digits.charCodeAt(end - 1) === 48) end--;
+  exponent += digits.length - end;
+  digits = digits.slice(0, end);
+  return { digits, exponent };
+}
+
+/** The reference search: toPrecision(p) for p = 1..9, first one that reads back. */
+function referenceDigits(a: number): Decimal {
+  let s = a.toPrecision(9);
+  for (let p = 1; p <= 9; p++) {
+    const candidate = a.toPrecision(p);
+    if (Math.fround(Number(candidate)) === a) {
+      s = candidate;
+      break;
+    }
+  }
+  // s is "d.ddd", "ddd.dd", "0.000ddd" or "d.ddde+XX" / "d.ddde-XX"
+  const ePos = s.indexOf('e');
+  let exp10 = 0;
+  let mantissa = s;
+  if (ePos >= 0) {
+    exp10 = Number(s.slice(ePos + 1));
+    mantissa = s.slice(0, ePos);
+  }
+  const dot = mantissa.indexOf('.');
+  let digits = mantissa;
+  if (dot >= 0) {
+    digits = mantissa.slice(0, dot) + mantissa.slice(dot + 1);
+    exp10 -= mantissa.length - dot - 1;
+  }
+  let start = 0;
+  while (start < digits.length - 1 && digits.charCodeAt(start) === 48) start++;
+  return normalise(Number(digits.slice(start)), exp10);
+}
+
+/** ryu's format32 layout for a positive decimal. */
+function layout({ digits, exponent: k }: Decimal): string {
+  const length = digits.length;
+  const kk = length + k; // 10^(kk-1) <= v < 10^kk
+  if (k >= 0 && kk <= 13) return digits + '0'.repeat(k) + '.0';
+  if (kk > 0 && kk <= 13) return digits.slice(0, kk) + '.' + digits.slice(kk);
+  if (kk > -6 && kk <= 0) return '0.' + '0'.repeat(-kk) + digits;
+  const exp = kk - 1;
+  if (length === 1) return digits + 'e' + exp;
+  return digits[0] + '.' + digits.slice(1) + 'e' + exp;
+}
+
+const F32_EPSILON = Math.fround(1.1920929e-7);
+const NORMALISED_TOLERANCE = Math.fround(1e-6);
+
+/**
+ * Qdrant's Cosine pre-processing, in f32: len2 = sum(x^2); unchanged when len2 < f32::EPSILON
+ * or |len2 - 1| <= 1e-6, else every component divided by sqrt(len2). `v` holds f32 values and
+ * is modified in place.
+ *
+ * The order of the sum matters: for a normalised 768-d embedding a plain left-to-right f32 sum
+ * is off by ~1e-6, right at the threshold, and would re-normalise (change) stored vectors on
+ * a restore. Qdrant sums with SIMD, and so does this, modelling Qdrant on an x86_64 host with
+ * AVX and FMA (`CosineMetric::preprocess`): dim >= 32 takes `cosine_preprocess_avx`, dim >= 16
+ * `cosine_preprocess_sse`, smaller vectors the scalar loop.
+ *
+ * f64 evaluation followed by Math.fround is exact f32 arithmetic for +, *, / and sqrt of f32
+ * operands; the fused multiply-add gets its own correction (fmaF32).
+ */
+export function cosineNormaliseInPlace(v: number[]): void {
+  const len2 = v.length >= 32 ? squaredLengthAvx(v) : v.length >= 16 ? squaredLengthSse(v) : squaredLengthScalar(v);
+  if (len2 < F32_EPSILON || Math.abs(Math.fround(len2 - 1)) <= NORMALISED_TOLERANCE) return;
+  const len = Math.fround(Math.sqrt(len2));
+  for (let k = 0; k < v.length; k++) v[k] = Math.fround(v[k]! / len);
+}
+
+const add = (a: number, b: number): number => Math.fround(a + b);
+const square = (a: number): number => Math.fround(a * a);
+
+/** `iter().map(|x| x * x).sum::<f32>()`: left to right. */
+function squaredLengthScalar(v: readonly number[]): number {
+  let sum = 0;
+  for (const x of v) sum = add(sum, square(x));
+  return sum;
+}
+
+/**
+ * `cosine_preprocess_sse`: four 4-lane accumulators (mul then add, no FMA) over blocks of 16,
+ * each reduced by `hsum128_ps_sse` ((x0 + x2) + (x1 + x3)), the four partials added left to
+ * right, then the `dim % 16` tail added one by one.
+ */
+function squaredLengthSse(v: readonly number[]): number {
+  const n = v.length;
+  const m = n - (n % 16);
+  const acc = new Array<number>(16).fill(0);
+  for (let i = 0; i < m; i += 16) {
+    for (let lane = 0; lane < 16; lane++) acc[lane] = add(square(v[i + lane]!), acc[lane]!);
+  }
+  const hsum128 = (r: number): number => add(add(acc[r]!, acc[r + 2]!), add(acc[r + 1]!, acc[r + 3]!));
+  let length = add(add(add(hsum128(0), hsum128(4)), hsum128(8)), hsum128(12));
+  for (let i = m; i < n; i++) length = add(length, square(v[i]!));
+  return length;
+}
+
+/**
+ * `cosine_preprocess_avx`: four 8-lane FMA accumulators over blocks of 32, reduced by
+ * `four_way_hsum` (lanewise (a + b) + (c + d), then `hsum256_ps_avx`: high half + low half,
+ * `hadd` -> (l0 + l1) + (l2 + l3)), then the `dim % 32` tail added one by one.
+ */
+function squaredLengthAvx(v: readonly number[]): number {
+  const n = v.length;
+  const m = n - (n % 32);
+  const acc = new Array<number>(32).fill(0);
+  for (let i = 0; i < m; i += 32) {
+    for (let lane = 0; lane < 32; lane++) {
+      const x = v[i + lane]!;
+      acc[lane] = fmaF32(x, x, acc[lane]!);
+    }
+  }
+  const total = new Array<number>(8);
+  for (let k = 0; k < 8; k++) total[k] = add(add(acc[k]!, acc[8 + k]!), add(acc[16 + k]!, acc[24 + k]!));
+  const lr = [0, 1, 2, 3].map((k) => add(total[k + 4]!, total[k]!));
+  let length = add(add(lr[0]!, lr[1]!), add(lr[2]!, lr[3]!));
+  for (let i = m; i < n; i++) length = add(length, square(v[i]!));
+  return length;
+}
+
+/**
+ * f32 fused multiply-add, round(a * b + c) with one rounding, for f32 operands. a * b is exact
+ * in f64; the f64 sum s can only mislead fround when it lands exactly on the midpoint between
+ * two f32 values (then g = f + 2(s - f) is the other one), and then the sign of the sum's
+ * rounding error (TwoSum) decides.
+ */
+export function fmaF32(a: number, b: number, c: number): number {
+  const p = a * b;
+  const s = p + c;
+  const f = Math.fround(s);
+  if (f === s) return f;
+  const g = f + 2 * (s - f);
+  if (Math.fround(g) !== g) return f; // not a midpoint: fround(s) is round(a * b + c)
+  const bb = s - p;
+  const err = p - (s - bb) + (c - bb);
+  if (err === 0) return f; // a true tie: fround's ties-to-even is right
+  return err > 0 === g > f ? g : f;
+}

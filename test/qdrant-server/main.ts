@@ -1,0 +1,65 @@
+// Runs the Qdrant test server on its own, for manual runs and demos:
+//   node dist/test/qdrant-server/main.js --port N [--host H] [--api-key K]
+// Prints one line, `Qdrant test server listening on <url>`, and serves until SIGINT/SIGTERM.
+//
+// `node --test dist/test/` (npm test) executes every .js file under a `test` directory, this
+// one included: inside the test runner (NODE_TEST_CONTEXT set) it does nothing, instead of
+// serving forever and hanging the run.
+
+import { parseArgs } from 'node:util';
+import { startQdrantTestServer, type QdrantTestServer } from './server.js';
+
+const usage = 'usage: main.js --port N [--host H] [--api-key K]';
+
+async function main(): Promise<void> {
+  if (process.env.NODE_TEST_CONTEXT !== undefined) return;
+  let values: { port?: string; host?: string; 'api-key'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'api-key': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (e) {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n${usage}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (values.help === true) {
+    process.stdout.write(`${usage}\n`);
+    return;
+  }
+  const port = values.port === undefined ? 6333 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`invalid --port ${values.port}\n${usage}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  let server: QdrantTestServer;
+  try {
+    server = await startQdrantTestServer({ port, host: values.host, apiKey: values['api-key'] });
+  } catch (e) {
+    process.stderr.write(`cannot start the Qdrant test server: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  process.stdout.write(`Qdrant test server listening on ${server.url}\n`);
+  const stop = (): void => {
+    server.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+await main();

@@ -1,0 +1,192 @@
+// A point's vectors: parsing upsert input, checking it against the collection's vector slots,
+// storing it the way Qdrant does (f32, Cosine L2-normalised, sparse sorted by index) and
+// rendering it. Each vector's JSON text is rendered once, at upsert time, and kept: scroll
+// responses are assembled from these texts by concatenation.
+
+import type { Schemas } from '@qdrant/js-client-rest';
+import type { VectorSlot } from './config.js';
+import { formatError, validationError } from './errors.js';
+import { cosineNormaliseInPlace, formatF32, formatF32Array } from './float32.js';
+import { isJsonObject, type JsonObject, type JsonPath, type JsonValue } from './json.js';
+import { field } from './validate.js';
+
+export type VectorKind = 'dense' | 'multi' | 'sparse';
+
+/** One stored vector: its name ("" for the unnamed one), kind and rendered JSON text. */
+export interface StoredVector {
+  readonly name: string;
+  readonly kind: VectorKind;
+  readonly json: string;
+}
+
+/**
+ * A vector that does not fit the collection (unknown name, wrong dimension, wrong kind).
+ * Qdrant finds these when applying the operation: with wait=true the request fails with
+ * `Wrong input: <message>`, without it the point is acknowledged and dropped.
+ */
+export class VectorDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'VectorDataError';
+  }
+}
+
+type ParsedVector =
+  | { kind: 'dense'; values: number[] }
+  | { kind: 'multi'; values: number[][] }
+  | { kind: 'sparse'; indices: number[]; values: number[] };
+
+/** Input vectors of one point, before they are checked against the collection. */
+export type PointVectorsInput = Array<{ name: string; vector: ParsedVector; path: JsonPath }>;
+
+const UNTAGGED_VECTOR_STRUCT = 'data did not match any variant of untagged enum VectorStruct';
+
+/**
+ * Parses a point's `vector` (VectorStruct): a dense array, a multivector, or a map of named
+ * vectors (dense, multivector or sparse). Throws RequestError on malformed input.
+ */
+export function parsePointVectors(v: JsonValue | undefined, path: JsonPath): PointVectorsInput {
+  if (Array.isArray(v)) return [{ name: '', vector: parseUnnamed(v, path), path }];
+  if (isJsonObject(v)) {
+    const out: PointVectorsInput = [];
+    for (const [name, value] of Object.entries(v)) {
+      const p = [...path, name];
+      out.push({ name, vector: parseNamedValue(value, p), path: p });
+    }
+    return out;
+  }
+  throw formatError(UNTAGGED_VECTOR_STRUCT, path);
+}
+
+/** Parses one entry of a batch's named-vectors map (same shapes as a named vector). */
+export function parseNamedValue(value: JsonValue, path: JsonPath): ParsedVector {
+  if (Array.isArray(value)) return parseUnnamed(value, path);
+  if (isJsonObject(value)) return parseSparse(value, path);
+  throw formatError(UNTAGGED_VECTOR_STRUCT, path);
+}
+
+function parseUnnamed(arr: JsonValue[], path: JsonPath): ParsedVector {
+  if (arr.length > 0 && Array.isArray(arr[0])) {
+    const values: number[][] = [];
+    for (const sub of arr) {
+      if (!Array.isArray(sub)) throw formatError(UNTAGGED_VECTOR_STRUCT, path);
+      values.push(toF32(sub, path));
+    }
+    return { kind: 'multi', values };
+  }
+  return { kind: 'dense', values: toF32(arr, path) };
+}
+
+function toF32(arr: JsonValue[], path: JsonPath): number[] {
+  const out = new Array<number>(arr.length);
+  for (let k = 0; k < arr.length; k++) {
+    const x = arr[k];
+    if (typeof x === 'number') out[k] = Math.fround(x);
+    else if (typeof x === 'bigint') out[k] = Math.fround(Number(x));
+    else throw formatError(UNTAGGED_VECTOR_STRUCT, path);
+  }
+  return out;
+}
+
+function parseSparse(obj: JsonObject, path: JsonPath): ParsedVector {
+  type Sparse = Schemas['SparseVector'];
+  const indicesValue = field<Sparse>(obj, 'indices');
+  const valuesValue = field<Sparse>(obj, 'values');
+  if (!Array.isArray(indicesValue) || !Array.isArray(valuesValue)) throw formatError(UNTAGGED_VECTOR_STRUCT, path);
+  const indices: number[] = [];
+  for (const i of indicesValue) {
+    if (typeof i !== 'number' || !Number.isInteger(i) || i < 0 || i > 0xffffffff) {
+      throw formatError(UNTAGGED_VECTOR_STRUCT, path);
+    }
+    indices.push(i);
+  }
+  const values = toF32(valuesValue, path);
+  if (indices.length !== values.length) {
+    throw validationError('must be the same length as indices', [...path, 'values']);
+  }
+  if (new Set(indices).size !== indices.length) throw validationError('must be unique', [...path, 'indices']);
+  return { kind: 'sparse', indices, values };
+}
+
+/**
+ * Checks a point's vectors against the collection's slots and renders them as stored.
+ * Throws VectorDataError for an unknown name, a wrong dimension or a wrong kind of vector.
+ * The result is sorted by name.
+ */
+export function storeVectors(input: PointVectorsInput, slots: ReadonlyMap<string, VectorSlot>): StoredVector[] {
+  const out: StoredVector[] = [];
+  for (const { name, vector } of input) {
+    const slot = slots.get(name);
+    if (slot === undefined) throw new VectorDataError(`Not existing vector name error: ${name}`);
+    out.push(storeOne(name, vector, slot));
+  }
+  out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return out;
+}
+
+function storeOne(name: string, vector: ParsedVector, slot: VectorSlot): StoredVector {
+  if (slot.kind === 'sparse') {
+    if (vector.kind !== 'sparse') throw new VectorDataError('Conversion between sparse and regular vectors failed');
+    return { name, kind: 'sparse', json: renderSparse(vector.indices, vector.values) };
+  }
+  if (vector.kind === 'sparse') throw new VectorDataError('Conversion between sparse and regular vectors failed');
+  if (slot.multivector) {
+    if (vector.kind !== 'multi') throw new VectorDataError('Conversion between multi and regular vectors failed');
+    const subs = vector.values.map((sub) => {
+      checkDim(slot.size, sub.length);
+      if (slot.cosine) cosineNormaliseInPlace(sub);
+      return formatF32Array(sub);
+    });
+    return { name, kind: 'multi', json: `[${subs.join(',')}]` };
+  }
+  if (vector.kind !== 'dense') throw new VectorDataError('Conversion between multi and regular vectors failed');
+  checkDim(slot.size, vector.values.length);
+  if (slot.cosine) cosineNormaliseInPlace(vector.values);
+  return { name, kind: 'dense', json: formatF32Array(vector.values) };
+}
+
+function checkDim(expected: number, got: number): void {
+  if (expected !== got) throw new VectorDataError(`Vector dimension error: expected dim: ${expected}, got ${got}`);
+}
+
+function renderSparse(indices: number[], values: number[]): string {
+  const order = indices.map((_, k) => k).sort((a, b) => indices[a]! - indices[b]!);
+  const idx = order.map((j) => String(indices[j]));
+  const vals = order.map((j) => formatF32(values[j]!));
+  const keyIndices: keyof Schemas['SparseVector'] = 'indices';
+  const keyValues: keyof Schemas['SparseVector'] = 'values';
+  return `{"${keyIndices}":[${idx.join(',')}],"${keyValues}":[${vals.join(',')}]}`;
+}
+
+/**
+ * The `vector` of a record (VectorStructOutput): the bare vector when the selection holds only
+ * the unnamed one, otherwise a map by name. `select` limits the names (with_vector: [names]).
+ */
+export function renderVectorStruct(vectors: readonly StoredVector[], select?: ReadonlySet<string>): string {
+  const chosen = select === undefined ? vectors : vectors.filter((v) => select.has(v.name));
+  if (chosen.length === 1 && chosen[0]!.name === '') return chosen[0]!.json;
+  return `{${chosen.map((v) => `${JSON.stringify(v.name)}:${v.json}`).join(',')}}`;
+}
+
+/** Stored vector values (f32 numbers) in the output shape, for direct state access in tests. */
+export function decodeVectorStruct(vectors: readonly StoredVector[]): Schemas['VectorStructOutput'] {
+  if (vectors.length === 1 && vectors[0]!.name === '') return decodeOne(vectors[0]!);
+  const out: Record<string, Schemas['VectorOutput']> = {};
+  for (const v of vectors) out[v.name] = decodeOne(v);
+  return out;
+}
+
+function decodeOne(v: StoredVector): Schemas['VectorOutput'] {
+  const parsed: unknown = JSON.parse(v.json);
+  const f32 = (xs: number[]): number[] => xs.map((x) => Math.fround(x));
+  switch (v.kind) {
+    case 'dense':
+      return f32(parsed as number[]);
+    case 'multi':
+      return (parsed as number[][]).map(f32);
+    case 'sparse': {
+      const s = parsed as Schemas['SparseVector'];
+      return { indices: s.indices, values: f32(s.values) };
+    }
+  }
+}
