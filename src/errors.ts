@@ -23,22 +23,54 @@ export const ExitCode = {
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
+/**
+ * Stable machine-readable error codes, printed by --json. Scripts may rely on
+ * them: add new ones, never rename.
+ */
+export type ErrorCode =
+  | 'FAILED'
+  | 'USAGE'
+  | 'INCOMPLETE'
+  | 'CANCELLED'
+  | 'ARCHIVE_INVALID'
+  | 'DATABASE_NOT_FOUND'
+  | 'BACKUP_NOT_FOUND'
+  | 'QDRANT_UNAVAILABLE'
+  | 'NO_TERMINAL'
+  | 'LOCKED'
+  | 'RESTORE_ROLLED_BACK'
+  | 'RESTORE_INCOMPLETE'
+  | 'INTERNAL';
+
+const DEFAULT_CODE: Record<ExitCodeValue, ErrorCode> = {
+  [ExitCode.Success]: 'FAILED',
+  [ExitCode.Failure]: 'FAILED',
+  [ExitCode.Usage]: 'USAGE',
+  [ExitCode.Incomplete]: 'INCOMPLETE',
+  [ExitCode.Cancelled]: 'CANCELLED',
+  [ExitCode.VerificationFailed]: 'ARCHIVE_INVALID',
+};
+
 /** An error the user can act on: printed as one line, no stack. */
 export class UserError extends Error {
+  readonly code: ErrorCode;
+
   constructor(
     message: string,
     readonly exitCode: ExitCodeValue = ExitCode.Failure,
     /** A second line telling the user what to do. */
     readonly hint?: string,
+    code?: ErrorCode,
   ) {
     super(message);
     this.name = 'UserError';
+    this.code = code ?? DEFAULT_CODE[exitCode];
   }
 }
 
 export class UsageError extends UserError {
-  constructor(message: string, hint?: string) {
-    super(message, ExitCode.Usage, hint);
+  constructor(message: string, hint?: string, code: ErrorCode = 'USAGE') {
+    super(message, ExitCode.Usage, hint, code);
     this.name = 'UsageError';
   }
 }
@@ -46,7 +78,7 @@ export class UsageError extends UserError {
 /** An archive is damaged, of the wrong shape, or does not match its manifest. */
 export class ArchiveError extends UserError {
   constructor(archivePath: string, problem: string, hint?: string) {
-    super(`Invalid archive ${archivePath}: ${problem}`, ExitCode.VerificationFailed, hint);
+    super(`Invalid archive ${archivePath}: ${problem}`, ExitCode.VerificationFailed, hint, 'ARCHIVE_INVALID');
     this.name = 'ArchiveError';
   }
 }

@@ -1,26 +1,98 @@
 /**
- * How the commands talk to the user: progress and warnings go through a
- * Reporter so the core never writes to the terminal itself, and every string
- * that came from an archive or a server is printed with control characters
- * escaped (a description must not be able to move the cursor or clear the
+ * How the commands talk to the user. Progress and warnings go through a
+ * Reporter so the core never writes to the terminal itself:
+ * - people: steps on stdout, warnings on stderr, progress bars on stderr
+ *   only when stderr is a terminal (plain start and end lines otherwise);
+ * - --quiet: warnings only;
+ * - --json: nothing but the final JSON document; warnings are collected
+ *   into it.
+ * Every string that came from an archive or a server is printed with control
+ * characters escaped (a description must not move the cursor or clear the
  * screen).
  */
+import cliProgress from 'cli-progress';
+
+export interface Progress {
+  update(done: number): void;
+  finish(): void;
+}
 
 export interface Reporter {
   /** A step of the work, e.g. "[INFO] Exporting vectors...". */
   info(line: string): void;
   /** Something the user should know but that does not stop the work. */
   warn(line: string): void;
+  /** Long work with a known (or unknown: null) total. */
+  progress(label: string, total: number | null): Progress;
 }
 
-export const silentReporter: Reporter = { info: () => undefined, warn: () => undefined };
+const noProgress: Progress = { update: () => undefined, finish: () => undefined };
 
-export function consoleReporter(quiet = false): Reporter {
+export const silentReporter: Reporter = { info: () => undefined, warn: () => undefined, progress: () => noProgress };
+
+export type OutputMode = 'human' | 'quiet' | 'json';
+
+export interface ConsoleReporter extends Reporter {
+  /** Warnings given so far (for --json). */
+  readonly warnings: string[];
+}
+
+export function consoleReporter(mode: OutputMode = 'human'): ConsoleReporter {
+  const warnings: string[] = [];
   return {
+    warnings,
     info: (line) => {
-      if (!quiet) process.stdout.write(`${line}\n`);
+      if (mode === 'human') process.stdout.write(`${line}\n`);
     },
-    warn: (line) => process.stderr.write(`[WARNING] ${line}\n`),
+    warn: (line) => {
+      warnings.push(line);
+      if (mode !== 'json') process.stderr.write(`[WARNING] ${line}\n`);
+    },
+    progress: (label, total) => {
+      if (mode !== 'human') return noProgress;
+      if (process.stderr.isTTY) return barProgress(label, total);
+      return lineProgress(label);
+    },
+  };
+}
+
+function barProgress(label: string, total: number | null): Progress {
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: process.stderr,
+      format: total === null ? `${label} {value}` : `${label} [{bar}] {percentage}% {value}/{total} ETA {eta_formatted}`,
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total ?? 0, 0);
+  let last = 0;
+  return {
+    update: (done) => {
+      last = done;
+      if (total !== null && done > total) bar.setTotal(done);
+      bar.update(done);
+    },
+    finish: () => {
+      bar.update(last);
+      bar.stop();
+    },
+  };
+}
+
+function lineProgress(label: string): Progress {
+  const started = Date.now();
+  let last = 0;
+  process.stdout.write(`[INFO] ${label}...\n`);
+  return {
+    update: (done) => {
+      last = done;
+    },
+    finish: () => {
+      process.stdout.write(`[OK] ${label}: ${last} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    },
   };
 }
 
@@ -28,11 +100,10 @@ export function consoleReporter(quiet = false): Reporter {
 export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
-    const code = c.charCodeAt(0);
     if (c === '\n') return '\\n';
     if (c === '\t') return '\\t';
     if (c === '\r') return '\\r';
-    return `\\x${code.toString(16).padStart(2, '0')}`;
+    return `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
   });
 }
 
@@ -46,4 +117,9 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${value.toFixed(2)} ${units[unit]}`;
+}
+
+/** Prints one JSON document on stdout. */
+export function printJson(document: unknown): void {
+  process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
 }

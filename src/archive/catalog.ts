@@ -5,9 +5,11 @@
 import { describeError } from '../errors.js';
 import { MANIFEST_ENTRY, type Manifest, manifestSchema } from '../manifest.js';
 import { type ArchiveFile, listArchiveFiles } from './backups-folder.js';
+import { isPinned } from './pins.js';
 import { ArchiveReader } from './reader.js';
 
 export interface CatalogEntry extends ArchiveFile {
+  pinned: boolean;
   manifest: Manifest | null;
   /** Why the manifest could not be read. */
   problem?: string;
@@ -32,9 +34,9 @@ export async function catalog(backupsDir: string): Promise<CatalogEntry[] | null
   const entries: CatalogEntry[] = [];
   for (const file of files) {
     try {
-      entries.push({ ...file, manifest: await readManifestOnly(file.path) });
+      entries.push({ ...file, pinned: isPinned(file.path), manifest: await readManifestOnly(file.path) });
     } catch (err) {
-      entries.push({ ...file, manifest: null, problem: describeError(err) });
+      entries.push({ ...file, pinned: isPinned(file.path), manifest: null, problem: describeError(err) });
     }
   }
   return entries;

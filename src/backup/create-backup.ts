@@ -25,7 +25,7 @@ import {
 } from '../manifest.js';
 import type { Reporter } from '../output.js';
 import { silentReporter } from '../output.js';
-import { type ArchivedCollection, readCollection, unnamedVectorParams } from '../qdrant/collection.js';
+import { type ArchivedCollection, countPoints, readCollection, unnamedVectorParams } from '../qdrant/collection.js';
 import { QdrantServer } from '../qdrant/connection.js';
 import { exportVectorsFile } from '../qdrant/vectors-file.js';
 import { type DatabaseSnapshot, snapshotDatabase } from '../sqlite/snapshot.js';
@@ -65,11 +65,16 @@ type QdrantSource =
 export const DATABASE_NOT_FOUND_HINT =
   'Check BA_USERNAME and BA_AGENT_NAME (or --username/--agent) match the memory server, and --root points at the folder holding memory_repos/.';
 
+/** Fails, before anything is written, when the store has no database. */
+export function assertDatabaseExists(store: StoreConfig): void {
+  if (!fs.existsSync(store.dbPath)) {
+    throw new UserError(`Database not found: ${store.dbPath}`, ExitCode.Failure, DATABASE_NOT_FOUND_HINT, 'DATABASE_NOT_FOUND');
+  }
+}
+
 export async function createBackup(options: BackupOptions, reporter: Reporter): Promise<BackupResult> {
   const { store } = options;
-  if (!fs.existsSync(store.dbPath)) {
-    throw new UserError(`Database not found: ${store.dbPath}`, ExitCode.Failure, DATABASE_NOT_FOUND_HINT);
-  }
+  assertDatabaseExists(store);
   ensureBackupsDir(store.backupsDir);
   removeStaleTempFiles(store.backupsDir);
   const date = (options.now ?? (() => new Date()))();
@@ -82,19 +87,19 @@ export async function createBackup(options: BackupOptions, reporter: Reporter): 
 
     let source = await openQdrantSource(options);
     if (source.kind === 'none' && options.qdrant && options.requireQdrant) {
-      throw new UserError(`${source.problem}; no archive written (--require-qdrant)`);
+      throw new UserError(`${source.problem}; no archive written (--require-qdrant)`, ExitCode.Failure, undefined, 'QDRANT_UNAVAILABLE');
     }
-    if (source.kind === 'export') reporter.info(`[INFO] Exporting collection ${store.collectionName} from ${source.server.url}...`);
+    if (source.kind === 'export') reporter.info(`[INFO] Exporting collection ${store.collectionName} from ${source.server.url}`);
     let written: { path: string; manifest: Manifest };
     try {
-      written = await writeArchive(options, date, snapshot, source);
+      written = await writeArchive(options, date, snapshot, source, reporter);
     } catch (err) {
       if (source.kind !== 'export' || err instanceof UserError) throw err;
       // Qdrant failed part-way: the partial archive is gone; keep the database at least.
       const problem = `Qdrant export failed: ${describeError(err)}`;
-      if (options.requireQdrant) throw new UserError(`${problem}; no archive written`);
+      if (options.requireQdrant) throw new UserError(`${problem}; no archive written`, ExitCode.Failure, undefined, 'QDRANT_UNAVAILABLE');
       source = { kind: 'none', stats: { total_vectors: 0, error: problem }, problem, server: source.server, serverVersion: source.serverVersion };
-      written = await writeArchive(options, date, snapshot, source);
+      written = await writeArchive(options, date, snapshot, source, reporter);
     }
     if (source.kind === 'none' && options.qdrant) {
       reporter.warn(`${source.problem}; the archive holds the SQLite database only`);
@@ -149,6 +154,7 @@ async function writeArchive(
   date: Date,
   snapshot: DatabaseSnapshot,
   source: QdrantSource,
+  reporter: Reporter,
 ): Promise<{ path: string; manifest: Manifest }> {
   const { store } = options;
   const path = tempPath(store.backupsDir, '.zip');
@@ -159,8 +165,14 @@ async function writeArchive(
     let qdrantStats: QdrantStats;
     if (source.kind === 'export') {
       const progress = { points: 0 };
-      const chunks = exportVectorsFile(source.server, store.collectionName, source.collection, options.batchSize, progress);
-      entries[VECTORS_ENTRY] = await writer.addEntry(VECTORS_ENTRY, Readable.from(chunks));
+      const total = await countPoints(source.server, store.collectionName);
+      const bar = reporter.progress('Exporting vectors', total);
+      const chunks = exportVectorsFile(source.server, store.collectionName, source.collection, options.batchSize, progress, (n) => bar.update(n));
+      try {
+        entries[VECTORS_ENTRY] = await writer.addEntry(VECTORS_ENTRY, Readable.from(chunks));
+      } finally {
+        bar.finish();
+      }
       qdrantStats = { total_vectors: progress.points };
     } else {
       qdrantStats = source.stats;

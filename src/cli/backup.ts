@@ -1,65 +1,130 @@
 /** ba-backup: parses flags, resolves configuration, calls the core. */
+import { Option } from 'commander';
 import { parseBatchSize, resolveQdrantConfig, resolveStoreConfig } from '../config.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import { describeQdrantStats } from '../manifest.js';
-import { consoleReporter, formatBytes } from '../output.js';
+import { consoleReporter, formatBytes, printJson } from '../output.js';
+import { pin } from '../archive/pins.js';
+import { assertDatabaseExists, createBackup } from '../backup/create-backup.js';
+import { acquireLock } from '../lock.js';
+import type { RetentionPolicy } from '../retention/policy.js';
 import { listBackups } from './list.js';
-import { createBackup } from '../backup/create-backup.js';
-import { ENVIRONMENT_HELP, EXIT_STATUS_HELP, baseProgram } from './common.js';
+import { pinBackup, pruneBackups, verifyBackups } from './maintenance.js';
+import { type CommonFlags, ENVIRONMENT_HELP, EXIT_STATUS_HELP, baseProgram, outputMode, parseCount } from './common.js';
 import { runCommand } from './run.js';
 
-interface BackupFlags {
+interface BackupFlags extends CommonFlags {
   description: string;
   list?: boolean;
-  root?: string;
-  username?: string;
-  agent?: string;
-  batchSize?: string;
+  verify?: string[] | boolean;
+  prune?: boolean;
+  dryRun?: boolean;
+  keepLast?: string;
+  keepDaily?: string;
+  keepWeekly?: string;
+  keepMonthly?: string;
+  keepYearly?: string;
+  keepSafety?: string;
+  pin?: string | boolean;
+  unpin?: string;
   requireQdrant?: boolean;
   skipQdrant?: boolean;
-  quiet?: boolean;
 }
 
 const EXAMPLES = `
 Examples:
-  ba-backup -d "Before major changes"      back up the store in the current folder
-  ba-backup --list                         list archives, newest first
+  ba-backup -d "Before major changes"       back up the store in the current folder
+  ba-backup --list                          list archives, newest first
+  ba-backup --verify                        check every archive without restoring
+  ba-backup --prune --keep-daily 7 --keep-weekly 4 --dry-run
+  ba-backup -d "v1 release" --pin           a milestone prune never deletes
   BA_USERNAME=alice BA_AGENT_NAME=helper ba-backup
   QDRANT_URL=https://qdrant.example:6333 QDRANT_API_KEY=... ba-backup --require-qdrant`;
 
 export function main(argv: string[] = process.argv): Promise<never> {
-  return runCommand('ba-backup', async () => {
+  return runCommand('ba-backup', argv, async () => {
     const program = baseProgram('ba-backup', 'Back up a BuildAutomata memory store (SQLite database and Qdrant collection) into backups/backup_YYYYMMDD_HHMMSS.zip.')
       .option('-d, --description <text>', 'what this backup is for', '')
       .option('-l, --list', 'list the archives in backups/, newest first')
+      .option('--verify [backups...]', 'fully check archives (all when none is named) without changing anything')
+      .option('--prune', 'delete archives that the --keep-* policy does not keep')
+      .option('--dry-run', 'with --prune: show what would be deleted and why the rest stays')
+      .addOption(new Option('--keep-last <n>', 'with --prune: keep the n newest backups'))
+      .addOption(new Option('--keep-daily <n>', 'with --prune: keep the newest backup of each of the last n days that have one'))
+      .addOption(new Option('--keep-weekly <n>', 'with --prune: the same for weeks (Monday to Sunday)'))
+      .addOption(new Option('--keep-monthly <n>', 'with --prune: the same for months'))
+      .addOption(new Option('--keep-yearly <n>', 'with --prune: the same for years'))
+      .addOption(new Option('--keep-safety <n>', 'with --prune: safety backups made by restores to keep (default: 3)'))
+      .option('--pin [backup]', 'pin the new backup, or the named archive: prune never deletes it')
+      .option('--unpin <backup>', 'remove the pin of an archive')
       .option('--require-qdrant', 'fail, writing nothing, when the Qdrant collection cannot be exported')
       .option('--skip-qdrant', 'back up the SQLite database only')
-      .option('-q, --quiet', 'print only warnings, errors and the result')
       .addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_STATUS_HELP}\n${EXAMPLES}`);
     program.parse(argv);
     const flags = program.opts<BackupFlags>();
+    const json = flags.json ?? false;
     const store = resolveStoreConfig(flags, process.env, process.cwd());
-    if (flags.list) return listBackups(store.backupsDir);
+    if (flags.list) return listBackups(store.backupsDir, json);
+    if (flags.verify) return verifyBackups(flags.verify === true ? [] : flags.verify, store, json);
 
-    const batchSize = parseBatchSize(flags.batchSize);
-    const qdrant = flags.skipQdrant ? null : resolveQdrantConfig({}, process.env);
-    const result = await createBackup(
-      { store, qdrant, description: flags.description, batchSize, requireQdrant: flags.requireQdrant ?? false, kind: 'backup' },
-      consoleReporter(flags.quiet),
-    );
-    const stats = result.manifest.stats;
-    const out = [
-      '',
-      result.complete ? '[SUCCESS] Backup created successfully!' : '[SUCCESS] Backup created, without Qdrant vectors.',
-      `  Location: ${result.path}`,
-      `  Size: ${formatBytes(result.size)}`,
-      `  Memories: ${stats.sqlite.total_memories}`,
-      `  Versions: ${stats.sqlite.total_versions}`,
-      `  Intentions: ${stats.sqlite.total_intentions}`,
-      `  Vectors: ${describeQdrantStats(stats.qdrant)}`,
-    ];
-    process.stdout.write(`${out.join('\n')}\n`);
-    if (result.complete || flags.skipQdrant) return ExitCode.Success;
-    return ExitCode.Incomplete;
+    const creating = !flags.prune && !flags.unpin && typeof flags.pin !== 'string';
+    if (creating) assertDatabaseExists(store);
+    const lock = await acquireLock(store.backupsDir, flags.prune ? 'ba-backup --prune' : 'ba-backup');
+    try {
+      if (flags.unpin) return pinBackup(flags.unpin, store, false, json);
+      if (typeof flags.pin === 'string') return pinBackup(flags.pin, store, true, json);
+      if (flags.prune) {
+        const policy: RetentionPolicy = {
+          last: parseCount(flags.keepLast, '--keep-last'),
+          daily: parseCount(flags.keepDaily, '--keep-daily'),
+          weekly: parseCount(flags.keepWeekly, '--keep-weekly'),
+          monthly: parseCount(flags.keepMonthly, '--keep-monthly'),
+          yearly: parseCount(flags.keepYearly, '--keep-yearly'),
+        };
+        return pruneBackups(store, policy, flags.dryRun ?? false, parseCount(flags.keepSafety, '--keep-safety') ?? 3, json);
+      }
+      if (flags.dryRun) throw new UsageError('--dry-run goes with --prune', 'To check archives without changing anything, use --verify.');
+      return await runBackup(flags, store, json);
+    } finally {
+      lock.release();
+    }
   });
+}
+
+async function runBackup(flags: BackupFlags, store: ReturnType<typeof resolveStoreConfig>, json: boolean): Promise<number> {
+  const batchSize = parseBatchSize(flags.batchSize);
+  const qdrant = flags.skipQdrant ? null : resolveQdrantConfig({}, process.env);
+  const reporter = consoleReporter(outputMode(flags));
+  const result = await createBackup(
+    { store, qdrant, description: flags.description, batchSize, requireQdrant: flags.requireQdrant ?? false, kind: 'backup' },
+    reporter,
+  );
+  if (flags.pin === true) pin(result.path);
+  const code = result.complete || flags.skipQdrant ? ExitCode.Success : ExitCode.Incomplete;
+  const stats = result.manifest.stats;
+  if (json) {
+    printJson({
+      ok: true,
+      complete: result.complete,
+      exit_code: code,
+      archive: { path: result.path, size: result.size, pinned: flags.pin === true },
+      problem: result.problem,
+      warnings: reporter.warnings,
+      manifest: result.manifest,
+    });
+    return code;
+  }
+  const out = [
+    '',
+    result.complete ? '[SUCCESS] Backup created successfully!' : '[SUCCESS] Backup created, without Qdrant vectors.',
+    `  Location: ${result.path}`,
+    `  Size: ${formatBytes(result.size)}`,
+    `  Memories: ${stats.sqlite.total_memories}`,
+    `  Versions: ${stats.sqlite.total_versions}`,
+    `  Intentions: ${stats.sqlite.total_intentions}`,
+    `  Vectors: ${describeQdrantStats(stats.qdrant)}`,
+  ];
+  if (flags.pin === true) out.push('  Pinned: prune will never delete it');
+  process.stdout.write(`${out.join('\n')}\n`);
+  return code;
 }

@@ -1,9 +1,11 @@
 /** Flags and help text shared by both commands. */
 import { Command, Option } from 'commander';
+import { UsageError } from '../errors.js';
+import type { OutputMode } from '../output.js';
 import { toolVersion } from '../version.js';
 
 export const EXIT_STATUS_HELP = `
-Exit status:
+Exit status (the same for both commands):
   0  success
   1  failure (nothing was changed unless the message says so)
   2  usage error: a bad flag, argument or environment variable
@@ -19,7 +21,17 @@ Environment:
   QDRANT_URL        Qdrant server URL; when unset, QDRANT_HOST and QDRANT_PORT are used
   QDRANT_HOST       Qdrant host (default: localhost)
   QDRANT_PORT       Qdrant port (default: 6333)
-  QDRANT_API_KEY    Qdrant API key (never printed or archived)`;
+  QDRANT_API_KEY    Qdrant API key (never printed or archived)
+  NO_COLOR          respected: output has no colour either way`;
+
+export interface CommonFlags {
+  root?: string;
+  username?: string;
+  agent?: string;
+  batchSize?: string;
+  quiet?: boolean;
+  json?: boolean;
+}
 
 export function baseProgram(name: string, description: string): Command {
   return new Command(name)
@@ -31,5 +43,21 @@ export function baseProgram(name: string, description: string): Command {
     .addOption(new Option('--root <dir>', 'folder holding memory_repos/ and backups/ (env BA_MEMORY_ROOT, default: current directory)'))
     .addOption(new Option('--username <name>', 'memory server user name (env BA_USERNAME, default: buildautomata_ai_v012)'))
     .addOption(new Option('--agent <name>', 'memory server agent name (env BA_AGENT_NAME, default: claude_assistant)'))
-    .addOption(new Option('--batch-size <n>', 'points per Qdrant request (default: 100)'));
+    .addOption(new Option('--batch-size <n>', 'points per Qdrant request (default: 100)'))
+    .option('-q, --quiet', 'print only warnings, errors and the result')
+    .option('--json', 'print one JSON document on stdout instead of text');
+}
+
+export function outputMode(flags: CommonFlags): OutputMode {
+  if (flags.json) return 'json';
+  return flags.quiet ? 'quiet' : 'human';
+}
+
+/** Parses a whole-number flag such as --keep-daily. */
+export function parseCount(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) > 1_000_000) {
+    throw new UsageError(`Invalid ${flag} ${JSON.stringify(value)}: must be a whole number`, `For example ${flag} 7.`);
+  }
+  return Number(value);
 }

@@ -1,11 +1,30 @@
 /** --list, shared by both commands: the archives in backups/, newest first. */
 import { ExitCode } from '../errors.js';
 import { describeQdrantStats } from '../manifest.js';
-import { formatBytes, printable } from '../output.js';
+import { formatBytes, printable, printJson } from '../output.js';
 import { catalog } from '../archive/catalog.js';
 
-export async function listBackups(backupsDir: string): Promise<number> {
+export async function listBackups(backupsDir: string, json: boolean): Promise<number> {
   const entries = await catalog(backupsDir);
+  if (json) {
+    printJson({
+      ok: true,
+      backups_dir: backupsDir,
+      archives: (entries ?? []).map((e) => ({
+        name: e.name,
+        path: e.path,
+        kind: e.kind,
+        size: e.size,
+        pinned: e.pinned,
+        readable: e.manifest !== null,
+        problem: e.problem,
+        created_at: e.manifest?.created_at,
+        description: e.manifest?.description,
+        stats: e.manifest?.stats,
+      })),
+    });
+    return ExitCode.Success;
+  }
   if (entries === null) {
     process.stdout.write(`No backups folder at ${backupsDir}; create a backup with: ba-backup -d "description"\n`);
     return ExitCode.Success;
@@ -16,7 +35,8 @@ export async function listBackups(backupsDir: string): Promise<number> {
   }
   const lines = [`Backups in ${backupsDir} (newest first):`, ''];
   for (const entry of entries) {
-    lines.push(`  ${entry.name}${entry.kind === 'safety' ? '  [safety backup before a restore]' : ''}`);
+    const tags = [entry.kind === 'safety' ? '[safety backup before a restore]' : '', entry.pinned ? '[pinned]' : ''].filter(Boolean).join(' ');
+    lines.push(`  ${entry.name}${tags ? `  ${tags}` : ''}`);
     if (!entry.manifest) {
       lines.push(`    Unreadable manifest: ${printable(entry.problem ?? 'unknown problem')}`, `    Size: ${formatBytes(entry.size)}`, '');
       continue;

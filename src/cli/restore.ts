@@ -2,26 +2,23 @@
 import path from 'node:path';
 import { parseBatchSize, resolveQdrantConfig, resolveStoreConfig } from '../config.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { consoleReporter } from '../output.js';
+import { consoleReporter, printJson } from '../output.js';
+import { acquireLock } from '../lock.js';
+import type { RestorePlan } from '../restore/plan.js';
 import { CONFIRM_PHRASE, runRestore } from '../restore/run-restore.js';
 import { listBackups } from './list.js';
 import { askForPhrase } from './prompt.js';
-import { ENVIRONMENT_HELP, EXIT_STATUS_HELP, baseProgram } from './common.js';
+import { type CommonFlags, ENVIRONMENT_HELP, EXIT_STATUS_HELP, baseProgram, outputMode } from './common.js';
 import { runCommand } from './run.js';
 
-interface RestoreFlags {
+interface RestoreFlags extends CommonFlags {
   dryRun?: boolean;
   list?: boolean;
   yes?: boolean;
-  root?: string;
-  username?: string;
-  agent?: string;
-  batchSize?: string;
   concurrency?: string;
   requireQdrant?: boolean;
   skipQdrant?: boolean;
   safetyBackup: boolean;
-  quiet?: boolean;
 }
 
 const EXAMPLES = `
@@ -32,7 +29,7 @@ Examples:
   ba-restore --list                                 list archives, newest first`;
 
 export function main(argv: string[] = process.argv): Promise<never> {
-  return runCommand('ba-restore', async () => {
+  return runCommand('ba-restore', argv, async () => {
     const program = baseProgram('ba-restore', 'Restore a BuildAutomata memory store from a ba-backup archive (or one made by the original Python scripts).')
       .argument('[backup]', 'archive name in backups/, or a path to one')
       .option('--dry-run', 'verify the archive and show what would be restored; change nothing')
@@ -42,15 +39,18 @@ export function main(argv: string[] = process.argv): Promise<never> {
       .option('--skip-qdrant', 'restore the SQLite database only; leave the collection as it is')
       .option('--no-safety-backup', 'do not save the current state before replacing it')
       .option('--concurrency <n>', 'upsert requests in flight at once (default: 2)')
-      .option('-q, --quiet', 'print only warnings, errors and the result')
       .addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_STATUS_HELP}\n${EXAMPLES}`);
     program.parse(argv);
     const flags = program.opts<RestoreFlags>();
     const [archive] = program.args;
     const store = resolveStoreConfig(flags, process.env, process.cwd());
-    if (flags.list) return listBackups(store.backupsDir);
+    const json = flags.json ?? false;
+    if (flags.list) return listBackups(store.backupsDir, json);
     if (!archive) throw new UsageError('No backup given', 'Name an archive, e.g. ba-restore backup_20251024_191534.zip; ba-restore --list shows them.');
+    if (json && !flags.yes && !flags.dryRun) throw new UsageError('--json needs --yes or --dry-run', 'A JSON run cannot answer the confirmation prompt.');
 
+    const reporter = consoleReporter(outputMode(flags));
+    const lock = flags.dryRun ? null : await acquireLock(store.backupsDir, 'ba-restore');
     const result = await runRestore(
       {
         archive,
@@ -69,8 +69,19 @@ export function main(argv: string[] = process.argv): Promise<never> {
           return askForPhrase(`Type '${CONFIRM_PHRASE}' to confirm: `, CONFIRM_PHRASE);
         },
       },
-      consoleReporter(flags.quiet),
-    );
+      reporter,
+    ).finally(() => lock?.release());
+    if (json) {
+      printJson({
+        ok: result.kind !== 'cancelled',
+        result: result.kind,
+        archive: result.plan.archivePath,
+        plan: planDocument(result.plan),
+        outcome: result.kind === 'restored' ? { ...result.outcome, safety_backup: result.outcome.safetyBackupPath } : undefined,
+        warnings: reporter.warnings,
+      });
+      return result.kind === 'cancelled' ? ExitCode.Cancelled : ExitCode.Success;
+    }
     if (result.kind === 'dry-run') {
       process.stdout.write('[DRY RUN] No changes made\n');
       return ExitCode.Success;
@@ -93,4 +104,15 @@ export function main(argv: string[] = process.argv): Promise<never> {
     process.stdout.write(`${lines.join('\n')}\n`);
     return ExitCode.Success;
   });
+}
+
+function planDocument(plan: RestorePlan): unknown {
+  return {
+    checksums: plan.archive.hasChecksums,
+    format_version: plan.archive.formatVersion,
+    database: plan.database,
+    qdrant: plan.qdrant,
+    safety_backup: plan.safetyBackup,
+    warnings: plan.warnings,
+  };
 }

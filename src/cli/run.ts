@@ -1,35 +1,47 @@
 /**
  * The one place that turns the outcome of a command into output and an exit
  * code. A UserError prints as one line (plus its hint); anything else is a
- * bug and prints its stack.
+ * bug and prints its stack. With --json, errors are a JSON document on
+ * stdout with a stable `code`.
  */
 import { CommanderError } from 'commander';
-import { ExitCode, UserError } from '../errors.js';
+import { ExitCode, type ErrorCode, UserError } from '../errors.js';
+import { printJson } from '../output.js';
 
-export async function runCommand(name: string, body: () => Promise<number>): Promise<never> {
+export async function runCommand(name: string, argv: string[], body: () => Promise<number>): Promise<never> {
+  const json = argv.includes('--json');
   let code: number;
   try {
     code = await body();
   } catch (err) {
-    code = reportError(name, err);
+    code = reportError(name, err, json);
   }
   // Let stdout drain before exiting (pipes are asynchronous).
-  process.exitCode = code;
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   process.exit(code);
 }
 
-function reportError(name: string, err: unknown): number {
+function reportError(name: string, err: unknown, json: boolean): number {
   if (err instanceof CommanderError) {
-    // commander already printed its message
-    return err.exitCode === 0 ? ExitCode.Success : ExitCode.Usage;
+    // commander printed its message (or the help / version) already
+    if (err.exitCode === 0) return ExitCode.Success;
+    if (json) printJson({ ok: false, error: { code: 'USAGE', message: err.message.replace(/^error: /, ''), exit_code: ExitCode.Usage } });
+    return ExitCode.Usage;
   }
   if (err instanceof UserError) {
-    process.stderr.write(`[ERROR] ${err.message}\n`);
-    if (err.hint) process.stderr.write(`        ${err.hint}\n`);
+    if (json) {
+      printJson({ ok: false, error: { code: err.code, message: err.message, hint: err.hint, exit_code: err.exitCode } });
+    } else {
+      process.stderr.write(`[ERROR] ${err.message}\n`);
+      if (err.hint) process.stderr.write(`        ${err.hint}\n`);
+    }
     return err.exitCode;
   }
   const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  if (json) {
+    const code: ErrorCode = 'INTERNAL';
+    printJson({ ok: false, error: { code, message: `${name} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`, exit_code: ExitCode.Failure } });
+  }
   process.stderr.write(`[ERROR] ${name} failed unexpectedly. This is a bug; please report it with the text below.\n${stack}\n`);
   return ExitCode.Failure;
 }

@@ -155,6 +155,7 @@ export async function* exportVectorsFile(
   collection: ArchivedCollection,
   batchSize: number,
   progress: ExportProgress,
+  onProgress?: (points: number) => void,
 ): AsyncGenerator<string> {
   const header = headerFor(name, collection);
   const { collection: _omit, ...plain } = header;
@@ -185,6 +186,7 @@ export async function* exportVectorsFile(
       yield (first ? '\n' : ',\n') + page.points.join(',\n');
       first = false;
       progress.points += page.points.length;
+      onProgress?.(progress.points);
     }
   }
   yield '\n]}\n';

@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { QdrantConfig, StoreConfig } from '../config.js';
-import { UserError, describeError } from '../errors.js';
+import { ExitCode, UserError, describeError } from '../errors.js';
 import type { SqliteStats } from '../manifest.js';
 import type { Reporter } from '../output.js';
 import { silentReporter } from '../output.js';
@@ -50,12 +50,18 @@ export async function applyRestore(plan: RestorePlan, verifiedDbPath: string, op
       throw new UserError(`the restored database holds ${describeStats(database)}, expected ${describeStats(plan.database.restored)}`);
     }
     if (plan.qdrant.action === 'replace') {
-      reporter.info(`[INFO] Restoring ${plan.qdrant.restored} vectors into ${plan.qdrant.collection}...`);
+      reporter.info(`[INFO] Restoring ${plan.qdrant.restored} vectors into ${plan.qdrant.collection}`);
       const server = new QdrantServer(options.qdrant!);
-      vectors = await importCollection(server, plan.qdrant.collection, plan.archivePath, plan.archive.vectors!.description.collection, plan.qdrant.restored, {
-        batchSize: options.batchSize,
-        concurrency: options.concurrency,
-      });
+      const bar = reporter.progress('Restoring vectors', plan.qdrant.restored);
+      try {
+        vectors = await importCollection(server, plan.qdrant.collection, plan.archivePath, plan.archive.vectors!.description.collection, plan.qdrant.restored, {
+          batchSize: options.batchSize,
+          concurrency: options.concurrency,
+          onProgress: (n) => bar.update(n),
+        });
+      } finally {
+        bar.finish();
+      }
     }
   } catch (err) {
     const problem = describeError(err);
@@ -94,8 +100,9 @@ async function rollBack(plan: RestorePlan, safetyBackupPath: string | null, opti
   if (safetyBackupPath === null && (plan.database.current !== null || plan.safetyIncludesQdrant)) {
     throw new UserError(
       `Restore failed part-way: ${problem}. No safety backup was made (--no-safety-backup), so the previous state cannot be put back`,
-      undefined,
+      ExitCode.Failure,
       `Fix the cause and run the same restore again to finish it.`,
+      'RESTORE_INCOMPLETE',
     );
   }
   reporter.info('[INFO] Putting the previous state back...');
@@ -110,12 +117,16 @@ async function rollBack(plan: RestorePlan, safetyBackupPath: string | null, opti
   } catch (err) {
     throw new UserError(
       `Restore failed part-way: ${problem}; putting the previous state back also failed: ${describeError(err)}`,
-      undefined,
+      ExitCode.Failure,
       safetyBackupPath ? `Nothing is lost: the previous state is in ${safetyBackupPath}. Once the cause is fixed, run: ${retry}` : undefined,
+      'RESTORE_INCOMPLETE',
     );
   }
   throw new UserError(
     `Restore failed: ${problem}. The previous state was put back${safetyBackupPath ? ` from ${safetyBackupPath}` : ''}; nothing was lost`,
+    ExitCode.Failure,
+    undefined,
+    'RESTORE_ROLLED_BACK',
   );
 }
 

@@ -58,7 +58,7 @@ export function planRestore(archive: VerifiedArchive, live: LiveState, options: 
   } else if (live.qdrant === null || options.qdrantUrl === null) {
     qdrant = { action: 'skip', reason: 'Qdrant was skipped; the collection is left as it is' };
   } else if (!live.qdrant.reachable) {
-    if (options.requireQdrant) throw new UserError(`${live.qdrant.problem}; nothing was changed (--require-qdrant)`);
+    if (options.requireQdrant) throw new UserError(`${live.qdrant.problem}; nothing was changed (--require-qdrant)`, ExitCode.Failure, undefined, 'QDRANT_UNAVAILABLE');
     qdrant = { action: 'skip', reason: `${live.qdrant.problem}; only the database will be restored` };
     warnings.push(`${live.qdrant.problem}; the vectors will not be restored.`);
   } else {

@@ -45,13 +45,14 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
   const { store } = request;
   const located = locateArchive(request.archive, store.backupsDir, request.cwd);
   if (!located.found) {
-    throw new UserError(`Backup not found: ${located.tried.join(', ')}`, ExitCode.Failure, 'Run ba-restore --list to see the available backups.');
+    throw new UserError(`Backup not found: ${located.tried.join(', ')}`, ExitCode.Failure, 'Run ba-restore --list to see the available backups.', 'BACKUP_NOT_FOUND');
   }
   const archivePath = located.found;
   if (!request.dryRun && !request.yes && !request.interactive) {
     throw new UsageError(
       'Refusing to restore without confirmation: standard input is not a terminal',
       `Run it in a terminal to type '${CONFIRM_PHRASE}', or pass --yes to confirm from a script.`,
+      'NO_TERMINAL',
     );
   }
 

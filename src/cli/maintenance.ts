@@ -1,0 +1,81 @@
+/** ba-backup --verify, --prune, --pin and --unpin: output around the core functions. */
+import path from 'node:path';
+import type { StoreConfig } from '../config.js';
+import { ExitCode, UserError } from '../errors.js';
+import { printable, printJson } from '../output.js';
+import { listArchiveFiles, locateArchive } from '../archive/backups-folder.js';
+import { checkArchive } from '../archive/check.js';
+import { pin, unpin } from '../archive/pins.js';
+import type { RetentionPolicy } from '../retention/policy.js';
+import { applyPrune, planPrune } from '../retention/prune.js';
+
+function findArchive(name: string, store: StoreConfig): string {
+  const located = locateArchive(name, store.backupsDir, process.cwd());
+  if (!located.found) {
+    throw new UserError(`Backup not found: ${located.tried.join(', ')}`, ExitCode.Failure, 'Run ba-backup --list to see the available backups.', 'BACKUP_NOT_FOUND');
+  }
+  return located.found;
+}
+
+export async function verifyBackups(names: string[], store: StoreConfig, json: boolean): Promise<number> {
+  const paths = names.length > 0 ? names.map((n) => findArchive(n, store)) : (listArchiveFiles(store.backupsDir) ?? []).map((f) => f.path);
+  const results = [];
+  for (const archivePath of paths) {
+    // scratch space beside the archive: never outside the folders the user named
+    const result = await checkArchive(archivePath, path.dirname(archivePath));
+    results.push(result);
+    if (!json) {
+      if (result.ok) {
+        const db = result.database;
+        const counts = db ? `${db.total_memories} memories, ${db.total_versions} versions, ${result.vectors ?? 'no'} vectors` : '';
+        process.stdout.write(`OK    ${result.name}  ${counts}${result.hasChecksums ? '' : ' (no checksums: original tool)'}\n`);
+      } else {
+        process.stdout.write(`FAIL  ${result.name}: ${printable(result.problem ?? '')}\n`);
+      }
+    }
+  }
+  const failed = results.filter((r) => !r.ok).length;
+  if (json) {
+    printJson({
+      ok: failed === 0,
+      archives: results.map((r) => ({ name: r.name, path: r.path, ok: r.ok, problem: r.problem, database: r.database, vectors: r.vectors, checksums: r.hasChecksums })),
+    });
+  } else if (paths.length === 0) {
+    process.stdout.write(`No backups in ${store.backupsDir} to verify.\n`);
+  } else {
+    process.stdout.write(`${paths.length - failed} of ${paths.length} archives verified${failed ? `, ${failed} failed` : ''}.\n`);
+  }
+  return failed === 0 ? ExitCode.Success : ExitCode.VerificationFailed;
+}
+
+export async function pruneBackups(store: StoreConfig, policy: RetentionPolicy, dryRun: boolean, safetyKeep: number, json: boolean): Promise<number> {
+  const plan = await planPrune(store.backupsDir, policy, safetyKeep);
+  const rules = Object.entries(policy)
+    .filter(([, n]) => n)
+    .map(([rule, n]) => `${rule} ${n}`)
+    .join(', ');
+  if (!json) {
+    const lines = [`Retention policy: keep ${rules}; safety backups: newest ${safetyKeep}; pinned: always`, ''];
+    for (const kept of plan.keep) lines.push(`keep    ${kept.name}  (${kept.reasons.join(', ')})`);
+    for (const name of plan.remove) lines.push(`remove  ${name}`);
+    process.stdout.write(`${lines.join('\n')}\n\n`);
+  }
+  const removed = dryRun ? [] : applyPrune(plan);
+  if (json) {
+    printJson({ ok: true, dry_run: dryRun, policy, keep: plan.keep, remove: plan.remove, removed });
+  } else if (dryRun) {
+    process.stdout.write(`[DRY RUN] Would remove ${plan.remove.length} and keep ${plan.keep.length} archives; nothing was deleted\n`);
+  } else {
+    process.stdout.write(`Removed ${removed.length} archives, kept ${plan.keep.length}.\n`);
+  }
+  return ExitCode.Success;
+}
+
+export function pinBackup(name: string, store: StoreConfig, on: boolean, json: boolean): number {
+  const archivePath = findArchive(name, store);
+  if (on) pin(archivePath);
+  else unpin(archivePath);
+  if (json) printJson({ ok: true, archive: archivePath, pinned: on });
+  else process.stdout.write(`${on ? 'Pinned' : 'Unpinned'} ${archivePath}${on ? ': prune will never delete it' : ''}\n`);
+  return ExitCode.Success;
+}

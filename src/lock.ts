@@ -1,0 +1,143 @@
+/**
+ * One run at a time per backups folder.
+ *
+ * A lock file (`backups/.ba-lock`) created exclusively names its holder (pid,
+ * command, host, start time). The holder refreshes the file's mtime while it
+ * runs, so a lock is stale when its process is gone on this host, or when it
+ * has not been refreshed for STALE_AFTER_MS (a crash on another host sharing
+ * the folder). A stale lock is taken over at once: a crashed run never blocks
+ * the next scheduled one. A live holder makes the second run wait briefly,
+ * then stop with a message naming the holder.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ExitCode, UserError } from './errors.js';
+
+export const LOCK_FILE = '.ba-lock';
+const REFRESH_MS = 10_000;
+export const STALE_AFTER_MS = 120_000;
+
+export interface LockHolder {
+  pid: number;
+  command: string;
+  host: string;
+  started: string;
+}
+
+export interface Lock {
+  release(): void;
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function readHolder(file: string): { holder: LockHolder | null; mtimeMs: number } | null {
+  try {
+    const stat = fs.statSync(file);
+    let holder: LockHolder | null = null;
+    try {
+      holder = JSON.parse(fs.readFileSync(file, 'utf8')) as LockHolder;
+    } catch {
+      // being written, or damaged: judged by its age alone
+    }
+    return { holder, mtimeMs: stat.mtimeMs };
+  } catch {
+    return null;
+  }
+}
+
+function isStale(info: { holder: LockHolder | null; mtimeMs: number }, now: number): boolean {
+  if (now - info.mtimeMs > STALE_AFTER_MS) return true;
+  const { holder } = info;
+  return holder !== null && holder.host === os.hostname() && !processIsAlive(holder.pid);
+}
+
+function describeHolder(holder: LockHolder | null): string {
+  if (!holder) return 'another run';
+  return `${holder.command} (pid ${holder.pid} on ${holder.host}, started ${holder.started})`;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function acquireLock(dir: string, command: string, waitMs = 5_000): Promise<Lock> {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, LOCK_FILE);
+  const mine: LockHolder = { pid: process.pid, command, host: os.hostname(), started: new Date().toISOString() };
+  const text = `${JSON.stringify(mine)}\n`;
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      fs.writeFileSync(file, text, { flag: 'wx', mode: 0o600 });
+      return holdLock(file, text);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const info = readHolder(file);
+    if (info === null) continue; // released in between
+    if (isStale(info, Date.now())) {
+      takeOverStale(file);
+      continue;
+    }
+    if (Date.now() >= deadline) {
+      throw new UserError(
+        `${describeHolder(info.holder)} is working on ${dir}`,
+        ExitCode.Failure,
+        `Wait for it to finish and try again. If no such process runs any more, delete ${file}.`,
+        'LOCKED',
+      );
+    }
+    await sleep(200);
+  }
+}
+
+/** Moves a stale lock aside; if what was moved turns out to be live, puts it back. */
+function takeOverStale(file: string): void {
+  const aside = `${file}.stale-${process.pid}`;
+  try {
+    fs.renameSync(file, aside);
+  } catch {
+    return; // someone else took it over first
+  }
+  const moved = readHolder(aside);
+  if (moved && !isStale(moved, Date.now())) {
+    try {
+      fs.linkSync(aside, file);
+    } catch {
+      // a new lock already exists; the live holder still runs under it
+    }
+  }
+  fs.rmSync(aside, { force: true });
+}
+
+function holdLock(file: string, text: string): Lock {
+  const refresh = setInterval(() => {
+    const now = new Date();
+    try {
+      fs.utimesSync(file, now, now);
+    } catch {
+      // the lock was removed by hand; nothing to refresh
+    }
+  }, REFRESH_MS);
+  refresh.unref();
+  let released = false;
+  const release = (): void => {
+    if (released) return;
+    released = true;
+    clearInterval(refresh);
+    process.off('exit', release);
+    try {
+      if (fs.readFileSync(file, 'utf8') === text) fs.unlinkSync(file);
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', release);
+  return { release };
+}
