@@ -153,3 +153,38 @@ export function parseBatchSize(value: string | undefined, flag = '--batch-size')
   if (value === undefined) return 100;
   return check(batchSizeSchema, { value, source: flag }, 'Use a whole number from 1 to 10000; the default is 100.');
 }
+
+export type QdrantMode = 'server' | 'embedded' | 'none';
+
+export interface QdrantModeChoice {
+  mode: QdrantMode;
+  /** Why this mode, in words, printed and recorded in the manifest. */
+  reason: string;
+  /** True when nothing chose the mode: the last rule of the detection applied. */
+  defaulted?: boolean;
+}
+
+const TRUE_WORDS = new Set(['true', '1', 'yes']);
+
+/**
+ * Which vector store the memory server uses, as the memory server decides it:
+ * an explicit flag or BA_QDRANT_MODE wins; then USE_EXTERNAL_QDRANT or an
+ * explicitly set Qdrant address means a server; then an existing qdrant_data/
+ * folder means the embedded store; otherwise a server at the defaults.
+ */
+export function resolveQdrantMode(flag: string | undefined, env: NodeJS.ProcessEnv, localDirExists: boolean): QdrantModeChoice {
+  const explicit = pick(flag, '--qdrant', env.BA_QDRANT_MODE, 'BA_QDRANT_MODE', undefined);
+  if (explicit.value !== undefined) {
+    const mode = check(z.enum(['server', 'embedded', 'none'], { error: 'must be server, embedded or none' }), explicit, 'Use server, embedded or none.');
+    return { mode, reason: `${explicit.source} ${mode}` };
+  }
+  const external = env.USE_EXTERNAL_QDRANT;
+  if (external !== undefined && TRUE_WORDS.has(external.trim().toLowerCase())) {
+    return { mode: 'server', reason: `USE_EXTERNAL_QDRANT=${external}` };
+  }
+  for (const name of ['QDRANT_URL', 'QDRANT_HOST', 'QDRANT_PORT'] as const) {
+    if (env[name]) return { mode: 'server', reason: `${name} is set` };
+  }
+  if (localDirExists) return { mode: 'embedded', reason: 'the store has a qdrant_data/ folder (local mode)' };
+  return { mode: 'server', reason: 'default: no qdrant_data/ folder, Qdrant server at the default address', defaulted: true };
+}

@@ -354,6 +354,26 @@ describe('collections', () => {
     assert.deepEqual(server.collectionNames(), ['c']);
   });
 
+  it('PATCH updates params (read fan-out appears in GET only once set) and refuses what it does not model', async (t) => {
+    const server = await start(t);
+    const client = clientFor(server);
+    await client.createCollection('c', { vectors: { size: 2, distance: 'Dot' }, replication_factor: 2 });
+    const before = (await client.getCollection('c')).config.params;
+    assert.equal('read_fan_out_factor' in before, false);
+    assert.equal(await client.updateCollection('c', { params: { read_fan_out_factor: 3, read_fan_out_delay_ms: 250, on_disk_payload: false } }), true);
+    const after = (await client.getCollection('c')).config.params;
+    assert.deepEqual(after, { ...before, read_fan_out_factor: 3, read_fan_out_delay_ms: 250, on_disk_payload: false });
+    assert.deepEqual(Object.keys(after), [
+      'vectors', 'shard_number', 'replication_factor', 'write_consistency_factor', 'read_fan_out_factor', 'read_fan_out_delay_ms', 'on_disk_payload',
+    ]);
+    const zero = await raw(server, 'PATCH', '/collections/c', { params: { replication_factor: 0 } });
+    assert.equal(zero.status, 422);
+    assert.equal(errorTextOf(zero), 'Validation error in JSON body: [params.replication_factor: value 0 invalid, must be 1 or larger]');
+    const other = await raw(server, 'PATCH', '/collections/c', { optimizers_config: { indexing_threshold: 1 } });
+    assert.equal(other.status, 400);
+    assert.equal((await clientError(client.updateCollection('missing', { params: {} }))).status, 404);
+  });
+
   it('exists, get and delete: missing is 404 / false, aliases resolve, delete is idempotent', async (t) => {
     const server = await start(t);
     const client = clientFor(server);
@@ -616,6 +636,37 @@ describe('points: vectors', () => {
     const backup = await client.scroll('c', { limit: 300, with_vector: true, with_payload: false });
     await client.upsert('c', { points: backup.points.map((p) => ({ id: p.id, vector: p.vector as number[] })) });
     assert.deepEqual(server.getPoints('c'), stored);
+  });
+
+  it('stores float16 (round to nearest even) and uint8 (truncate, saturate, no Cosine normalising) as Qdrant', async (t) => {
+    const server = await start(t);
+    const client = clientFor(server);
+    // expected values from Python's struct 'e' (IEEE half, round half to even) on the f32 input
+    await client.createCollection('half', { vectors: { size: 6, distance: 'Dot', datatype: 'float16' } });
+    await client.upsert('half', { points: [{ id: 1, vector: [0.1, 1 / 3, 65519, 1e-7, -2.5e-6, 1.00146484375] }] });
+    assert.deepEqual(server.getPoints('half')[0]?.vector, [
+      0.0999755859375, 0.333251953125, 65504, 1.1920928955078125e-7, -2.5033950805664062e-6, 1.001953125,
+    ]);
+    const half = await raw(server, 'POST', '/collections/half/points/scroll', '{"with_vector":true,"with_payload":false}');
+    assert.ok(half.text.includes('"vector":[0.099975586,0.33325195,65504.0,1.1920929e-7,-0.000002503395,1.0019531]'), half.text);
+
+    // Cosine on float16: normalised in f32 first, then rounded
+    await client.createCollection('halfcos', { vectors: { size: 3, distance: 'Cosine', datatype: 'float16' } });
+    await client.upsert('halfcos', { points: [{ id: 1, vector: [1, 2, 3] }] });
+    assert.deepEqual(server.getPoints('halfcos')[0]?.vector, [0.267333984375, 0.53466796875, 0.8017578125]);
+
+    await client.createCollection('bytes', { vectors: { size: 5, distance: 'Cosine', datatype: 'uint8' } });
+    await client.upsert('bytes', { points: [{ id: 1, vector: [2.9, -3, 300, 7, 0.5] }] });
+    const bytes = await raw(server, 'POST', '/collections/bytes/points/scroll', '{"with_vector":true,"with_payload":false}');
+    assert.ok(bytes.text.includes('"vector":[2.0,0.0,255.0,7.0,0.0]'), bytes.text);
+
+    // what was stored goes back in unchanged
+    for (const name of ['half', 'halfcos', 'bytes']) {
+      const before = server.getPoints(name);
+      const page = await client.scroll(name, { with_vector: true, with_payload: false });
+      await client.upsert(name, { points: page.points.map((p) => ({ id: p.id, vector: p.vector as number[] })) });
+      assert.deepEqual(server.getPoints(name), before, name);
+    }
   });
 
   it('renders unnamed, multivector, named, and named+sparse vectors in Qdrant\'s shapes', async (t) => {
@@ -979,7 +1030,7 @@ describe('fault injection, request log and lifecycle', () => {
 
     server.injectFault({ kind: 'drop', path: '/points/count' });
     await assert.rejects(raw(server, 'POST', '/collections/c/points/count', {}));
-    assert.deepEqual(server.requestLog.at(-1), { method: 'POST', path: '/collections/c/points/count', status: 0 });
+    assert.deepEqual(server.requestLog.at(-1), { method: 'POST', path: '/collections/c/points/count', query: '', status: 0 });
     assert.deepEqual(await client.count('c'), { count: 0 });
 
     server.injectFault({ kind: 'status', times: Infinity });
@@ -987,6 +1038,9 @@ describe('fault injection, request log and lifecycle', () => {
     assert.equal((await raw(server, 'GET', '/collections')).status, 500);
     server.clearFaults();
     assert.equal((await raw(server, 'GET', '/collections')).status, 200);
+    // the log keeps the query string: the client's upsert sends wait=true
+    await client.upsert('c', { points: [{ id: 1, vector: [1] }] });
+    assert.deepEqual(server.requestLog.at(-1), { method: 'PUT', path: '/collections/c/points', query: 'wait=true', status: 200 });
   });
 
   it('close() ends keep-alive connections promptly; getPoints/collectionNames read state directly', async () => {

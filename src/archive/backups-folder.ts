@@ -22,7 +22,7 @@ export function ensureBackupsDir(dir: string): void {
 }
 
 /** A new temporary path in the folder, named after this process. */
-export function tempPath(dir: string, suffix: '.zip' | '.db'): string {
+export function tempPath(dir: string, suffix: '.zip' | '.db' | ''): string {
   return path.join(dir, `.ba-tmp-${process.pid}-${randomBytes(6).toString('hex')}${suffix}`);
 }
 

@@ -1,13 +1,19 @@
 /**
  * Reads a zip archive defensively: refuses entry names that could escape a
- * folder, duplicate names, and entries whose declared sizes are implausible;
- * streams each entry with its CRC-32 and SHA-256 computed on the way, and
- * fails when the CRC or the size does not match what the zip declares.
+ * folder, duplicate names, links and device entries, and entries whose
+ * declared sizes are implausible; streams each entry with its CRC-32 and
+ * SHA-256 computed on the way, and fails when the CRC or the size does not
+ * match what the zip declares.
+ *
+ * Entry names come from the archive: every message that quotes one goes
+ * through quoteEntryName, so a name cannot carry terminal escapes or line
+ * breaks into an error.
  */
 import { createHash } from 'node:crypto';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
+import { printable } from '../output.js';
 
 /** Deflate cannot compress better than about 1032:1; more is a lie or a bomb. */
 const MAX_COMPRESSION_RATIO = 1100;
@@ -22,23 +28,72 @@ export interface ZipEntryInfo {
 
 export class ZipFormatError extends Error {}
 
+/** An entry that must never be read: a dangerous name, a link, a device. */
+export class UnsafeEntryError extends ZipFormatError {}
+
+/** An entry name as it may be printed: quoted, escapes and control characters made visible. */
+export function quoteEntryName(name: string): string {
+  return printable(JSON.stringify(name));
+}
+
 /** A safe entry name: a plain relative path with no '..', no backslash, no drive. */
 export function unsafeEntryNameReason(name: string): string | null {
+  const quoted = quoteEntryName(name);
   if (name.length === 0) return 'an empty entry name';
-  if (name.includes('\\')) return `entry name "${name}" contains a backslash`;
-  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return `entry name "${name}" is an absolute path`;
-  if (name.split('/').some((part) => part === '..' || part === '.')) return `entry name "${name}" contains '..' or '.'`;
+  if (name.includes('\\')) return `entry name ${quoted} contains a backslash`;
+  if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) return `entry name ${quoted} is an absolute path`;
+  if (name.split('/').some((part) => part === '..' || part === '.')) return `entry name ${quoted} contains '..' or '.'`;
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) return `entry name ${JSON.stringify(name)} contains control characters`;
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) return `entry name ${quoted} contains control characters`;
   return null;
+}
+
+/**
+ * yauzl checks names itself before handing out an entry and reports a bad one
+ * as an error on the whole zip, with the raw name in its text; turn those
+ * into the same refusal (and quoting) as unsafeEntryNameReason.
+ */
+const YAUZL_NAME_ERRORS: Array<[RegExp, string]> = [
+  [/^invalid characters in fileName: ([\s\S]*)$/, 'contains a backslash'],
+  [/^absolute path: ([\s\S]*)$/, 'is an absolute path'],
+  [/^invalid relative path: ([\s\S]*)$/, "contains '..'"],
+];
+
+function zipError(err: Error): ZipFormatError {
+  for (const [pattern, reason] of YAUZL_NAME_ERRORS) {
+    const m = pattern.exec(err.message);
+    if (m) return new UnsafeEntryError(`refusing entry name ${quoteEntryName(m[1]!)}: it ${reason}`);
+  }
+  return new ZipFormatError(printable(err.message));
+}
+
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+
+/**
+ * What the entry's Unix mode says it is, when that is not a plain file.
+ * Zip tools store the mode in the high 16 bits of the external attributes;
+ * those bits are zero when no mode was recorded (then it is a file). A link
+ * entry's data is the link's target path: read as a database it is only
+ * garbage, but an extractor that honours the mode would create a link, so
+ * such an archive is refused outright rather than half-trusted.
+ */
+function specialEntryKind(entry: yauzl.Entry): string | null {
+  const type = (entry.externalFileAttributes >>> 16) & S_IFMT;
+  if (type === 0 || type === S_IFREG) return null;
+  if (type === S_IFDIR) return entry.fileName.endsWith('/') ? null : 'a directory';
+  if (type === S_IFLNK) return 'a symbolic link';
+  return 'a device, pipe or socket';
 }
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
-    // yauzl refuses absolute and '..' names itself; unsafeEntryNameReason
-    // adds what it lets through (backslashes, drive letters, control chars).
-    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: true, strictFileNames: false }, (err, zip) => {
-      if (err || !zip) reject(new ZipFormatError(err ? err.message : 'cannot open'));
+    // strictFileNames: a backslash is refused, not silently turned into '/'
+    // (yauzl's default), so ..\x or C:\x can never pass as a plain name.
+    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: true, strictFileNames: true }, (err, zip) => {
+      if (err || !zip) reject(err ? zipError(err) : new ZipFormatError('cannot open'));
       else resolve(zip);
     });
   });
@@ -52,7 +107,7 @@ function readCentralDirectory(zip: yauzl.ZipFile): Promise<yauzl.Entry[]> {
       zip.readEntry();
     });
     zip.on('end', () => resolve(entries));
-    zip.on('error', (err: Error) => reject(new ZipFormatError(err.message)));
+    zip.on('error', (err: Error) => reject(zipError(err)));
     zip.readEntry();
   });
 }
@@ -109,11 +164,14 @@ export class ArchiveReader {
       for (const entry of raw) {
         const name = entry.fileName;
         const unsafe = unsafeEntryNameReason(name);
-        if (unsafe) throw new ZipFormatError(`refusing ${unsafe}`);
-        if (entries.has(name)) throw new ZipFormatError(`entry ${name} appears twice`);
-        if (entry.isEncrypted()) throw new ZipFormatError(`entry ${name} is encrypted`);
+        if (unsafe) throw new UnsafeEntryError(`refusing ${unsafe}`);
+        const quoted = quoteEntryName(name);
+        const special = specialEntryKind(entry);
+        if (special) throw new UnsafeEntryError(`refusing entry ${quoted}: it is ${special}, not a file`);
+        if (entries.has(name)) throw new ZipFormatError(`entry ${quoted} appears twice`);
+        if (entry.isEncrypted()) throw new ZipFormatError(`entry ${quoted} is encrypted`);
         if (entry.uncompressedSize > entry.compressedSize * MAX_COMPRESSION_RATIO + 1024 * 1024) {
-          throw new ZipFormatError(`entry ${name} declares ${entry.uncompressedSize} bytes from ${entry.compressedSize} compressed, more than deflate can produce`);
+          throw new ZipFormatError(`entry ${quoted} declares ${entry.uncompressedSize} bytes from ${entry.compressedSize} compressed, more than deflate can produce`);
         }
         entries.set(name, {
           name,
@@ -143,12 +201,12 @@ export class ArchiveReader {
     if (!info) throw new ZipFormatError(`entry ${name} is missing`);
     const raw = await new Promise<Readable>((resolve, reject) => {
       this.zip.openReadStream(info.entry, (err, stream) => {
-        if (err || !stream) reject(new ZipFormatError(`entry ${name}: ${err ? err.message : 'cannot read'}`));
+        if (err || !stream) reject(new ZipFormatError(`entry ${name}: ${err ? printable(err.message) : 'cannot read'}`));
         else resolve(stream);
       });
     });
     const checking = new CheckingStream(info);
-    raw.on('error', (err: Error) => checking.destroy(new ZipFormatError(`entry ${name}: ${err.message}`)));
+    raw.on('error', (err: Error) => checking.destroy(new ZipFormatError(`entry ${name}: ${printable(err.message)}`)));
     raw.pipe(checking);
     return { stream: checking, digest: () => checking.digest() };
   }

@@ -11,6 +11,7 @@
  * collection's config, and their number against the manifest.
  */
 import fs from 'node:fs';
+import { pipeline as pipeStreams, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Database from 'better-sqlite3';
 import { ArchiveError, describeError } from '../errors.js';
@@ -30,16 +31,26 @@ import { printable } from '../output.js';
 import { hasMemoriesTable, integrityCheck, readStats, sameStats, describeStats } from '../sqlite/stats.js';
 import type { SqliteStats } from '../manifest.js';
 import { readVectorsFile, type VectorsDescription } from '../qdrant/vectors-file.js';
-import { ArchiveReader, type EntryDigest, ZipFormatError } from './reader.js';
+import { comparePointKeys, formatPointKey, pointKeyFromText, type PointKey } from '../qdrant/points.js';
+import { distanceFromText } from '../qdrant/collection.js';
+import { collectionProblem } from './collection-check.js';
+import { type EmbeddedArchive, isEmbeddedEntry, verifyEmbeddedEntries } from '../embedded/verify-embedded.js';
+import { ArchiveReader, type EntryDigest, UnsafeEntryError, ZipFormatError } from './reader.js';
 
 const MAX_MANIFEST_BYTES = 1024 * 1024;
 
 export interface VerifyOptions {
   /** Where to write the verified database; it is deleted again if verification fails. */
   extractDatabaseTo?: string;
+  /** Where to write the verified embedded vector store (qdrant_data/ layout); removed if verification fails. */
+  extractEmbeddedTo?: string;
 }
 
+let embeddedScratch = 0;
+
 export interface VerifiedArchive {
+  /** Present when the archive holds the embedded (local-mode) vector store. */
+  embedded: EmbeddedArchive | null;
   path: string;
   manifest: Manifest;
   formatVersion: number;
@@ -51,25 +62,100 @@ export interface VerifiedArchive {
   vectors: { description: VectorsDescription; points: number } | null;
 }
 
+/**
+ * A mistake in this code, not in the archive: let it surface as a bug (with
+ * its stack) instead of disguising it as a damaged archive.
+ */
+function isProgrammingError(err: unknown): boolean {
+  return err instanceof TypeError || err instanceof ReferenceError || (err instanceof RangeError && /call stack/i.test(err.message));
+}
+
 export async function verifyArchive(archivePath: string, options: VerifyOptions, reporter: Reporter): Promise<VerifiedArchive> {
+  // Problems quote the archive's own names and values (and JSON.parse quotes
+  // its text): escape them so that the error stays one inert line.
   const fail = (problem: string, hint?: string): never => {
-    throw new ArchiveError(archivePath, problem, hint);
+    throw new ArchiveError(archivePath, printable(problem), hint);
   };
   let reader: ArchiveReader;
   try {
     reader = await ArchiveReader.open(archivePath);
   } catch (err) {
+    if (err instanceof UnsafeEntryError) return fail(err.message);
+    if (isProgrammingError(err)) throw err;
     return fail(`not a readable zip file (${describeError(err)})`);
   }
   try {
     return await verifyOpened(reader, archivePath, options, reporter, fail);
   } catch (err) {
     if (options.extractDatabaseTo) fs.rmSync(options.extractDatabaseTo, { force: true });
-    if (err instanceof ArchiveError) throw err;
+    if (options.extractEmbeddedTo) fs.rmSync(options.extractEmbeddedTo, { force: true, recursive: true });
+    if (err instanceof ArchiveError || isProgrammingError(err)) throw err;
     if (err instanceof ZipFormatError) return fail(err.message);
     return fail(describeError(err));
   } finally {
     reader.close();
+  }
+}
+
+/** Fails the stream at the first byte sequence that is not UTF-8 (JSON must be UTF-8). */
+class Utf8Check extends Transform {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+
+  constructor(private readonly entryName: string) {
+    super();
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.decoder.decode(chunk, { stream: true });
+    } catch {
+      callback(new Error(`${this.entryName} is not valid UTF-8 text`));
+      return;
+    }
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      this.decoder.decode();
+    } catch {
+      callback(new Error(`${this.entryName} ends in the middle of a UTF-8 character`));
+      return;
+    }
+    callback();
+  }
+}
+
+/**
+ * Each point once: a repeated id would be upserted twice and the collection
+ * would come out short, which the restore would only notice after replacing
+ * the live data. Format 1 files are in Qdrant's id order (the backup checks
+ * it), so a rising order proves there is no repeat at no memory cost; the
+ * original tool's files are not documented to be ordered, so there every id
+ * is remembered.
+ */
+class PointIdCheck {
+  private last: PointKey | null = null;
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly ordered: boolean) {}
+
+  /** A problem with this point's id, or null. */
+  check(raw: string): string | null {
+    const key = pointKeyFromText(raw);
+    if (typeof key === 'string') return key;
+    if (this.ordered) {
+      const last = this.last;
+      this.last = key;
+      if (last && comparePointKeys(last, key) >= 0) {
+        return `point ${formatPointKey(key)} comes after point ${formatPointKey(last)}: ids must rise strictly (a point is repeated or out of order)`;
+      }
+      return null;
+    }
+    const text = `${key.kind}:${formatPointKey(key)}`;
+    if (this.seen.has(text)) return `point ${formatPointKey(key)} appears twice`;
+    this.seen.add(text);
+    return null;
   }
 }
 
@@ -84,13 +170,20 @@ async function verifyOpened(
     if (!reader.has(name)) fail(`it has no ${name}`, 'Is this a ba-backup archive?');
   }
   for (const name of reader.entries.keys()) {
-    if (!(KNOWN_ENTRIES as readonly string[]).includes(name)) reporter.warn(`Archive ${archivePath}: ignoring unknown entry ${printable(name)}`);
+    if (!(KNOWN_ENTRIES as readonly string[]).includes(name) && !isEmbeddedEntry(name)) reporter.warn(`Archive ${archivePath}: ignoring unknown entry ${printable(name)}`);
   }
 
   const { data, digest: manifestDigest } = await reader.readSmallEntry(MANIFEST_ENTRY, MAX_MANIFEST_BYTES);
+  let manifestText: string;
+  try {
+    // fatal: invalid bytes would otherwise become U+FFFD without a word
+    manifestText = new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch {
+    return fail('manifest.json is not valid UTF-8 text');
+  }
   let manifestJson: unknown;
   try {
-    manifestJson = JSON.parse(data.toString('utf8'));
+    manifestJson = JSON.parse(manifestText);
   } catch (err) {
     return fail(`manifest.json is not valid JSON (${describeError(err)})`);
   }
@@ -141,22 +234,49 @@ async function verifyOpened(
     checkDigest(DATABASE_ENTRY, db.digest());
   }
 
+  // the embedded vector store
+  const embedded = await verifyEmbeddedEntries(
+    reader,
+    manifest,
+    options.extractEmbeddedTo,
+    () => `${options.extractDatabaseTo ?? archivePath}.${embeddedScratch++}.verify`,
+    checkDigest,
+    fail,
+  );
+
   // the vectors
   let vectors: VerifiedArchive['vectors'] = null;
   const expectVectors = hasVectors(manifest.stats.qdrant);
   if (reader.has(VECTORS_ENTRY)) {
     const entry = await reader.openEntry(VECTORS_ENTRY);
     const result: { value?: { description: VectorsDescription; points: number } } = {};
+    // pipeline, not pipe: a CRC failure upstream must end the loop below, not stall it
+    const text = pipeStreams(entry.stream, new Utf8Check(VECTORS_ENTRY), () => undefined);
+    const ids = new PointIdCheck(formatVersion >= 1);
     try {
-      for await (const _batch of readVectorsFile(entry.stream, 1000, result)) {
-        // reading is the check
+      for await (const batch of readVectorsFile(text, 1000, result)) {
+        for (const raw of batch) {
+          const problem = ids.check(raw);
+          if (problem) fail(`${VECTORS_ENTRY}: ${problem}`);
+        }
       }
     } catch (err) {
-      if (err instanceof ZipFormatError) throw err;
+      if (err instanceof ZipFormatError || err instanceof ArchiveError || isProgrammingError(err)) throw err;
       fail(`${VECTORS_ENTRY}: ${describeError(err)}`);
     }
     checkDigest(VECTORS_ENTRY, entry.digest());
     vectors = result.value!;
+    const settingsProblem = collectionProblem(vectors.description.collection);
+    if (settingsProblem) fail(`${VECTORS_ENTRY}: ${settingsProblem}`);
+    // The original tool restores from vector_size and distance, this one from
+    // the config: a file where they disagree would restore differently with each.
+    const { header, vectorSize, distance } = vectors.description;
+    if (typeof header.vector_size === 'number' && vectorSize !== null && header.vector_size !== vectorSize) {
+      fail(`${VECTORS_ENTRY}: its vector_size ${header.vector_size} contradicts its collection config (size ${vectorSize})`);
+    }
+    if (typeof header.distance === 'string' && distance !== null && header.collection && distanceFromText(header.distance) !== distance) {
+      fail(`${VECTORS_ENTRY}: its distance ${JSON.stringify(header.distance)} contradicts its collection config (${distance})`);
+    }
     const declaredCount = manifest.stats.qdrant.total_vectors;
     if (declaredCount !== undefined && declaredCount !== vectors.points) {
       fail(`${VECTORS_ENTRY} holds ${vectors.points} points, the manifest says ${declaredCount}`);
@@ -168,11 +288,11 @@ async function verifyOpened(
     if (vectors.description.distanceFallback) {
       reporter.warn(`Archive ${archivePath}: unknown distance ${printable(String(vectors.description.header.distance))}; assuming Cosine as the original tool does`);
     }
-  } else if (expectVectors && (manifest.stats.qdrant.total_vectors ?? 0) > 0) {
+  } else if (!embedded && expectVectors && (manifest.stats.qdrant.total_vectors ?? 0) > 0) {
     fail(`the manifest records ${manifest.stats.qdrant.total_vectors} vectors but the zip has no ${VECTORS_ENTRY}`);
   }
 
-  return { path: archivePath, manifest, formatVersion, hasChecksums, databaseStats, vectors };
+  return { path: archivePath, manifest, formatVersion, hasChecksums, databaseStats, vectors, embedded };
 }
 
 function checkDatabase(

@@ -10,7 +10,9 @@
  */
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
-import type { QdrantConfig, StoreConfig } from '../config.js';
+import type { QdrantConfig, QdrantModeChoice, StoreConfig } from '../config.js';
+import { localDirOf, META_ENTRY, storageEntryName } from '../embedded/local-store.js';
+import { discardSnapshot, type LocalSnapshot, snapshotLocalStore } from '../embedded/snapshot.js';
 import { ExitCode, UserError, describeError } from '../errors.js';
 import {
   DATABASE_ENTRY,
@@ -37,7 +39,9 @@ import { ArchiveWriter } from '../archive/writer.js';
 
 export interface BackupOptions {
   store: StoreConfig;
-  /** null: do not read Qdrant at all (recorded as skipped). */
+  /** Where the vectors live: a Qdrant server, the embedded store, or nowhere. */
+  mode: QdrantModeChoice;
+  /** The server, for mode 'server'. */
   qdrant: QdrantConfig | null;
   description: string;
   /** Points per scroll request. */
@@ -60,6 +64,7 @@ export interface BackupResult {
 /** What the archive will hold of Qdrant, decided before writing starts. */
 type QdrantSource =
   | { kind: 'export'; server: QdrantServer; serverVersion: string | null; collection: ArchivedCollection }
+  | { kind: 'embedded'; snapshot: LocalSnapshot; points: number }
   | { kind: 'none'; stats: QdrantStats; problem: string; server?: QdrantServer; serverVersion?: string | null };
 
 export const DATABASE_NOT_FOUND_HINT =
@@ -80,13 +85,19 @@ export async function createBackup(options: BackupOptions, reporter: Reporter): 
   const date = (options.now ?? (() => new Date()))();
 
   const snapshotPath = tempPath(store.backupsDir, '.db');
+  let source: QdrantSource | undefined;
   try {
     reporter.info('[INFO] Backing up SQLite database...');
     const snapshot = snapshotDatabase(store.dbPath, snapshotPath);
     reporter.info(`[OK] Database snapshot: ${describeStats(snapshot.stats)}`);
 
-    let source = await openQdrantSource(options);
-    if (source.kind === 'none' && options.qdrant && options.requireQdrant) {
+    source = options.mode.mode === 'embedded' ? openEmbeddedSource(options) : await openQdrantSource(options);
+    if (source.kind === 'embedded') {
+      const { collections, missing } = source.snapshot;
+      reporter.info(`[OK] Embedded vector store: ${collections.map((c) => `${c.name} (${c.points} points)`).join(', ') || 'no collections'}`);
+      if (missing.length > 0) reporter.warn(`Embedded collections without a storage file (never written to): ${missing.join(', ')}`);
+    }
+    if (source.kind === 'none' && options.mode.mode !== 'none' && options.requireQdrant) {
       throw new UserError(`${source.problem}; no archive written (--require-qdrant)`, ExitCode.Failure, undefined, 'QDRANT_UNAVAILABLE');
     }
     if (source.kind === 'export') reporter.info(`[INFO] Exporting collection ${store.collectionName} from ${source.server.url}`);
@@ -101,7 +112,7 @@ export async function createBackup(options: BackupOptions, reporter: Reporter): 
       source = { kind: 'none', stats: { total_vectors: 0, error: problem }, problem, server: source.server, serverVersion: source.serverVersion };
       written = await writeArchive(options, date, snapshot, source, reporter);
     }
-    if (source.kind === 'none' && options.qdrant) {
+    if (source.kind === 'none' && options.mode.mode !== 'none') {
       reporter.warn(`${source.problem}; the archive holds the SQLite database only`);
     }
 
@@ -118,16 +129,31 @@ export async function createBackup(options: BackupOptions, reporter: Reporter): 
       path: finalPath,
       size,
       manifest: written.manifest,
-      complete: source.kind === 'export',
+      complete: source.kind === 'export' || source.kind === 'embedded',
       problem: source.kind === 'none' ? source.problem : undefined,
     };
   } finally {
     fs.rmSync(snapshotPath, { force: true });
+    if (source?.kind === 'embedded') discardSnapshot(source.snapshot);
   }
 }
 
+function openEmbeddedSource(options: BackupOptions): QdrantSource {
+  const { store } = options;
+  const localDir = localDirOf(store.repoDir);
+  if (!fs.existsSync(localDir)) {
+    return { kind: 'none', stats: { total_vectors: 0, error: `no embedded store at ${localDir}` }, problem: `No embedded vector store at ${localDir}` };
+  }
+  const snapshot = snapshotLocalStore(localDir, store.backupsDir);
+  const main = snapshot.collections.find((c) => c.name === store.collectionName);
+  if (!main && !(store.collectionName in snapshot.meta.collections)) {
+    return { kind: 'embedded', snapshot, points: 0 };
+  }
+  return { kind: 'embedded', snapshot, points: main ? main.points : 0 };
+}
+
 async function openQdrantSource(options: BackupOptions): Promise<QdrantSource> {
-  if (!options.qdrant) return { kind: 'none', stats: { total_vectors: 0, skipped: true }, problem: 'Qdrant was skipped' };
+  if (!options.qdrant || options.mode.mode === 'none') return { kind: 'none', stats: { total_vectors: 0, skipped: true }, problem: 'Qdrant was skipped' };
   const server = new QdrantServer(options.qdrant);
   const name = options.store.collectionName;
   try {
@@ -163,7 +189,13 @@ async function writeArchive(
     const entries: Record<string, EntryInfo> = {};
     entries[DATABASE_ENTRY] = await writer.addEntry(DATABASE_ENTRY, fs.createReadStream(snapshot.path));
     let qdrantStats: QdrantStats;
-    if (source.kind === 'export') {
+    if (source.kind === 'embedded') {
+      entries[META_ENTRY] = await writer.addEntry(META_ENTRY, source.snapshot.metaBytes);
+      for (const copy of source.snapshot.collections) {
+        entries[storageEntryName(copy.name)] = await writer.addEntry(storageEntryName(copy.name), fs.createReadStream(copy.path));
+      }
+      qdrantStats = { total_vectors: source.points };
+    } else if (source.kind === 'export') {
       const progress = { points: 0 };
       const total = await countPoints(source.server, store.collectionName);
       const bar = reporter.progress('Exporting vectors', total);
@@ -197,6 +229,10 @@ function buildManifest(
 ): Manifest {
   const { store } = options;
   const unnamed = source.kind === 'export' ? unnamedVectorParams(source.collection.config) : null;
+  const embedded =
+    source.kind === 'embedded'
+      ? { collections: Object.fromEntries(source.snapshot.collections.map((c) => [c.name, { points: c.points }])), meta: source.snapshot.meta }
+      : undefined;
   return {
     timestamp: archiveTimestamp(date),
     created_at: localIsoTime(date),
@@ -208,9 +244,11 @@ function buildManifest(
     kind: options.kind,
     tool: { name: 'ba-backup', version: toolVersion() },
     entries,
+    qdrant_mode: options.mode,
+    embedded,
     qdrant: {
-      url: source.server?.url,
-      server_version: source.serverVersion ?? null,
+      url: source.kind === 'export' || source.kind === 'none' ? source.server?.url : undefined,
+      server_version: source.kind === 'export' || source.kind === 'none' ? (source.serverVersion ?? null) : null,
       vector_size: unnamed ? unnamed.size : null,
       distance: unnamed ? unnamed.distance : null,
     },

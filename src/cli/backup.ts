@@ -1,6 +1,8 @@
 /** ba-backup: parses flags, resolves configuration, calls the core. */
 import { Option } from 'commander';
-import { parseBatchSize, resolveQdrantConfig, resolveStoreConfig } from '../config.js';
+import fs from 'node:fs';
+import { parseBatchSize, resolveQdrantConfig, resolveQdrantMode, resolveStoreConfig } from '../config.js';
+import { localDirOf } from '../embedded/local-store.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { describeQdrantStats } from '../manifest.js';
 import { consoleReporter, formatBytes, printJson } from '../output.js';
@@ -29,6 +31,7 @@ interface BackupFlags extends CommonFlags {
   unpin?: string;
   requireQdrant?: boolean;
   skipQdrant?: boolean;
+  qdrant?: string;
 }
 
 const EXAMPLES = `
@@ -58,7 +61,8 @@ export function main(argv: string[] = process.argv): Promise<never> {
       .option('--pin [backup]', 'pin the new backup, or the named archive: prune never deletes it')
       .option('--unpin <backup>', 'remove the pin of an archive')
       .option('--require-qdrant', 'fail, writing nothing, when the Qdrant collection cannot be exported')
-      .option('--skip-qdrant', 'back up the SQLite database only')
+      .option('--qdrant <mode>', 'where the vectors live: server, embedded (qdrant_data/ local mode) or none (env BA_QDRANT_MODE, default: detected)')
+      .option('--skip-qdrant', 'back up the SQLite database only (same as --qdrant none)')
       .addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_STATUS_HELP}\n${EXAMPLES}`);
     program.parse(argv);
     const flags = program.opts<BackupFlags>();
@@ -93,14 +97,16 @@ export function main(argv: string[] = process.argv): Promise<never> {
 
 async function runBackup(flags: BackupFlags, store: ReturnType<typeof resolveStoreConfig>, json: boolean): Promise<number> {
   const batchSize = parseBatchSize(flags.batchSize);
-  const qdrant = flags.skipQdrant ? null : resolveQdrantConfig({}, process.env);
+  const mode = flags.skipQdrant ? { mode: 'none' as const, reason: '--skip-qdrant' } : resolveQdrantMode(flags.qdrant, process.env, fs.existsSync(localDirOf(store.repoDir)));
+  const qdrant = mode.mode === 'server' ? resolveQdrantConfig({}, process.env) : null;
   const reporter = consoleReporter(outputMode(flags));
+  reporter.info(`[INFO] Vector store: ${mode.mode} (${mode.reason})`);
   const result = await createBackup(
-    { store, qdrant, description: flags.description, batchSize, requireQdrant: flags.requireQdrant ?? false, kind: 'backup' },
+    { store, mode, qdrant, description: flags.description, batchSize, requireQdrant: flags.requireQdrant ?? false, kind: 'backup' },
     reporter,
   );
   if (flags.pin === true) pin(result.path);
-  const code = result.complete || flags.skipQdrant ? ExitCode.Success : ExitCode.Incomplete;
+  const code = result.complete || mode.mode === 'none' ? ExitCode.Success : ExitCode.Incomplete;
   const stats = result.manifest.stats;
   if (json) {
     printJson({

@@ -1,6 +1,8 @@
 /** ba-restore: parses flags, resolves configuration, calls the core. */
 import path from 'node:path';
-import { parseBatchSize, resolveQdrantConfig, resolveStoreConfig } from '../config.js';
+import fs from 'node:fs';
+import { parseBatchSize, resolveQdrantConfig, resolveQdrantMode, resolveStoreConfig } from '../config.js';
+import { localDirOf } from '../embedded/local-store.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { consoleReporter, printJson } from '../output.js';
 import { acquireLock } from '../lock.js';
@@ -18,6 +20,8 @@ interface RestoreFlags extends CommonFlags {
   concurrency?: string;
   requireQdrant?: boolean;
   skipQdrant?: boolean;
+  qdrant?: string;
+  force?: boolean;
   safetyBackup: boolean;
 }
 
@@ -36,7 +40,9 @@ export function main(argv: string[] = process.argv): Promise<never> {
       .option('-l, --list', 'list the archives in backups/, newest first')
       .option('-y, --yes', `confirm without the '${CONFIRM_PHRASE}' prompt (for scripts)`)
       .option('--require-qdrant', 'fail, changing nothing, when the vectors cannot be restored')
-      .option('--skip-qdrant', 'restore the SQLite database only; leave the collection as it is')
+      .option('--qdrant <mode>', 'where the vectors live: server, embedded (qdrant_data/ local mode) or none (env BA_QDRANT_MODE, default: detected)')
+      .option('--skip-qdrant', 'restore the SQLite database only; leave the vectors as they are (same as --qdrant none)')
+      .option('--force', 'restore even though the memory server seems to be running on the embedded store')
       .option('--no-safety-backup', 'do not save the current state before replacing it')
       .option('--concurrency <n>', 'upsert requests in flight at once (default: 2)')
       .addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_STATUS_HELP}\n${EXAMPLES}`);
@@ -50,12 +56,15 @@ export function main(argv: string[] = process.argv): Promise<never> {
     if (json && !flags.yes && !flags.dryRun) throw new UsageError('--json needs --yes or --dry-run', 'A JSON run cannot answer the confirmation prompt.');
 
     const reporter = consoleReporter(outputMode(flags));
+    const mode = flags.skipQdrant ? { mode: 'none' as const, reason: '--skip-qdrant' } : resolveQdrantMode(flags.qdrant, process.env, fs.existsSync(localDirOf(store.repoDir)));
     const lock = flags.dryRun ? null : await acquireLock(store.backupsDir, 'ba-restore');
     const result = await runRestore(
       {
         archive,
         store,
-        qdrant: flags.skipQdrant ? null : resolveQdrantConfig({}, process.env),
+        mode,
+        force: flags.force ?? false,
+        qdrant: mode.mode === 'server' ? resolveQdrantConfig({}, process.env) : null,
         dryRun: flags.dryRun ?? false,
         yes: flags.yes ?? false,
         interactive: process.stdin.isTTY === true,

@@ -6,13 +6,20 @@
  * their decimal digits (a JS number cannot hold them all), UUIDs in the
  * lowercase hyphenated form Qdrant prints.
  */
+import { printable } from '../output.js';
 import type { CollectionConfig } from './collection.js';
 
 export type PointKey = { kind: 'int'; value: bigint } | { kind: 'uuid'; value: string };
 
 const U64_MAX = (1n << 64n) - 1n;
+/**
+ * The notations Qdrant's uuid crate parses: simple (32 hex digits), hyphenated,
+ * urn and braced. Hyphens come all or none: a partly hyphenated id would pass
+ * here and be refused by Qdrant in the middle of a restore.
+ */
 const UUID_FORMS = [
-  /^([0-9a-f]{8})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{4})-?([0-9a-f]{12})$/i,
+  /^([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})$/i,
+  /^([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})$/i,
   /^urn:uuid:([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})$/i,
   /^\{([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\}$/i,
 ];
@@ -25,10 +32,141 @@ function uuidKey(text: string): PointKey | null {
   return null;
 }
 
-/** The raw text of the point's top-level "id" value, when it is an integer. */
-function rawIntegerId(raw: string): string | null {
-  const m = /^\s*\{\s*"id"\s*:\s*(\d+)\s*[,}]/.exec(raw);
-  return m ? m[1]! : null;
+/**
+ * Qdrant parses a request body with serde_json, which refuses nesting deeper
+ * than 128 levels (it counts down from 128 and fails on reaching 0, so 127
+ * containers at most). An upsert body is {"points":[point,…]}: two levels
+ * around each point, which leaves 125 for the point itself. A deeper point
+ * could never have come from Qdrant and could never go back into it.
+ */
+export const MAX_POINT_DEPTH = 125;
+
+/** What the raw text of a point says that JSON.parse hides. */
+export interface PointTextShape {
+  /** Raw text of the top-level "id" value when it is a number token, else null. */
+  idNumberText: string | null;
+  /** Raw text (quotes included) of the top-level "id" value when it is a string, else null. */
+  idStringText: string | null;
+  /** A top-level key that appears more than once (JSON.parse keeps the last; Qdrant refuses). */
+  duplicateKey: string | null;
+  /** Deepest nesting of objects and arrays; the point object itself is 1. */
+  depth: number;
+}
+
+/** Index just past the closing quote of the string that opens at `start`. */
+function stringEnd(raw: string, start: number): number {
+  let at = start + 1;
+  for (;;) {
+    const quote = raw.indexOf('"', at);
+    if (quote < 0) return raw.length;
+    let backslashes = 0;
+    for (let k = quote - 1; k > start && raw.charCodeAt(k) === 0x5c; k--) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    at = quote + 1;
+  }
+}
+
+const NUMBER_CHAR = /[0-9eE+\-.]/;
+
+/**
+ * Scans the raw text of a point that JSON.parse has already accepted (so it
+ * is valid JSON). Vectors are long flat arrays of numbers: those are skipped
+ * with a native indexOf instead of character by character, so the scan costs
+ * little beside JSON.parse itself.
+ */
+export function scanPointText(raw: string): PointTextShape {
+  const n = raw.length;
+  let depth = 0;
+  let maxDepth = 0;
+  let expectKey = false;
+  let valueOfId = false;
+  let idNumberText: string | null = null;
+  let idStringText: string | null = null;
+  let duplicateKey: string | null = null;
+  const keys = new Set<string>();
+  // next positions of '[', '{' and '"', refreshed lazily: each only moves forward
+  let nextBracket = -1;
+  let nextBrace = -1;
+  let nextQuote = -1;
+  const nextOf = (char: string, cached: number, from: number): number => {
+    if (cached >= from || cached === n) return cached;
+    const found = raw.indexOf(char, from);
+    return found < 0 ? n : found;
+  };
+  let i = 0;
+  while (i < n) {
+    const c = raw.charCodeAt(i);
+    if (c === 0x22) {
+      const end = stringEnd(raw, i);
+      if (depth === 1 && expectKey) {
+        const key = JSON.parse(raw.slice(i, end)) as string;
+        if (keys.has(key)) duplicateKey ??= key;
+        keys.add(key);
+        expectKey = false;
+        valueOfId = key === 'id';
+      } else {
+        if (valueOfId) {
+          idStringText = raw.slice(i, end);
+          idNumberText = null;
+        }
+        valueOfId = false;
+      }
+      i = end;
+      continue;
+    }
+    if (c === 0x7b || c === 0x5b) {
+      depth++;
+      if (depth > maxDepth) maxDepth = depth;
+      valueOfId = false;
+      if (c === 0x7b) {
+        if (depth === 1) expectKey = true;
+        i++;
+        continue;
+      }
+      // an array with no '[', '{' or '"' before its ']' is flat: skip it whole
+      const close = raw.indexOf(']', i + 1);
+      nextBracket = nextOf('[', nextBracket, i + 1);
+      nextBrace = nextOf('{', nextBrace, i + 1);
+      nextQuote = nextOf('"', nextQuote, i + 1);
+      if (close >= 0 && close < nextBracket && close < nextBrace && close < nextQuote) {
+        depth--;
+        i = close + 1;
+        continue;
+      }
+      i++;
+      continue;
+    }
+    if (c === 0x7d || c === 0x5d) {
+      depth--;
+      i++;
+      continue;
+    }
+    if (c === 0x2c) {
+      if (depth === 1) expectKey = true;
+      i++;
+      continue;
+    }
+    if (valueOfId && (c === 0x2d || (c >= 0x30 && c <= 0x39))) {
+      let end = i + 1;
+      while (end < n && NUMBER_CHAR.test(raw[end]!)) end++;
+      idNumberText = raw.slice(i, end);
+      idStringText = null;
+      valueOfId = false;
+      i = end;
+      continue;
+    }
+    if (c > 0x20 && c !== 0x3a) valueOfId = false; // true, false, null
+    i++;
+  }
+  return { idNumberText, idStringText, duplicateKey, depth: maxDepth };
+}
+
+/** A point's key read from its raw text alone (the text must be valid JSON). */
+export function pointKeyFromText(raw: string): PointKey | string {
+  const text = scanPointText(raw);
+  if (text.idStringText !== null) return pointKeyOf(JSON.parse(text.idStringText), null);
+  if (text.idNumberText !== null) return pointKeyOf(Number(text.idNumberText), text.idNumberText);
+  return 'the point has no valid "id"';
 }
 
 /** Qdrant's id order: all integers ascending, then UUIDs by their 128-bit value. */
@@ -42,16 +180,19 @@ export function formatPointKey(key: PointKey): string {
   return key.kind === 'int' ? key.value.toString() : key.value;
 }
 
-/** A point's id from its parsed and raw forms; an error text when invalid. */
-export function pointKeyOf(parsedId: unknown, raw: string): PointKey | string {
+/**
+ * A point's id from its parsed form and the raw text of its number token; an
+ * error text when invalid. A number id must be written as plain digits: JSON
+ * lets 1.0, 1e3 or -0 parse to an integer, but Qdrant (serde, u64) refuses
+ * them, and beyond 2^53 only the digits themselves are exact.
+ */
+export function pointKeyOf(parsedId: unknown, idNumberText: string | null): PointKey | string {
   if (typeof parsedId === 'string') return uuidKey(parsedId) ?? `id ${JSON.stringify(parsedId.slice(0, 60))} is not a UUID`;
   if (typeof parsedId === 'number') {
-    if (Number.isSafeInteger(parsedId) && parsedId >= 0) return { kind: 'int', value: BigInt(parsedId) };
-    // beyond 2^53 the parsed number is rounded: read the digits themselves
-    const digits = rawIntegerId(raw);
-    if (digits === null || !Number.isInteger(parsedId) || parsedId < 0) return `id ${String(parsedId)} is not an unsigned integer`;
-    const value = BigInt(digits);
-    if (value > U64_MAX) return `id ${digits} is larger than 2^64-1`;
+    const text = idNumberText ?? String(parsedId);
+    if (!/^(0|[1-9]\d*)$/.test(text)) return `id ${text.slice(0, 40)} is not an unsigned integer`;
+    const value = BigInt(text);
+    if (value > U64_MAX) return `id ${text.slice(0, 40)} is larger than 2^64-1`;
     return { kind: 'int', value };
   }
   return 'the point has no valid "id"';
@@ -77,14 +218,24 @@ export function vectorShapeOf(config: CollectionConfig): VectorShape {
   return { dense, sparse };
 }
 
+/** A number Qdrant can store: vectors are float32, so 1e39 would become infinity. */
+function isFloat32(x: unknown): boolean {
+  return typeof x === 'number' && Number.isFinite(Math.fround(x));
+}
+
 function isNumberArray(value: unknown, size: number): boolean {
   if (!Array.isArray(value) || value.length !== size) return false;
-  for (const x of value) if (typeof x !== 'number' || !Number.isFinite(x)) return false;
+  for (const x of value) if (!isFloat32(x)) return false;
   return true;
 }
 
+/** A vector name from an archive or a server, safe to print. */
+function quote(name: string): string {
+  return printable(JSON.stringify(name));
+}
+
 function checkDense(name: string, value: unknown, params: { size: number; multi: boolean }): string | null {
-  const label = name === '' ? 'vector' : `vector "${name}"`;
+  const label = name === '' ? 'vector' : `vector ${quote(name)}`;
   if (params.multi) {
     if (!Array.isArray(value) || value.length === 0 || !value.every((sub) => isNumberArray(sub, params.size))) {
       return `${label} must be a list of ${params.size}-number vectors`;
@@ -93,18 +244,20 @@ function checkDense(name: string, value: unknown, params: { size: number; multi:
   }
   if (!Array.isArray(value)) return `${label} must be a list of numbers`;
   if (value.length !== params.size) return `${label} has ${value.length} numbers, the collection expects ${params.size}`;
-  if (!isNumberArray(value, params.size)) return `${label} holds something other than finite numbers`;
+  if (!isNumberArray(value, params.size)) return `${label} holds something other than finite float32 numbers`;
   return null;
 }
 
 function checkSparse(name: string, value: unknown): string | null {
+  const quoted = quote(name);
   const v = value as { indices?: unknown; values?: unknown };
   if (typeof v !== 'object' || v === null || !Array.isArray(v.indices) || !Array.isArray(v.values)) {
-    return `sparse vector "${name}" must have indices and values`;
+    return `sparse vector ${quoted} must have indices and values`;
   }
-  if (v.indices.length !== v.values.length) return `sparse vector "${name}" has ${v.indices.length} indices but ${v.values.length} values`;
-  if (!v.indices.every((i) => Number.isInteger(i) && (i as number) >= 0 && (i as number) <= 0xffffffff)) return `sparse vector "${name}" has an invalid index`;
-  if (!v.values.every((x) => typeof x === 'number' && Number.isFinite(x))) return `sparse vector "${name}" has a non-numeric value`;
+  if (v.indices.length !== v.values.length) return `sparse vector ${quoted} has ${v.indices.length} indices but ${v.values.length} values`;
+  if (!v.indices.every((i) => Number.isInteger(i) && (i as number) >= 0 && (i as number) <= 0xffffffff)) return `sparse vector ${quoted} has an invalid index`;
+  if (new Set(v.indices).size !== v.indices.length) return `sparse vector ${quoted} repeats an index`;
+  if (!v.values.every(isFloat32)) return `sparse vector ${quoted} has a value that is not a finite float32 number`;
   return null;
 }
 
@@ -125,7 +278,7 @@ export function checkVector(vector: unknown, shape: VectorShape): string | null 
       const problem = checkSparse(name, value);
       if (problem) return problem;
     } else {
-      return `vector name "${name}" is not in the collection's config`;
+      return `vector name ${quote(name)} is not in the collection's config`;
     }
   }
   return null;
@@ -144,12 +297,15 @@ export function checkPoint(raw: string, shape: VectorShape): CheckedPoint {
   try {
     parsed = JSON.parse(raw) as typeof parsed;
   } catch (err) {
-    throw new Error(`a point is not valid JSON (${(err as Error).message})`);
+    throw new Error(`a point is not valid JSON (${printable((err as Error).message)})`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('a point is not a JSON object');
-  const key = pointKeyOf(parsed.id, raw);
+  const text = scanPointText(raw);
+  const key = pointKeyOf(parsed.id, text.idNumberText);
   if (typeof key === 'string') throw new Error(key);
   const where = `point ${formatPointKey(key)}`;
+  if (text.duplicateKey !== null) throw new Error(`${where}: key ${quote(text.duplicateKey)} appears twice`);
+  if (text.depth > MAX_POINT_DEPTH) throw new Error(`${where}: nested ${text.depth} levels deep; Qdrant accepts at most ${MAX_POINT_DEPTH}`);
   const problem = checkVector(parsed.vector, shape);
   if (problem) throw new Error(`${where}: ${problem}`);
   if (parsed.payload !== undefined && parsed.payload !== null && (typeof parsed.payload !== 'object' || Array.isArray(parsed.payload))) {

@@ -10,7 +10,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { QdrantConfig, StoreConfig } from '../config.js';
+import type { QdrantConfig, QdrantModeChoice, StoreConfig } from '../config.js';
+import { countStoredPoints, storagePath } from '../embedded/local-store.js';
+import { type EmbeddedSwap, swapInEmbedded } from '../embedded/swap.js';
 import { ExitCode, UserError, describeError } from '../errors.js';
 import type { SqliteStats } from '../manifest.js';
 import type { Reporter } from '../output.js';
@@ -27,6 +29,7 @@ import type { RestorePlan } from './plan.js';
 
 export interface ApplyOptions {
   store: StoreConfig;
+  mode: QdrantModeChoice;
   qdrant: QdrantConfig | null;
   batchSize: number;
   concurrency: number;
@@ -39,15 +42,32 @@ export interface RestoreOutcome {
   vectors: number | null;
 }
 
-export async function applyRestore(plan: RestorePlan, verifiedDbPath: string, options: ApplyOptions, reporter: Reporter): Promise<RestoreOutcome> {
+export async function applyRestore(
+  plan: RestorePlan,
+  staged: { database: string; embedded: string | null },
+  options: ApplyOptions,
+  reporter: Reporter,
+): Promise<RestoreOutcome> {
+  const verifiedDbPath = staged.database;
   const safetyBackupPath = await makeSafetyBackup(plan, options, reporter);
   let vectors: number | null = null;
   let database: SqliteStats;
+  let swap: EmbeddedSwap | null = null;
   try {
     reporter.info('[INFO] Restoring SQLite database...');
     database = await installDatabase(verifiedDbPath, plan.database.path);
     if (!sameStats(database, plan.database.restored)) {
       throw new UserError(`the restored database holds ${describeStats(database)}, expected ${describeStats(plan.database.restored)}`);
+    }
+    if (plan.qdrant.action === 'replace-embedded') {
+      reporter.info(`[INFO] Restoring the embedded vector store into ${plan.qdrant.localDir}`);
+      swap = swapInEmbedded(staged.embedded!, plan.qdrant.localDir);
+      vectors = 0;
+      for (const collection of plan.qdrant.restored) {
+        const points = countStoredPoints(storagePath(plan.qdrant.localDir, collection.name));
+        if (points !== collection.points) throw new UserError(`collection ${collection.name} holds ${points} points after the restore, the archive has ${collection.points}`);
+        if (collection.name === options.store.collectionName) vectors = points;
+      }
     }
     if (plan.qdrant.action === 'replace') {
       reporter.info(`[INFO] Restoring ${plan.qdrant.restored} vectors into ${plan.qdrant.collection}`);
@@ -66,9 +86,12 @@ export async function applyRestore(plan: RestorePlan, verifiedDbPath: string, op
   } catch (err) {
     const problem = describeError(err);
     reporter.warn(`Restore failed: ${problem}`);
+    // the embedded store is put back from the folder kept aside, exactly as it was
+    swap?.undo();
     await rollBack(plan, safetyBackupPath, options, reporter, problem);
     throw err; // not reached: rollBack always throws
   }
+  swap?.commit();
   return { safetyBackupPath, database, vectors };
 }
 
@@ -79,6 +102,7 @@ async function makeSafetyBackup(plan: RestorePlan, options: ApplyOptions, report
     const result = await createBackup(
       {
         store: options.store,
+        mode: plan.safetyIncludesQdrant ? options.mode : { mode: 'none', reason: 'no vectors to save' },
         qdrant: plan.safetyIncludesQdrant ? options.qdrant : null,
         description: `Safety backup before restoring ${path.basename(plan.archivePath)}`,
         batchSize: options.batchSize,

@@ -5,20 +5,24 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { QdrantConfig, StoreConfig } from '../config.js';
+import type { QdrantConfig, QdrantModeChoice, StoreConfig } from '../config.js';
+import { countStoredPoints, localDirOf, probeInUse, readMeta, storagePath } from '../embedded/local-store.js';
 import { ExitCode, UsageError, UserError } from '../errors.js';
 import type { Reporter } from '../output.js';
-import { locateArchive, tempPath } from '../archive/backups-folder.js';
+import { locateArchive, removeStaleTempFiles, tempPath } from '../archive/backups-folder.js';
 import { verifyArchive } from '../archive/verify.js';
 import { countPoints } from '../qdrant/collection.js';
 import { QdrantServer } from '../qdrant/connection.js';
 import { liveStats } from '../sqlite/snapshot.js';
 import { type ApplyOptions, applyRestore, type RestoreOutcome } from './apply.js';
-import { describePlan, type LiveState, planRestore, type RestorePlan } from './plan.js';
+import { describePlan, type LiveEmbedded, type LiveState, planRestore, type RestorePlan } from './plan.js';
 
 export interface RestoreRequest {
   archive: string;
   store: StoreConfig;
+  mode: QdrantModeChoice;
+  /** Restore even though the memory server seems to be running. */
+  force: boolean;
   qdrant: QdrantConfig | null;
   dryRun: boolean;
   /** Confirmed in advance (--yes). */
@@ -60,13 +64,21 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
   // never crosses file systems; a dry run must not create that folder.
   const stagingDir = fs.existsSync(store.repoDir) || !request.dryRun ? store.repoDir : path.dirname(archivePath);
   fs.mkdirSync(stagingDir, { recursive: true });
+  removeStaleTempFiles(stagingDir);
   const extracted = tempPath(stagingDir, '.db');
+  const embeddedStaging = request.mode.mode === 'none' ? undefined : tempPath(stagingDir, '');
   try {
     reporter.info(`[INFO] Verifying ${archivePath}...`);
-    const archive = await verifyArchive(archivePath, { extractDatabaseTo: extracted }, reporter);
-    const live = await readLiveState(store, request.qdrant);
+    const archive = await verifyArchive(archivePath, { extractDatabaseTo: extracted, extractEmbeddedTo: embeddedStaging }, reporter);
+    // A fresh machine has no qdrant_data/ yet: an embedded archive then says where the vectors go.
+    const mode: QdrantModeChoice =
+      archive.embedded && request.mode.defaulted ? { mode: 'embedded', reason: 'the archive holds an embedded store and nothing else was chosen' } : request.mode;
+    reporter.info(`[INFO] Vector store: ${mode.mode} (${mode.reason})`);
+    const live = await readLiveState(store, mode, request.qdrant);
     const plan = planRestore(archive, live, {
       store,
+      mode,
+      force: request.force,
       qdrantUrl: request.qdrant?.url ?? null,
       requireQdrant: request.requireQdrant,
       safetyBackup: request.safetyBackup,
@@ -76,21 +88,36 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
     reporter.info('');
     if (request.dryRun) return { kind: 'dry-run', plan };
     if (!request.yes && !(await request.confirm())) return { kind: 'cancelled', plan };
-    const applyOptions: ApplyOptions = { store, qdrant: request.qdrant, batchSize: request.batchSize, concurrency: request.concurrency };
-    const outcome = await applyRestore(plan, extracted, applyOptions, reporter);
+    const applyOptions: ApplyOptions = { store, mode, qdrant: request.qdrant, batchSize: request.batchSize, concurrency: request.concurrency };
+    const outcome = await applyRestore(plan, { database: extracted, embedded: embeddedStaging ?? null }, applyOptions, reporter);
     return { kind: 'restored', plan, outcome };
   } finally {
     fs.rmSync(extracted, { force: true });
+    if (embeddedStaging) fs.rmSync(embeddedStaging, { force: true, recursive: true });
   }
 }
 
-async function readLiveState(store: StoreConfig, qdrant: QdrantConfig | null): Promise<LiveState> {
+async function readLiveState(store: StoreConfig, mode: QdrantModeChoice, qdrant: QdrantConfig | null): Promise<LiveState> {
   const database = liveStats(store.dbPath);
-  if (!qdrant) return { database, qdrant: null };
+  const embedded = mode.mode === 'embedded' ? readLiveEmbedded(store) : null;
+  if (!qdrant || mode.mode !== 'server') return { database, embedded, qdrant: null };
   const server = new QdrantServer(qdrant);
   try {
-    return { database, qdrant: { reachable: true, points: await countPoints(server, store.collectionName) } };
+    return { database, embedded, qdrant: { reachable: true, points: await countPoints(server, store.collectionName) } };
   } catch (err) {
-    return { database, qdrant: { reachable: false, problem: (err as Error).message } };
+    return { database, embedded, qdrant: { reachable: false, problem: (err as Error).message } };
   }
+}
+
+function readLiveEmbedded(store: StoreConfig): LiveEmbedded {
+  const localDir = localDirOf(store.repoDir);
+  if (!fs.existsSync(localDir)) return { localDir, collections: null, inUse: { state: 'free' } };
+  const { meta } = readMeta(localDir);
+  const collections = Object.keys(meta.collections)
+    .sort()
+    .map((name) => {
+      const file = storagePath(localDir, name);
+      return { name, points: fs.existsSync(file) ? countStoredPoints(file) : 0 };
+    });
+  return { localDir, collections, inUse: probeInUse(localDir) };
 }

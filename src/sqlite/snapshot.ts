@@ -21,25 +21,38 @@ export interface DatabaseSnapshot {
   stats: SqliteStats;
 }
 
-export function snapshotDatabase(livePath: string, snapshotPath: string): DatabaseSnapshot {
+/**
+ * Copies any live SQLite database consistently (VACUUM INTO) and checks the
+ * copy with PRAGMA integrity_check; `what` names it in errors.
+ */
+export function copyDatabase(livePath: string, copyPath: string, what = 'database'): void {
   let source: Database.Database;
   try {
     source = new Database(livePath, { readonly: true, fileMustExist: true });
   } catch (err) {
-    throw new UserError(`Cannot open database ${livePath}: ${describeError(err)}`);
+    throw new UserError(`Cannot open ${what} ${livePath}: ${describeError(err)}`);
   }
   try {
     source.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    source.prepare('VACUUM INTO ?').run(snapshotPath);
+    source.prepare('VACUUM INTO ?').run(copyPath);
   } catch (err) {
-    throw new UserError(`Cannot copy database ${livePath}: ${describeError(err)}`, undefined, 'Check that the file is a SQLite database and that the memory server is not holding a long write lock.');
+    throw new UserError(`Cannot copy ${what} ${livePath}: ${describeError(err)}`, undefined, 'Check that the file is a SQLite database and that the memory server is not holding a long write lock.');
   } finally {
     source.close();
   }
-  const copy = new Database(snapshotPath, { readonly: true, fileMustExist: true });
+  const copy = new Database(copyPath, { readonly: true, fileMustExist: true });
   try {
     const integrity = integrityCheck(copy);
-    if (integrity !== 'ok') throw new UserError(`Database ${livePath} failed its integrity check: ${integrity}`);
+    if (integrity !== 'ok') throw new UserError(`${what} ${livePath} failed its integrity check: ${integrity}`);
+  } finally {
+    copy.close();
+  }
+}
+
+export function snapshotDatabase(livePath: string, snapshotPath: string): DatabaseSnapshot {
+  copyDatabase(livePath, snapshotPath);
+  const copy = new Database(snapshotPath, { readonly: true, fileMustExist: true });
+  try {
     if (!hasMemoriesTable(copy)) throw new UserError(`Database ${livePath} has no memories table; is it a memory store?`);
     return { path: snapshotPath, stats: readStats(copy) };
   } finally {

@@ -23,6 +23,7 @@ import { invalidIdMessage, renderPointId, toPointId, type PointId } from './ids.
 import { isJsonObject, stringifyJson, type JsonObject, type JsonPath, type JsonValue } from './json.js';
 import { parseWithPayload, parseWithVector } from './payload.js';
 import {
+  checkMin,
   expectArray,
   expectObject,
   expectString,
@@ -96,6 +97,7 @@ export function routeRequest(method: string, segments: readonly string[], versio
     if (name === 'aliases' && method === 'POST') return (s, r) => updateAliases(s, r);
     if (method === 'GET') return (s) => result(stringifyJson(s.require(name).info()));
     if (method === 'PUT') return (s, r) => createCollection(s, r, name);
+    if (method === 'PATCH') return (s, r) => updateCollection(s, r, name);
     if (method === 'DELETE') return (s, r) => deleteCollection(s, r, name);
     return undefined;
   }
@@ -184,6 +186,38 @@ function createCollection(s: QdrantState, req: ApiRequest, name: string): ApiAns
     throw wrongInput(`Can't create collection with name ${name}. Alias with the same name already exists`);
   }
   s.collections.set(name, new Collection(name, setup));
+  return result('true');
+}
+
+/**
+ * PATCH /collections/{name}: the `params` diff (replication, write consistency, read fan-out,
+ * on-disk payload), the only way to set read_fan_out_factor / read_fan_out_delay_ms, which
+ * create does not take. Other parts of an update are not modelled and are refused.
+ */
+function updateCollection(s: QdrantState, req: ApiRequest, name: string): ApiAnswer {
+  checkTimeout(req.query);
+  type Update = Schemas['UpdateCollection'];
+  type ParamsDiff = Schemas['CollectionParamsDiff'];
+  const body = expectObject(req.json(), 'struct UpdateCollection', []);
+  for (const key of Object.keys(body)) {
+    if (key !== 'params' && body[key] !== null) {
+      throw badRequest(`updating \`${key}\` is not supported by the Qdrant test server`);
+    }
+  }
+  const params = optObject(field<Update>(body, 'params'), 'struct CollectionParamsDiff', ['params']) ?? {};
+  const u32 = (key: keyof ParamsDiff & string, min: number): number | undefined => {
+    const value = optUint(field<ParamsDiff>(params, key), ['params', key], 'u32');
+    checkMin(value, min, ['params', key]);
+    return value;
+  };
+  const diff: Partial<Schemas['CollectionParams']> = {
+    replication_factor: u32('replication_factor', 1),
+    write_consistency_factor: u32('write_consistency_factor', 1),
+    read_fan_out_factor: u32('read_fan_out_factor', 0),
+    read_fan_out_delay_ms: optUint(field<ParamsDiff>(params, 'read_fan_out_delay_ms'), ['params', 'read_fan_out_delay_ms'], 'u64'),
+    on_disk_payload: optBool(field<ParamsDiff>(params, 'on_disk_payload'), ['params', 'on_disk_payload']),
+  };
+  s.require(name).updateParams(diff);
   return result('true');
 }
 

@@ -130,6 +130,27 @@ export class Collection {
     return this.operations++;
   }
 
+  /**
+   * PATCH params: only the keys given change. The params are rebuilt in Qdrant's field order
+   * (CollectionParams), with unset optional fields left out as Qdrant omits them.
+   */
+  updateParams(diff: Partial<Schemas['CollectionParams']>): void {
+    const old = this.setup.config.params;
+    const merged = { ...old };
+    for (const [key, value] of Object.entries(diff)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+    this.setup.config.params = {
+      vectors: merged.vectors,
+      shard_number: merged.shard_number,
+      sharding_method: merged.sharding_method,
+      replication_factor: merged.replication_factor,
+      write_consistency_factor: merged.write_consistency_factor,
+      read_fan_out_factor: merged.read_fan_out_factor,
+      read_fan_out_delay_ms: merged.read_fan_out_delay_ms,
+      on_disk_payload: merged.on_disk_payload,
+      sparse_vectors: merged.sparse_vectors,
+    };
+  }
+
   setPayloadIndex(fieldName: string, index: PayloadIndex): void {
     this.payloadIndexes.set(fieldName, index);
   }

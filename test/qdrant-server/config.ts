@@ -29,8 +29,13 @@ export interface DenseSlot {
   kind: 'dense';
   size: number;
   multivector: boolean;
-  /** Cosine distance on float32 storage: vectors are L2-normalised when stored */
+  /**
+   * Cosine distance on float32 or float16 storage: vectors are L2-normalised when stored
+   * (uint8's Cosine metric keeps the vector and divides by the norms at query time)
+   */
   cosine: boolean;
+  /** How components are stored: f32, rounded to f16, or cast to u8 */
+  datatype: Schemas['Datatype'];
 }
 export interface SparseSlot {
   kind: 'sparse';
@@ -149,12 +154,13 @@ function parseVectorsConfig(v: JsonValue | undefined, slots: Map<string, VectorS
 }
 
 function slotOf(p: VectorParams): DenseSlot {
-  const datatype = p.datatype ?? 'float32';
+  const datatype = (p.datatype ?? 'float32') as Schemas['Datatype'];
   return {
     kind: 'dense',
     size: p.size,
     multivector: p.multivector_config !== undefined && p.multivector_config !== null,
-    cosine: p.distance === 'Cosine' && datatype === 'float32',
+    cosine: p.distance === 'Cosine' && datatype !== 'uint8',
+    datatype,
   };
 }
 

@@ -170,7 +170,9 @@ const F32_EPSILON = Math.fround(1.1920929e-7);
 const NORMALISED_TOLERANCE = Math.fround(1e-6);
 
 /**
- * Qdrant's Cosine pre-processing, in f32: len2 = sum(x^2); unchanged when len2 < f32::EPSILON
+ * Qdrant's Cosine pre-processing, in f32 (`sum: 'scalar'` is the plain `cosine_preprocess`
+ * that float16 vectors get: `impl Metric<VectorElementTypeHalf> for CosineMetric` calls it
+ * directly, without the SIMD dispatch of the float32 metric): len2 = sum(x^2); unchanged when len2 < f32::EPSILON
  * or |len2 - 1| <= 1e-6, else every component divided by sqrt(len2). `v` holds f32 values and
  * is modified in place.
  *
@@ -183,8 +185,9 @@ const NORMALISED_TOLERANCE = Math.fround(1e-6);
  * f64 evaluation followed by Math.fround is exact f32 arithmetic for +, *, / and sqrt of f32
  * operands; the fused multiply-add gets its own correction (fmaF32).
  */
-export function cosineNormaliseInPlace(v: number[]): void {
-  const len2 = v.length >= 32 ? squaredLengthAvx(v) : v.length >= 16 ? squaredLengthSse(v) : squaredLengthScalar(v);
+export function cosineNormaliseInPlace(v: number[], sum: 'simd' | 'scalar' = 'simd'): void {
+  const len2 =
+    sum === 'scalar' || v.length < 16 ? squaredLengthScalar(v) : v.length >= 32 ? squaredLengthAvx(v) : squaredLengthSse(v);
   if (len2 < F32_EPSILON || Math.abs(Math.fround(len2 - 1)) <= NORMALISED_TOLERANCE) return;
   const len = Math.fround(Math.sqrt(len2));
   for (let k = 0; k < v.length; k++) v[k] = Math.fround(v[k]! / len);
@@ -258,4 +261,32 @@ export function fmaF32(a: number, b: number, c: number): number {
   const err = p - (s - bb) + (c - bb);
   if (err === 0) return f; // a true tie: fround's ties-to-even is right
   return err > 0 === g > f ? g : f;
+}
+
+/**
+ * A float16 component as Qdrant stores it and reads it back: `f16::from_f32` (round to
+ * nearest, ties to even; beyond the largest half, infinity) then `f16::to_f32`, which is exact.
+ * Takes and returns an f32 value.
+ */
+export function roundToF16(x: number): number {
+  if (Number.isNaN(x) || x === 0 || !Number.isFinite(x)) return x;
+  const a = Math.abs(x);
+  // the spacing of halves around a: 2^-24 for subnormals, else 2^(exponent - 10)
+  const exponent = Math.max(-14, Math.floor(Math.log2(a)));
+  let quantum = 2 ** (exponent - 10);
+  if (a >= quantum * 2048) quantum *= 2; // log2 rounded up near a power of two
+  else if (exponent > -14 && a < quantum * 1024) quantum /= 2; // or down
+  const scaled = a / quantum; // exact: a has 24 significant bits, quantum is a power of two
+  const floor = Math.floor(scaled);
+  const rest = scaled - floor;
+  const units = rest > 0.5 || (rest === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
+  const rounded = units * quantum;
+  const out = rounded > 65504 ? Infinity : rounded;
+  return x < 0 ? -out : out;
+}
+
+/** A uint8 component as Qdrant stores it: Rust's `x as u8` (truncates, saturates, NaN -> 0). */
+export function toUint8(x: number): number {
+  if (Number.isNaN(x) || x <= 0) return 0;
+  return x >= 255 ? 255 : Math.trunc(x);
 }

@@ -7,6 +7,7 @@
 // requests handled, and look at the stored state directly.
 
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { routeRequest, QdrantState, type ApiAnswer, type ApiRequest } from './api.js';
 import { describePath, QdrantError, RequestError } from './errors.js';
@@ -23,6 +24,8 @@ export interface QdrantTestServerOptions {
   apiKey?: string;
   /** reported by GET /; default '1.18.0' */
   version?: string;
+  /** serve HTTPS with this PEM key and certificate (url then starts with https://) */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface FaultRule {
@@ -49,8 +52,11 @@ export interface QdrantTestServer {
   close(): Promise<void>;
   injectFault(rule: FaultRule): void;
   clearFaults(): void;
-  /** every request handled, in order; a dropped request has status 0 */
-  requestLog: Array<{ method: string; path: string; status: number }>;
+  /**
+   * every request handled, in order; a dropped request has status 0; `query` is the raw query
+   * string without '?' ('' when none), so tests can see e.g. wait=true
+   */
+  requestLog: Array<{ method: string; path: string; query: string; status: number }>;
   /** collection names (not aliases), in creation order */
   collectionNames(): string[];
   /** stored (normalised) points of a collection (or alias), in Qdrant id order */
@@ -163,6 +169,14 @@ function answerReply(answer: ApiAnswer, started: bigint): Reply {
   return { status: 200, body: `{"result":${answer.json},"status":"ok","time":${time}}` };
 }
 
+/** A plain HTTP server, or an HTTPS one when given a key and certificate. */
+function createHttpServer(
+  tls: QdrantTestServerOptions['tls'],
+  listener: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+): http.Server {
+  return tls === undefined ? http.createServer(listener) : https.createServer({ key: tls.key, cert: tls.cert }, listener);
+}
+
 export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}): Promise<QdrantTestServer> {
   const host = opts.host ?? '127.0.0.1';
   const version = opts.version ?? '1.18.0';
@@ -181,8 +195,8 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
       sleeps.add(t);
     });
 
-  const send = (res: http.ServerResponse, method: string, path: string, reply: Reply): void => {
-    requestLog.push({ method, path, status: reply.status });
+  const send = (res: http.ServerResponse, method: string, path: string, query: string, reply: Reply): void => {
+    requestLog.push({ method, path, query, status: reply.status });
     if (res.destroyed) return;
     res.writeHead(reply.status, {
       'content-type': reply.contentType ?? 'application/json',
@@ -205,19 +219,20 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
     const target = req.url ?? '/';
     const queryStart = target.indexOf('?');
     const path = queryStart < 0 ? target : target.slice(0, queryStart);
-    const query = new URLSearchParams(queryStart < 0 ? '' : target.slice(queryStart + 1));
+    const queryText = queryStart < 0 ? '' : target.slice(queryStart + 1);
+    const query = new URLSearchParams(queryText);
 
     const fault = faults.match(method, path);
     if (fault !== undefined) {
       if (fault.kind === 'drop') {
-        requestLog.push({ method, path, status: 0 });
+        requestLog.push({ method, path, query: queryText, status: 0 });
         req.socket.destroy();
         return;
       }
       if (fault.kind === 'status') {
         const status = fault.status ?? 500;
         const headers: Record<string, string> = status === 429 ? { 'retry-after': '1' } : {};
-        send(res, method, path, { status, body: INJECTED_FAULT_BODY, headers });
+        send(res, method, path, queryText, { status, body: INJECTED_FAULT_BODY, headers });
         return;
       }
       await sleep(fault.delayMs ?? 0);
@@ -226,14 +241,14 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
 
     const denied = authReply(opts.apiKey, req, path);
     if (denied !== undefined) {
-      send(res, method, path, denied);
+      send(res, method, path, queryText, denied);
       return;
     }
 
     const segments = pathSegments(path);
     const handler = segments === undefined ? undefined : routeRequest(method, segments, version);
     if (handler === undefined) {
-      send(res, method, path, { status: 404, body: '', contentType: 'text/plain' });
+      send(res, method, path, queryText, { status: 404, body: '', contentType: 'text/plain' });
       return;
     }
 
@@ -257,10 +272,10 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
         reply = errorReply(500, `Service internal error: ${message}`, '0.0');
       }
     }
-    send(res, method, path, reply);
+    send(res, method, path, queryText, reply);
   };
 
-  const server = http.createServer((req, res) => {
+  const server = createHttpServer(opts.tls, (req, res) => {
     handle(req, res).catch((e: unknown) => {
       // never let a bug in the test server become an unhandled rejection (process exit)
       const message = e instanceof Error ? e.message : String(e);
@@ -268,7 +283,7 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
         res.destroy();
         return;
       }
-      send(res, req.method ?? 'GET', req.url ?? '/', errorReply(500, `Service internal error: ${message}`, '0.0'));
+      send(res, req.method ?? 'GET', req.url ?? '/', '', errorReply(500, `Service internal error: ${message}`, '0.0'));
     });
   });
 
@@ -283,7 +298,7 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
   const urlHost = host.includes(':') ? `[${host}]` : host;
 
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `${opts.tls === undefined ? 'http' : 'https'}://${urlHost}:${port}`,
     port,
     requestLog,
     close(): Promise<void> {

@@ -4,9 +4,9 @@
 // responses are assembled from these texts by concatenation.
 
 import type { Schemas } from '@qdrant/js-client-rest';
-import type { VectorSlot } from './config.js';
+import type { DenseSlot, VectorSlot } from './config.js';
 import { formatError, validationError } from './errors.js';
-import { cosineNormaliseInPlace, formatF32, formatF32Array } from './float32.js';
+import { cosineNormaliseInPlace, formatF32, formatF32Array, roundToF16, toUint8 } from './float32.js';
 import { isJsonObject, type JsonObject, type JsonPath, type JsonValue } from './json.js';
 import { field } from './validate.js';
 
@@ -134,15 +134,32 @@ function storeOne(name: string, vector: ParsedVector, slot: VectorSlot): StoredV
     if (vector.kind !== 'multi') throw new VectorDataError('Conversion between multi and regular vectors failed');
     const subs = vector.values.map((sub) => {
       checkDim(slot.size, sub.length);
-      if (slot.cosine) cosineNormaliseInPlace(sub);
-      return formatF32Array(sub);
+      return formatF32Array(preprocessDense(sub, slot));
     });
     return { name, kind: 'multi', json: `[${subs.join(',')}]` };
   }
   if (vector.kind !== 'dense') throw new VectorDataError('Conversion between multi and regular vectors failed');
   checkDim(slot.size, vector.values.length);
-  if (slot.cosine) cosineNormaliseInPlace(vector.values);
-  return { name, kind: 'dense', json: formatF32Array(vector.values) };
+  return { name, kind: 'dense', json: formatF32Array(preprocessDense(vector.values, slot)) };
+}
+
+/**
+ * The metric's pre-processing, then the storage datatype, as Qdrant applies them on insert:
+ * what a read gives back is the stored element widened to f32. float16 Cosine vectors are
+ * normalised with the scalar sum before rounding, so restoring them normalises again; uint8
+ * truncates (2.9 -> 2) and is never normalised.
+ */
+function preprocessDense(values: number[], slot: DenseSlot): number[] {
+  switch (slot.datatype) {
+    case 'float32':
+      if (slot.cosine) cosineNormaliseInPlace(values);
+      return values;
+    case 'float16':
+      if (slot.cosine) cosineNormaliseInPlace(values, 'scalar');
+      return values.map(roundToF16);
+    case 'uint8':
+      return values.map(toUint8);
+  }
 }
 
 function checkDim(expected: number, got: number): void {

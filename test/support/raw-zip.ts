@@ -12,6 +12,10 @@ export interface RawZipEntry {
   crc?: number;
   /** Overrides the uncompressed size written in the headers. */
   declaredSize?: number;
+  /** Central directory "external attributes"; a Unix mode goes in the high 16 bits (e.g. S_IFLNK). */
+  externalAttributes?: number;
+  /** Central directory "version made by"; the high byte is the host (3 = Unix). Default 20 (MS-DOS). */
+  versionMadeBy?: number;
 }
 
 export function buildZip(entries: RawZipEntry[]): Buffer {
@@ -35,7 +39,7 @@ export function buildZip(entries: RawZipEntry[]): Buffer {
     local.writeUInt16LE(0, 28);
     const central = Buffer.alloc(46);
     central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(entry.versionMadeBy ?? 20, 4);
     central.writeUInt16LE(20, 6);
     central.writeUInt16LE(0x0800, 8);
     central.writeUInt16LE(0, 10);
@@ -44,6 +48,7 @@ export function buildZip(entries: RawZipEntry[]): Buffer {
     central.writeUInt32LE(entry.data.length, 20);
     central.writeUInt32LE(size, 24);
     central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE((entry.externalAttributes ?? 0) >>> 0, 38);
     central.writeUInt32LE(offset, 42);
     locals.push(local, name, entry.data);
     centrals.push(central, name);
