@@ -7,9 +7,11 @@
  * recreates the collection after, so settings Qdrant refuses would only be
  * found once the live data is already being replaced (and then rolled back).
  * The rules are the types Qdrant's own parser (serde) enforces on a create
- * request for every field the restore sends; fields this tool does not know
- * are let through, so archives of newer Qdrant versions are not refused for
- * settings they merely add.
+ * request for every field the restore sends, with the few lower bounds its
+ * validation adds (ef_construct, vacuum_min_vector_number, wal_capacity_mb,
+ * deleted_threshold); fields this tool does not know are let through, so
+ * archives of newer Qdrant versions are not refused for settings they merely
+ * add.
  */
 import { printable } from '../output.js';
 
@@ -49,7 +51,8 @@ const uint =
       ? null
       : `must be a whole number from ${min} to ${max}, not ${shown(value)}`;
 
-const number: Rule = (value) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? null : `must be a number, not ${shown(value)}`);
+const fraction: Rule = (value) =>
+  typeof value === 'number' && value >= 0 && value <= 1 ? null : `must be a number from 0 to 1, not ${shown(value)}`;
 const bool: Rule = (value) => (typeof value === 'boolean' ? null : `must be true or false, not ${shown(value)}`);
 const object: Rule = (value) => (isObject(value) ? null : `must be an object, not ${shown(value)}`);
 const oneOf =
@@ -88,7 +91,7 @@ function mapOf(rule: Rule): Rule {
 
 const hnswDiff = fields({
   m: optional(uint()),
-  ef_construct: optional(uint()),
+  ef_construct: optional(uint(4)),
   full_scan_threshold: optional(uint()),
   max_indexing_threads: optional(uint()),
   on_disk: optional(bool),
@@ -136,8 +139,8 @@ const config = fields({
   hnsw_config: optional(hnswDiff),
   optimizer_config: optional(
     fields({
-      deleted_threshold: optional(number),
-      vacuum_min_vector_number: optional(uint()),
+      deleted_threshold: optional(fraction),
+      vacuum_min_vector_number: optional(uint(100)),
       default_segment_number: optional(uint()),
       max_segment_size: optional(uint()),
       memmap_threshold: optional(uint()),
@@ -147,7 +150,7 @@ const config = fields({
       prevent_unoptimized: optional(bool),
     }),
   ),
-  wal_config: optional(fields({ wal_capacity_mb: optional(uint()), wal_segments_ahead: optional(uint()), wal_retain_closed: optional(uint()) })),
+  wal_config: optional(fields({ wal_capacity_mb: optional(uint(1)), wal_segments_ahead: optional(uint()), wal_retain_closed: optional(uint()) })),
   quantization_config: optional(object),
   strict_mode_config: optional(object),
   metadata: optional(object),

@@ -101,15 +101,11 @@ export async function verifyArchive(archivePath: string, options: VerifyOptions,
 class Utf8Check extends Transform {
   private readonly decoder = new TextDecoder('utf-8', { fatal: true });
 
-  constructor(private readonly entryName: string) {
-    super();
-  }
-
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
       this.decoder.decode(chunk, { stream: true });
     } catch {
-      callback(new Error(`${this.entryName} is not valid UTF-8 text`));
+      callback(new Error('it is not valid UTF-8 text'));
       return;
     }
     callback(null, chunk);
@@ -119,7 +115,7 @@ class Utf8Check extends Transform {
     try {
       this.decoder.decode();
     } catch {
-      callback(new Error(`${this.entryName} ends in the middle of a UTF-8 character`));
+      callback(new Error('it ends in the middle of a UTF-8 character'));
       return;
     }
     callback();
@@ -251,7 +247,7 @@ async function verifyOpened(
     const entry = await reader.openEntry(VECTORS_ENTRY);
     const result: { value?: { description: VectorsDescription; points: number } } = {};
     // pipeline, not pipe: a CRC failure upstream must end the loop below, not stall it
-    const text = pipeStreams(entry.stream, new Utf8Check(VECTORS_ENTRY), () => undefined);
+    const text = pipeStreams(entry.stream, new Utf8Check(), () => undefined);
     const ids = new PointIdCheck(formatVersion >= 1);
     try {
       for await (const batch of readVectorsFile(text, 1000, result)) {

@@ -3,7 +3,9 @@ import { Option } from 'commander';
 import fs from 'node:fs';
 import { parseBatchSize, resolveQdrantConfig, resolveQdrantMode, resolveStoreConfig } from '../config.js';
 import { localDirOf } from '../embedded/local-store.js';
-import { ExitCode, UsageError } from '../errors.js';
+import { ExitCode, UsageError, UserError } from '../errors.js';
+import { describeInterrupted } from '../restore/journal.js';
+import { interruptedRestore } from '../restore/recover.js';
 import { describeQdrantStats } from '../manifest.js';
 import { consoleReporter, formatBytes, printJson } from '../output.js';
 import { pin } from '../archive/pins.js';
@@ -72,7 +74,18 @@ export function main(argv: string[] = process.argv): Promise<never> {
     if (flags.verify) return verifyBackups(flags.verify === true ? [] : flags.verify, store, json);
 
     const creating = !flags.prune && !flags.unpin && typeof flags.pin !== 'string';
-    if (creating) assertDatabaseExists(store);
+    if (creating) {
+      assertDatabaseExists(store);
+      const interrupted = interruptedRestore(store);
+      if (interrupted) {
+        throw new UserError(
+          `${describeInterrupted(interrupted)}; a backup now would save a half-restored store`,
+          ExitCode.Failure,
+          'Run ba-restore --rollback to return to the state before it, or ba-restore --resume to finish it.',
+          'RESTORE_INCOMPLETE',
+        );
+      }
+    }
     const lock = await acquireLock(store.backupsDir, flags.prune ? 'ba-backup --prune' : 'ba-backup');
     try {
       if (flags.unpin) return pinBackup(flags.unpin, store, false, json);

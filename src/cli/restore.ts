@@ -22,6 +22,8 @@ interface RestoreFlags extends CommonFlags {
   skipQdrant?: boolean;
   qdrant?: string;
   force?: boolean;
+  resume?: boolean;
+  rollback?: boolean;
   safetyBackup: boolean;
 }
 
@@ -42,6 +44,8 @@ export function main(argv: string[] = process.argv): Promise<never> {
       .option('--require-qdrant', 'fail, changing nothing, when the vectors cannot be restored')
       .option('--qdrant <mode>', 'where the vectors live: server, embedded (qdrant_data/ local mode) or none (env BA_QDRANT_MODE, default: detected)')
       .option('--skip-qdrant', 'restore the SQLite database only; leave the vectors as they are (same as --qdrant none)')
+      .option('--resume', 'finish a restore that was interrupted (killed, power loss)')
+      .option('--rollback', 'undo a restore that was interrupted: put back the state from before it')
       .option('--force', 'restore even though the memory server seems to be running on the embedded store')
       .option('--no-safety-backup', 'do not save the current state before replacing it')
       .option('--concurrency <n>', 'upsert requests in flight at once (default: 2)')
@@ -52,7 +56,8 @@ export function main(argv: string[] = process.argv): Promise<never> {
     const store = resolveStoreConfig(flags, process.env, process.cwd());
     const json = flags.json ?? false;
     if (flags.list) return listBackups(store.backupsDir, json);
-    if (!archive) throw new UsageError('No backup given', 'Name an archive, e.g. ba-restore backup_20251024_191534.zip; ba-restore --list shows them.');
+    if (flags.resume && flags.rollback) throw new UsageError('--resume and --rollback exclude each other', 'Choose whether to finish or to undo the interrupted restore.');
+    if (!archive && !flags.resume && !flags.rollback) throw new UsageError('No backup given', 'Name an archive, e.g. ba-restore backup_20251024_191534.zip; ba-restore --list shows them.');
     if (json && !flags.yes && !flags.dryRun) throw new UsageError('--json needs --yes or --dry-run', 'A JSON run cannot answer the confirmation prompt.');
 
     const reporter = consoleReporter(outputMode(flags));
@@ -61,6 +66,7 @@ export function main(argv: string[] = process.argv): Promise<never> {
     const result = await runRestore(
       {
         archive,
+        recovery: flags.resume ? 'resume' : flags.rollback ? 'rollback' : undefined,
         store,
         mode,
         force: flags.force ?? false,

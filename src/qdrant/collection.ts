@@ -97,6 +97,19 @@ export function createRequestFor(config: CollectionConfig): Schemas['CreateColle
   return request;
 }
 
+/**
+ * The params Qdrant reports but does not take at creation (CreateCollection
+ * has no read fan-out fields; only PATCH /collections/{name} sets them), or
+ * null when none is set.
+ */
+export function updateParamsFor(config: CollectionConfig): Schemas['CollectionParamsDiff'] | null {
+  const { read_fan_out_factor, read_fan_out_delay_ms } = config.params;
+  const diff: Schemas['CollectionParamsDiff'] = {};
+  if (read_fan_out_factor !== undefined && read_fan_out_factor !== null) diff.read_fan_out_factor = read_fan_out_factor;
+  if (read_fan_out_delay_ms !== undefined && read_fan_out_delay_ms !== null) diff.read_fan_out_delay_ms = read_fan_out_delay_ms;
+  return Object.keys(diff).length > 0 ? diff : null;
+}
+
 /** A minimal config for archives that only know vector_size and distance. */
 export function configForPlainVectors(size: number, distance: Distance): CollectionConfig {
   return {
@@ -105,8 +118,9 @@ export function configForPlainVectors(size: number, distance: Distance): Collect
 }
 
 /**
- * Creates the collection from an archived config, then its payload indexes
- * (with wait, so they exist when this returns) and aliases.
+ * Creates the collection from an archived config, then sets what creation
+ * cannot (read fan-out), then its payload indexes (with wait, so they exist
+ * when this returns) and aliases.
  */
 export async function createCollection(server: QdrantServer, name: string, archived: ArchivedCollection): Promise<void> {
   const request = createRequestFor(archived.config);
@@ -114,6 +128,10 @@ export async function createCollection(server: QdrantServer, name: string, archi
   await server.call('create the collection', (client) =>
     client.api().createCollection({ collection_name: name, ...request }),
   );
+  const params = updateParamsFor(archived.config);
+  if (params) {
+    await server.call('set the read fan-out settings', (client) => client.updateCollection(name, { params }));
+  }
   for (const [field, index] of Object.entries(archived.payload_schema ?? {})) {
     if (!index) continue;
     const schema = (index.params ?? index.data_type) as Schemas['PayloadFieldSchema'];

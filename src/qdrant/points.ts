@@ -269,6 +269,8 @@ export function checkVector(vector: unknown, shape: VectorShape): string | null 
     return checkDense('', vector, unnamed);
   }
   if (typeof vector !== 'object' || vector === null) return 'the point has no vector';
+  // Qdrant keeps every point's unnamed vector: one without it cannot have come from a backup
+  if (unnamed && !Object.hasOwn(vector, '')) return 'the point has no unnamed vector, the collection has one';
   for (const [name, value] of Object.entries(vector)) {
     const dense = shape.dense.get(name);
     if (dense) {

@@ -80,6 +80,9 @@ export function headerFor(name: string, collection: ArchivedCollection): Vectors
   };
 }
 
+/** A vector file written by a newer tool: the fix is an upgrade, not a new archive. */
+export class NewerFormatError extends Error {}
+
 export function describeVectors(siblings: ReadonlyMap<string, string>): VectorsDescription {
   const raw: Record<string, unknown> = {};
   for (const [key, text] of siblings) raw[key] = JSON.parse(text);
@@ -89,6 +92,11 @@ export function describeVectors(siblings: ReadonlyMap<string, string>): VectorsD
     throw new Error(`header field ${issue?.path.join('.') || '(top)'}: ${issue?.message ?? 'invalid'}`);
   }
   const header = parsed.data as VectorsFileHeader;
+  if (header.format_version !== undefined && header.format_version > VECTORS_FORMAT_VERSION) {
+    throw new NewerFormatError(
+      `it is vector file format ${header.format_version}; this tool reads up to format ${VECTORS_FORMAT_VERSION}. Upgrade ba-backup to restore it`,
+    );
+  }
   if (header.collection) {
     const unnamed = unnamedVectorParams(header.collection.config);
     return {
@@ -219,6 +227,7 @@ export async function* readVectorsFile(
         try {
           description = describeVectors(splitter.siblings);
         } catch (err) {
+          if (err instanceof NewerFormatError) throw err;
           throw new Error(`its header is unusable before the points: ${(err as Error).message}`);
         }
         shape = vectorShapeOf(description.collection.config as CollectionConfig);

@@ -13,6 +13,7 @@ import path from 'node:path';
 import type { QdrantConfig, QdrantModeChoice, StoreConfig } from '../config.js';
 import { countStoredPoints, storagePath } from '../embedded/local-store.js';
 import { type EmbeddedSwap, swapInEmbedded } from '../embedded/swap.js';
+import { clearJournal, type RestoreJournal, writeJournal } from './journal.js';
 import { ExitCode, UserError, describeError } from '../errors.js';
 import type { SqliteStats } from '../manifest.js';
 import type { Reporter } from '../output.js';
@@ -29,6 +30,8 @@ import type { RestorePlan } from './plan.js';
 
 export interface ApplyOptions {
   store: StoreConfig;
+  /** A safety backup made by an earlier, interrupted run that this one finishes or undoes. */
+  inheritedSafetyBackup?: string | null;
   mode: QdrantModeChoice;
   qdrant: QdrantConfig | null;
   batchSize: number;
@@ -49,16 +52,30 @@ export async function applyRestore(
   reporter: Reporter,
 ): Promise<RestoreOutcome> {
   const verifiedDbPath = staged.database;
-  const safetyBackupPath = await makeSafetyBackup(plan, options, reporter);
+  const repoDir = options.store.repoDir;
+  const journal: RestoreJournal = {
+    pid: process.pid,
+    started: new Date().toISOString(),
+    archive: plan.archivePath,
+    safetyBackup: options.inheritedSafetyBackup ?? null,
+    phase: 'safety-backup',
+    mode: options.mode,
+    previous: { database: plan.database.current !== null, collection: plan.safetyIncludesQdrant },
+  };
+  if (options.inheritedSafetyBackup === undefined) writeJournal(repoDir, journal);
+  const safetyBackupPath = options.inheritedSafetyBackup === undefined ? await makeSafetyBackup(plan, options, reporter) : options.inheritedSafetyBackup;
+  journal.safetyBackup = safetyBackupPath;
   let vectors: number | null = null;
   let database: SqliteStats;
   let swap: EmbeddedSwap | null = null;
   try {
+    writeJournal(repoDir, { ...journal, phase: 'database' });
     reporter.info('[INFO] Restoring SQLite database...');
     database = await installDatabase(verifiedDbPath, plan.database.path);
     if (!sameStats(database, plan.database.restored)) {
       throw new UserError(`the restored database holds ${describeStats(database)}, expected ${describeStats(plan.database.restored)}`);
     }
+    if (plan.qdrant.action !== 'skip') writeJournal(repoDir, { ...journal, phase: 'vectors' });
     if (plan.qdrant.action === 'replace-embedded') {
       reporter.info(`[INFO] Restoring the embedded vector store into ${plan.qdrant.localDir}`);
       swap = swapInEmbedded(staged.embedded!, plan.qdrant.localDir);
@@ -92,6 +109,7 @@ export async function applyRestore(
     throw err; // not reached: rollBack always throws
   }
   swap?.commit();
+  clearJournal(repoDir);
   return { safetyBackupPath, database, vectors };
 }
 
@@ -120,7 +138,6 @@ async function makeSafetyBackup(plan: RestorePlan, options: ApplyOptions, report
 
 /** Puts the state from before the restore back; always throws a UserError saying how it ended. */
 async function rollBack(plan: RestorePlan, safetyBackupPath: string | null, options: ApplyOptions, reporter: Reporter, problem: string): Promise<never> {
-  const retry = `ba-restore ${safetyBackupPath ?? ''} --yes --no-safety-backup`;
   if (safetyBackupPath === null && (plan.database.current !== null || plan.safetyIncludesQdrant)) {
     throw new UserError(
       `Restore failed part-way: ${problem}. No safety backup was made (--no-safety-backup), so the previous state cannot be put back`,
@@ -142,10 +159,11 @@ async function rollBack(plan: RestorePlan, safetyBackupPath: string | null, opti
     throw new UserError(
       `Restore failed part-way: ${problem}; putting the previous state back also failed: ${describeError(err)}`,
       ExitCode.Failure,
-      safetyBackupPath ? `Nothing is lost: the previous state is in ${safetyBackupPath}. Once the cause is fixed, run: ${retry}` : undefined,
+      safetyBackupPath ? `Nothing is lost: the previous state is in ${safetyBackupPath}. Once the cause is fixed, run: ba-restore --rollback` : undefined,
       'RESTORE_INCOMPLETE',
     );
   }
+  clearJournal(options.store.repoDir);
   throw new UserError(
     `Restore failed: ${problem}. The previous state was put back${safetyBackupPath ? ` from ${safetyBackupPath}` : ''}; nothing was lost`,
     ExitCode.Failure,

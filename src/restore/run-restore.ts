@@ -15,10 +15,17 @@ import { countPoints } from '../qdrant/collection.js';
 import { QdrantServer } from '../qdrant/connection.js';
 import { liveStats } from '../sqlite/snapshot.js';
 import { type ApplyOptions, applyRestore, type RestoreOutcome } from './apply.js';
+import { describeInterrupted, type RestoreJournal } from './journal.js';
+import { interruptedRestore, recover, type RecoveryAction } from './recover.js';
 import { describePlan, type LiveEmbedded, type LiveState, planRestore, type RestorePlan } from './plan.js';
 
 export interface RestoreRequest {
-  archive: string;
+  /** The archive to restore; absent for --resume / --rollback alone. */
+  archive?: string;
+  /** --resume or --rollback: what to do with an interrupted restore. */
+  recovery?: RecoveryAction;
+  /** Set on the restore a recovery runs: it finishes or undoes that journal's restore. */
+  inherited?: RestoreJournal;
   store: StoreConfig;
   mode: QdrantModeChoice;
   /** Restore even though the memory server seems to be running. */
@@ -47,18 +54,33 @@ export const CONFIRM_PHRASE = 'DELETE ALL DATA';
 
 export async function runRestore(request: RestoreRequest, reporter: Reporter): Promise<RestoreResult> {
   const { store } = request;
-  const located = locateArchive(request.archive, store.backupsDir, request.cwd);
-  if (!located.found) {
+  const located = request.archive === undefined ? null : locateArchive(request.archive, store.backupsDir, request.cwd);
+  if (located && !located.found) {
     throw new UserError(`Backup not found: ${located.tried.join(', ')}`, ExitCode.Failure, 'Run ba-restore --list to see the available backups.', 'BACKUP_NOT_FOUND');
   }
-  const archivePath = located.found;
-  if (!request.dryRun && !request.yes && !request.interactive) {
+  if (!request.dryRun && !request.yes && !request.interactive && request.recovery === undefined) {
     throw new UsageError(
       'Refusing to restore without confirmation: standard input is not a terminal',
       `Run it in a terminal to type '${CONFIRM_PHRASE}', or pass --yes to confirm from a script.`,
       'NO_TERMINAL',
     );
   }
+  if (!request.inherited) {
+    const journal = interruptedRestore(store);
+    if (journal && request.dryRun) {
+      reporter.warn(`${describeInterrupted(journal)}; a real restore first rolls it back (or run ba-restore --resume to finish it)`);
+    } else if (journal) {
+      const action = request.recovery ?? 'rollback';
+      const result = await recover(action, journal, request, (archive, inherited) =>
+        runRestore({ ...request, archive, inherited, recovery: undefined, yes: true, dryRun: false, safetyBackup: false, mode: inherited.mode }, reporter),
+      reporter);
+      if (request.archive === undefined) return result;
+    } else if (request.recovery) {
+      throw new UserError(`There is no interrupted restore to ${request.recovery} in ${store.repoDir}`, ExitCode.Failure, 'ba-restore --list shows the archives you can restore.');
+    }
+  }
+  if (!located?.found) throw new UsageError('No backup given', 'Name an archive, e.g. ba-restore backup_20251024_191534.zip; ba-restore --list shows them.');
+  const archivePath = located.found;
 
   // The verified copy goes next to the live database, so that installing it
   // never crosses file systems; a dry run must not create that folder.
@@ -88,7 +110,10 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
     reporter.info('');
     if (request.dryRun) return { kind: 'dry-run', plan };
     if (!request.yes && !(await request.confirm())) return { kind: 'cancelled', plan };
-    const applyOptions: ApplyOptions = { store, mode, qdrant: request.qdrant, batchSize: request.batchSize, concurrency: request.concurrency };
+    const applyOptions: ApplyOptions = {
+      inheritedSafetyBackup: request.inherited ? request.inherited.safetyBackup : undefined,
+      store,
+      mode, qdrant: request.qdrant, batchSize: request.batchSize, concurrency: request.concurrency };
     const outcome = await applyRestore(plan, { database: extracted, embedded: embeddedStaging ?? null }, applyOptions, reporter);
     return { kind: 'restored', plan, outcome };
   } finally {
