@@ -98,6 +98,8 @@ describe('exact JSON and f32 printing', () => {
     assert.equal(v.d, 1.5);
     assert.equal(v.e, '18446744073709551615');
     assert.equal(stringifyJson(v), text);
+    // negative zero stays negative, as serde_json prints it
+    assert.equal(stringifyJson(parseJsonExact('{"z":-0,"w":-0.0}')), '{"z":-0.0,"w":-0.0}');
     // long digit runs inside fractions do not turn into bigints
     assert.deepEqual(parseJsonExact('[0.12345678901234567, 1.2345678901234567e-5]'), [
       0.12345678901234567, 1.2345678901234567e-5,

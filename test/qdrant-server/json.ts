@@ -373,6 +373,8 @@ export function stringifyJson(value: unknown): string {
     case 'string':
       return JSON.stringify(value);
     case 'number':
+      // serde_json reads -0 and -0.0 as the float -0.0 and prints it so; String(-0) is "0"
+      if (Object.is(value, -0)) return '-0.0';
       return Number.isFinite(value) ? String(value) : 'null';
     case 'bigint':
       return value.toString();
