@@ -93,3 +93,10 @@ export function describeError(err: unknown): string {
   }
   return String(err);
 }
+
+/** A full disk reported as what it is, naming the folder, instead of as a damaged file or a bug. */
+export function diskFullError(err: unknown, folder: string): UserError | null {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code !== 'ENOSPC' && code !== 'EDQUOT' && code !== 'SQLITE_FULL') return null;
+  return new UserError(`The disk is full: cannot write in ${folder}; nothing was changed`, ExitCode.Failure, 'Free some space (or remove old archives with ba-backup --prune), then try again.', 'FAILED');
+}

@@ -41,12 +41,14 @@ export function consoleReporter(mode: OutputMode = 'human'): ConsoleReporter {
   const warnings: string[] = [];
   return {
     warnings,
+    // Lines quote archive names, paths and server answers: each is escaped
+    // here once more, so that no caller can forget it (escaping is idempotent).
     info: (line) => {
-      if (mode === 'human') process.stdout.write(`${line}\n`);
+      if (mode === 'human') process.stdout.write(`${printable(line)}\n`);
     },
     warn: (line) => {
       warnings.push(line);
-      if (mode !== 'json') process.stderr.write(`[WARNING] ${line}\n`);
+      if (mode !== 'json') process.stderr.write(`[WARNING] ${printable(line)}\n`);
     },
     progress: (label, total) => {
       if (mode !== 'human') return noProgress;
@@ -119,7 +121,13 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(2)} ${units[unit]}`;
 }
 
-/** Prints one JSON document on stdout. */
+/**
+ * Prints one JSON document on stdout. JSON.stringify escapes C0 controls but
+ * leaves DEL and the C1 range (U+0080-U+009F, where U+009B is a terminal's
+ * CSI) raw; they can only occur inside strings, where \u escapes are exact.
+ */
 export function printJson(document: unknown): void {
-  process.stdout.write(`${JSON.stringify(document, null, 2)}\n`);
+  // eslint-disable-next-line no-control-regex
+  const text = JSON.stringify(document, null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  process.stdout.write(`${text}\n`);
 }

@@ -9,7 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { ExitCode, UserError } from '../errors.js';
 import { archiveTimestamp } from '../manifest.js';
+import { printable } from '../output.js';
 
 export type ArchiveKind = 'backup' | 'safety';
 
@@ -137,4 +139,36 @@ export function locateArchive(arg: string, backupsDir: string, cwd: string): { f
     }
   }
   return { found: null, tried };
+}
+
+/**
+ * Refuses paths that are symbolic links. A restore writes the live database,
+ * its journal, the safety backup and its temporary copies at the store's own
+ * paths: a link planted at one of them would send those writes (or the
+ * removal of stale temporary files) to wherever it points, outside the store.
+ * Missing paths are fine: a restore may create them. Only the paths given are
+ * checked, not their parents: the root the user names may itself be a link.
+ */
+export function refuseSymlinks(paths: readonly string[]): void {
+  for (const candidate of paths) {
+    let isLink: boolean;
+    try {
+      isLink = fs.lstatSync(candidate).isSymbolicLink();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
+      throw err;
+    }
+    if (!isLink) continue;
+    let target: string;
+    try {
+      target = fs.readlinkSync(candidate);
+    } catch {
+      target = 'somewhere else';
+    }
+    throw new UserError(
+      `Refusing to restore: ${printable(candidate)} is a symbolic link (to ${printable(target)})`,
+      ExitCode.Failure,
+      'A restore writes only to real files and folders: replace the link with what it points to (or give --root the real folder), then run the restore again.',
+    );
+  }
 }

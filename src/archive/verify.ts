@@ -14,7 +14,8 @@ import fs from 'node:fs';
 import { pipeline as pipeStreams, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Database from 'better-sqlite3';
-import { ArchiveError, describeError } from '../errors.js';
+import path from 'node:path';
+import { ArchiveError, describeError, diskFullError } from '../errors.js';
 import {
   DATABASE_ENTRY,
   FORMAT_VERSION,
@@ -72,9 +73,10 @@ function isProgrammingError(err: unknown): boolean {
 
 export async function verifyArchive(archivePath: string, options: VerifyOptions, reporter: Reporter): Promise<VerifiedArchive> {
   // Problems quote the archive's own names and values (and JSON.parse quotes
-  // its text): escape them so that the error stays one inert line.
+  // its text), and an archive's file name comes from whoever sent it: escape
+  // both so that the error stays one inert line.
   const fail = (problem: string, hint?: string): never => {
-    throw new ArchiveError(archivePath, printable(problem), hint);
+    throw new ArchiveError(printable(archivePath), printable(problem), hint);
   };
   let reader: ArchiveReader;
   try {
@@ -90,6 +92,8 @@ export async function verifyArchive(archivePath: string, options: VerifyOptions,
     if (options.extractDatabaseTo) fs.rmSync(options.extractDatabaseTo, { force: true });
     if (options.extractEmbeddedTo) fs.rmSync(options.extractEmbeddedTo, { force: true, recursive: true });
     if (err instanceof ArchiveError || isProgrammingError(err)) throw err;
+    const full = diskFullError(err, options.extractDatabaseTo ? path.dirname(options.extractDatabaseTo) : 'the staging folder');
+    if (full) throw full;
     if (err instanceof ZipFormatError) return fail(err.message);
     return fail(describeError(err));
   } finally {
@@ -220,7 +224,11 @@ async function verifyOpened(
   const db = await reader.openEntry(DATABASE_ENTRY);
   let databaseStats: SqliteStats | null = null;
   if (options.extractDatabaseTo) {
-    await pipeline(db.stream, fs.createWriteStream(options.extractDatabaseTo, { flags: 'wx', mode: 0o600 }));
+    // The file is created here, synchronously: a write stream opens its file
+    // later, and a failure handled (and the file removed) before that open
+    // would leave the file behind.
+    const fd = fs.openSync(options.extractDatabaseTo, 'wx', 0o600);
+    await pipeline(db.stream, fs.createWriteStream(options.extractDatabaseTo, { fd }));
     checkDigest(DATABASE_ENTRY, db.digest());
     databaseStats = checkDatabase(options.extractDatabaseTo, manifest, formatVersion, reporter, fail);
   } else {

@@ -13,7 +13,7 @@ import { Readable } from 'node:stream';
 import type { QdrantConfig, QdrantModeChoice, StoreConfig } from '../config.js';
 import { localDirOf, META_ENTRY, storageEntryName } from '../embedded/local-store.js';
 import { discardSnapshot, type LocalSnapshot, snapshotLocalStore } from '../embedded/snapshot.js';
-import { ExitCode, UserError, describeError } from '../errors.js';
+import { ExitCode, UserError, describeError, diskFullError } from '../errors.js';
 import {
   DATABASE_ENTRY,
   FORMAT_VERSION,
@@ -215,7 +215,7 @@ async function writeArchive(
     return { path, manifest };
   } catch (err) {
     await writer.abort();
-    throw err;
+    throw diskFullError(err, store.backupsDir) ?? err;
   }
 }
 

@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { UserError, describeError } from '../errors.js';
+import { openForReading } from '../sqlite/open.js';
 
 export const LOCAL_DIR = 'qdrant_data';
 export const META_FILE = 'meta.json';
@@ -80,9 +81,8 @@ export function readMeta(localDir: string): { meta: LocalMeta; bytes: Buffer } {
 
 /** Rows of the points table: the collection's point count. */
 export function countStoredPoints(dbPath: string): number {
-  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  const db = openForReading(dbPath);
   try {
-    db.pragma('busy_timeout = 30000');
     const row = db.prepare('SELECT COUNT(*) AS n FROM points').get() as { n: number };
     return row.n;
   } finally {

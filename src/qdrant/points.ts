@@ -209,7 +209,9 @@ export function vectorShapeOf(config: CollectionConfig): VectorShape {
   const dense = new Map<string, { size: number; multi: boolean }>();
   const vectors = config.params.vectors as Record<string, unknown> | undefined;
   const asParams = (value: unknown) => {
-    const v = value as { size?: unknown; multivector_config?: unknown };
+    // an archive's config can hold anything here (null, a number): such a
+    // vector gets no valid size, so every point fails against it
+    const v = (typeof value === 'object' && value !== null ? value : {}) as { size?: unknown; multivector_config?: unknown };
     return { size: Number(v.size), multi: v.multivector_config !== undefined && v.multivector_config !== null };
   };
   if (vectors && typeof vectors.size === 'number') dense.set('', asParams(vectors));

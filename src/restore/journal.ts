@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { QdrantModeChoice } from '../config.js';
+import { tempPath } from '../archive/backups-folder.js';
 
 export const JOURNAL_FILE = '.ba-restore-journal.json';
 
@@ -43,7 +44,8 @@ export function readJournal(repoDir: string): RestoreJournal | null {
 export function writeJournal(repoDir: string, journal: RestoreJournal): void {
   fs.mkdirSync(repoDir, { recursive: true });
   const target = journalPath(repoDir);
-  const temp = `${target}.${process.pid}.tmp`;
+  // a temporary name that the next run's stale-file cleanup recognises
+  const temp = tempPath(repoDir, '');
   const fd = fs.openSync(temp, 'w', 0o600);
   try {
     fs.writeSync(fd, `${JSON.stringify(journal, null, 2)}\n`);

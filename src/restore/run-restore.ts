@@ -9,13 +9,13 @@ import type { QdrantConfig, QdrantModeChoice, StoreConfig } from '../config.js';
 import { countStoredPoints, localDirOf, probeInUse, readMeta, storagePath } from '../embedded/local-store.js';
 import { ExitCode, UsageError, UserError } from '../errors.js';
 import type { Reporter } from '../output.js';
-import { locateArchive, removeStaleTempFiles, tempPath } from '../archive/backups-folder.js';
+import { locateArchive, refuseSymlinks, removeStaleTempFiles, tempPath } from '../archive/backups-folder.js';
 import { verifyArchive } from '../archive/verify.js';
 import { countPoints } from '../qdrant/collection.js';
 import { QdrantServer } from '../qdrant/connection.js';
 import { liveStats } from '../sqlite/snapshot.js';
 import { type ApplyOptions, applyRestore, type RestoreOutcome } from './apply.js';
-import { describeInterrupted, type RestoreJournal } from './journal.js';
+import { describeInterrupted, journalPath, type RestoreJournal } from './journal.js';
 import { interruptedRestore, recover, type RecoveryAction } from './recover.js';
 import { describePlan, type LiveEmbedded, type LiveState, planRestore, type RestorePlan } from './plan.js';
 
@@ -65,6 +65,10 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
       'NO_TERMINAL',
     );
   }
+  // Before anything is read or written: every path a restore writes to must be
+  // the real thing, not a link to somewhere else (see refuseSymlinks).
+  const db = store.dbPath;
+  refuseSymlinks([store.backupsDir, path.dirname(store.repoDir), store.repoDir, db, `${db}-journal`, `${db}-wal`, `${db}-shm`, journalPath(store.repoDir), localDirOf(store.repoDir)]);
   if (!request.inherited) {
     const journal = interruptedRestore(store);
     if (journal && request.dryRun) {

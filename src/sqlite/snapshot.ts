@@ -9,12 +9,13 @@
  * read from the copy itself, so they describe exactly what is archived.
  */
 import Database from 'better-sqlite3';
-import { UserError, describeError } from '../errors.js';
+import fs from 'node:fs';
+import path from 'node:path';
+import { UserError, describeError, diskFullError } from '../errors.js';
+import { openForReading } from './open.js';
 import type { SqliteStats } from '../manifest.js';
 import { hasMemoriesTable, integrityCheck, readStats } from './stats.js';
 
-/** How long to wait for a writer's lock before giving up. */
-const BUSY_TIMEOUT_MS = 30_000;
 
 export interface DatabaseSnapshot {
   path: string;
@@ -28,14 +29,16 @@ export interface DatabaseSnapshot {
 export function copyDatabase(livePath: string, copyPath: string, what = 'database'): void {
   let source: Database.Database;
   try {
-    source = new Database(livePath, { readonly: true, fileMustExist: true });
+    source = openForReading(livePath);
   } catch (err) {
     throw new UserError(`Cannot open ${what} ${livePath}: ${describeError(err)}`);
   }
   try {
-    source.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     source.prepare('VACUUM INTO ?').run(copyPath);
   } catch (err) {
+    fs.rmSync(copyPath, { force: true });
+    const full = diskFullError(err, path.dirname(copyPath));
+    if (full) throw full;
     throw new UserError(`Cannot copy ${what} ${livePath}: ${describeError(err)}`, undefined, 'Check that the file is a SQLite database and that the memory server is not holding a long write lock.');
   } finally {
     source.close();
@@ -62,14 +65,14 @@ export function snapshotDatabase(livePath: string, snapshotPath: string): Databa
 
 /** Counts of the live database, or null when there is none. */
 export function liveStats(dbPath: string): SqliteStats | null {
+  if (!fs.existsSync(dbPath)) return null;
   let db: Database.Database;
   try {
-    db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  } catch {
-    return null;
+    db = openForReading(dbPath);
+  } catch (err) {
+    throw new UserError(`Cannot read database ${dbPath}: ${describeError(err)}`);
   }
   try {
-    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     return readStats(db);
   } catch (err) {
     throw new UserError(`Cannot read database ${dbPath}: ${describeError(err)}`);

@@ -1,0 +1,41 @@
+/**
+ * Opens a live database for reading, recovering it first when needed.
+ *
+ * A process killed in the middle of a write (the memory server, or a restore)
+ * leaves a hot journal beside the database. SQLite rolls it back on the next
+ * open, but only a connection that may write can do so: a read-only open then
+ * fails with "attempt to write a readonly database". In that case the
+ * database is opened once for writing, which performs exactly SQLite's own
+ * recovery and nothing else, and then read-only again.
+ */
+import Database from 'better-sqlite3';
+
+const BUSY_TIMEOUT_MS = 30_000;
+
+function isHotJournalError(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return code.startsWith('SQLITE_READONLY') || /readonly database/i.test((err as Error).message ?? '');
+}
+
+export function openForReading(dbPath: string): Database.Database {
+  const open = () => {
+    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // the schema read is where a hot journal is noticed
+    db.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+    return db;
+  };
+  try {
+    return open();
+  } catch (err) {
+    if (!isHotJournalError(err)) throw err;
+    const recovering = new Database(dbPath, { fileMustExist: true });
+    try {
+      recovering.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      recovering.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+    } finally {
+      recovering.close();
+    }
+    return open();
+  }
+}
