@@ -167,17 +167,18 @@ describe('ba-backup', () => {
   });
 
   it('keeps the database when Qdrant fails part-way, and writes nothing with --require-qdrant', async () => {
-    server.injectFault({ method: 'POST', path: '/points/scroll', nth: 2, kind: 'status', status: 500 });
+    server.injectFault({ method: 'POST', path: '/points/scroll', nth: 2, kind: 'status', status: 500, times: Infinity });
     const partial = await runCli('backup', ['--batch-size', '50'], { cwd: store.root, env });
     assert.equal(partial.code, 3, partial.stderr);
-    assert.match(partial.stderr, /Qdrant export failed: .*HTTP 500: Service internal error: injected fault/);
+    assert.match(partial.stderr, /Qdrant export failed: .*HTTP 500: Service internal error: injected fault \(gave up after 4 attempts\)/);
     const entries = await readZipEntries(locationOf(partial.stdout));
     assert.equal(entries.has('qdrant_vectors.json'), false, 'no partial vector file');
     const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8'));
     assert.match(manifest.stats.qdrant.error, /injected fault/);
 
     const before = archivesIn(path.join(store.root, 'backups'));
-    server.injectFault({ method: 'POST', path: '/points/scroll', nth: 3, kind: 'drop' });
+    server.clearFaults();
+    server.injectFault({ method: 'POST', path: '/points/scroll', nth: 3, kind: 'drop', times: Infinity });
     const strict = await runCli('backup', ['--batch-size', '50', '--require-qdrant'], { cwd: store.root, env });
     assert.equal(strict.code, 1, strict.stdout);
     assert.match(strict.stderr, /^\[ERROR\] Qdrant export failed: .*; no archive written\n$/);

@@ -231,10 +231,11 @@ describe('ba-restore', () => {
     await changeLiveData();
     const beforeDump = dumpDatabase(store.dbPath);
     const beforePoints = server.getPoints(store.collectionName);
-    server.injectFault({ method: 'PUT', path: /\/points$/, nth: 3, kind: 'status', status: 503 });
+    // the third batch fails on every one of its 4 attempts; the rollback's upserts then go through
+    server.injectFault({ method: 'PUT', path: /\/points$/, nth: 3, kind: 'status', status: 503, times: 4 });
     const result = await runCli('restore', [archive, '--yes', '--batch-size', '20', '--concurrency', '1'], { cwd: store.root, env });
     assert.equal(result.code, 1, result.stdout);
-    assert.match(result.stderr, /\[ERROR\] Restore failed: Qdrant at .* failed to upsert 20 points: HTTP 503: .*The previous state was put back from .*safety_\d{8}_\d{6}(_\d+)?\.zip; nothing was lost\n$/);
+    assert.match(result.stderr, /\[ERROR\] Restore failed: Qdrant at .* failed to upsert 20 points: HTTP 503: .*\(gave up after 4 attempts\)\. The previous state was put back from .*safety_\d{8}_\d{6}(_\d+)?\.zip; nothing was lost\n$/);
     assert.deepEqual(dumpDatabase(store.dbPath), beforeDump);
     assert.deepEqual(server.getPoints(store.collectionName), beforePoints);
   });

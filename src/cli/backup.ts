@@ -14,7 +14,7 @@ import { acquireLock } from '../lock.js';
 import type { RetentionPolicy } from '../retention/policy.js';
 import { listBackups } from './list.js';
 import { pinBackup, pruneBackups, verifyBackups } from './maintenance.js';
-import { type CommonFlags, ENVIRONMENT_HELP, EXIT_STATUS_HELP, baseProgram, outputMode, parseCount } from './common.js';
+import { type CommonFlags, ENVIRONMENT_HELP, EXIT_STATUS_HELP, baseProgram, outputMode, parseCount, parseTimeout } from './common.js';
 import { runCommand } from './run.js';
 
 interface BackupFlags extends CommonFlags {
@@ -111,7 +111,7 @@ export function main(argv: string[] = process.argv): Promise<never> {
 async function runBackup(flags: BackupFlags, store: ReturnType<typeof resolveStoreConfig>, json: boolean): Promise<number> {
   const batchSize = parseBatchSize(flags.batchSize);
   const mode = flags.skipQdrant ? { mode: 'none' as const, reason: '--skip-qdrant' } : resolveQdrantMode(flags.qdrant, process.env, fs.existsSync(localDirOf(store.repoDir)));
-  const qdrant = mode.mode === 'server' ? resolveQdrantConfig({}, process.env) : null;
+  const qdrant = mode.mode === 'server' ? resolveQdrantConfig({ timeoutMs: parseTimeout(flags.timeout) }, process.env) : null;
   const reporter = consoleReporter(outputMode(flags));
   reporter.info(`[INFO] Vector store: ${mode.mode} (${mode.reason})`);
   const result = await createBackup(

@@ -29,6 +29,7 @@ export interface CommonFlags {
   username?: string;
   agent?: string;
   batchSize?: string;
+  timeout?: string;
   quiet?: boolean;
   json?: boolean;
 }
@@ -44,6 +45,7 @@ export function baseProgram(name: string, description: string): Command {
     .addOption(new Option('--username <name>', 'memory server user name (env BA_USERNAME, default: buildautomata_ai_v012)'))
     .addOption(new Option('--agent <name>', 'memory server agent name (env BA_AGENT_NAME, default: claude_assistant)'))
     .addOption(new Option('--batch-size <n>', 'points per Qdrant request (default: 100)'))
+    .addOption(new Option('--timeout <seconds>', 'wait at most this long for each Qdrant answer; failed reads and upserts are retried 3 times (default: 60)'))
     .option('-q, --quiet', 'print only warnings, errors and the result')
     .option('--json', 'print one JSON document on stdout instead of text');
 }
@@ -51,6 +53,16 @@ export function baseProgram(name: string, description: string): Command {
 export function outputMode(flags: CommonFlags): OutputMode {
   if (flags.json) return 'json';
   return flags.quiet ? 'quiet' : 'human';
+}
+
+/** --timeout in seconds, as milliseconds. */
+export function parseTimeout(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) {
+    throw new UsageError(`Invalid --timeout ${JSON.stringify(value)}: must be a number of seconds above 0`, 'For example --timeout 30.');
+  }
+  return Math.round(seconds * 1000);
 }
 
 /** Parses a whole-number flag such as --keep-daily. */

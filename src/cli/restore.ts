@@ -10,7 +10,7 @@ import type { RestorePlan } from '../restore/plan.js';
 import { CONFIRM_PHRASE, runRestore } from '../restore/run-restore.js';
 import { listBackups } from './list.js';
 import { askForPhrase } from './prompt.js';
-import { type CommonFlags, ENVIRONMENT_HELP, EXIT_STATUS_HELP, baseProgram, outputMode } from './common.js';
+import { type CommonFlags, ENVIRONMENT_HELP, EXIT_STATUS_HELP, baseProgram, outputMode, parseTimeout } from './common.js';
 import { runCommand } from './run.js';
 
 interface RestoreFlags extends CommonFlags {
@@ -70,7 +70,7 @@ export function main(argv: string[] = process.argv): Promise<never> {
         store,
         mode,
         force: flags.force ?? false,
-        qdrant: mode.mode === 'server' ? resolveQdrantConfig({}, process.env) : null,
+        qdrant: mode.mode === 'server' ? resolveQdrantConfig({ timeoutMs: parseTimeout(flags.timeout) }, process.env) : null,
         dryRun: flags.dryRun ?? false,
         yes: flags.yes ?? false,
         interactive: process.stdin.isTTY === true,

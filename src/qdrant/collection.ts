@@ -49,10 +49,10 @@ export function unnamedVectorParams(config: CollectionConfig): Schemas['VectorPa
 
 /** Reads a collection's info, or null when it does not exist. */
 export async function readCollection(server: QdrantServer, name: string): Promise<ArchivedCollection | null> {
-  const { exists } = await server.call('check the collection', (client) => client.collectionExists(name));
+  const { exists } = await server.call('check the collection', (client) => client.collectionExists(name), true);
   if (!exists) return null;
-  const info = await server.call('read the collection', (client) => client.getCollection(name));
-  const aliases = await server.call('read the aliases', (client) => client.getCollectionAliases(name));
+  const info = await server.call('read the collection', (client) => client.getCollection(name), true);
+  const aliases = await server.call('read the aliases', (client) => client.getCollectionAliases(name), true);
   return {
     config: info.config,
     payload_schema: info.payload_schema,
@@ -62,9 +62,9 @@ export async function readCollection(server: QdrantServer, name: string): Promis
 
 /** Exact point count, or null when the collection does not exist. */
 export async function countPoints(server: QdrantServer, name: string): Promise<number | null> {
-  const { exists } = await server.call('check the collection', (client) => client.collectionExists(name));
+  const { exists } = await server.call('check the collection', (client) => client.collectionExists(name), true);
   if (!exists) return null;
-  const result = await server.call('count points', (client) => client.count(name, { exact: true }));
+  const result = await server.call('count points', (client) => client.count(name, { exact: true }), true);
   return result.count;
 }
 
@@ -130,13 +130,14 @@ export async function createCollection(server: QdrantServer, name: string, archi
   );
   const params = updateParamsFor(archived.config);
   if (params) {
-    await server.call('set the read fan-out settings', (client) => client.updateCollection(name, { params }));
+    await server.call('set the read fan-out settings', (client) => client.updateCollection(name, { params }), true);
   }
   for (const [field, index] of Object.entries(archived.payload_schema ?? {})) {
     if (!index) continue;
     const schema = (index.params ?? index.data_type) as Schemas['PayloadFieldSchema'];
     await server.call(`create the payload index on ${field}`, (client) =>
       client.createPayloadIndex(name, { field_name: field, field_schema: schema, wait: true }),
+      true,
     );
   }
   if (archived.aliases.length > 0) {
@@ -144,6 +145,7 @@ export async function createCollection(server: QdrantServer, name: string, archi
       client.updateCollectionAliases({
         actions: archived.aliases.map((alias) => ({ create_alias: { collection_name: name, alias_name: alias } })),
       }),
+      true,
     );
   }
 }

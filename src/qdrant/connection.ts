@@ -59,6 +59,14 @@ function authHint(status: number, text: string): string {
   return text;
 }
 
+/** Tries per call, and the first backoff delay (doubled each time). */
+const RETRY_ATTEMPTS = 4;
+const RETRY_BASE_MS = 250;
+
+function isPassing(err: QdrantError): boolean {
+  return err.status === undefined || err.status === 408 || err.status === 429 || err.status >= 500;
+}
+
 export class QdrantServer {
   readonly client: QdrantClient;
   private readonly headers: Record<string, string>;
@@ -83,12 +91,37 @@ export class QdrantServer {
     return this.config.url;
   }
 
-  /** Calls the official client, turning its errors into one-line QdrantErrors. */
-  async call<T>(doing: string, fn: (client: QdrantClient) => Promise<T>): Promise<T> {
-    try {
-      return await fn(this.client);
-    } catch (err) {
-      throw toQdrantError(err, this.url, doing);
+  /**
+   * Calls the official client, turning its errors into one-line QdrantErrors.
+   * `retry` only for calls that are safe to repeat (reads).
+   */
+  async call<T>(doing: string, fn: (client: QdrantClient) => Promise<T>, retry = false): Promise<T> {
+    return this.withRetries(retry ? RETRY_ATTEMPTS : 1, async () => {
+      try {
+        return await fn(this.client);
+      } catch (err) {
+        throw toQdrantError(err, this.url, doing);
+      }
+    });
+  }
+
+  /**
+   * Repeats a call that failed for a passing reason (no answer, a dropped
+   * connection, a timeout, 408/429/5xx) with exponential backoff, then gives
+   * up with the last error, saying how often it tried.
+   */
+  private async withRetries<T>(attempts: number, attempt: () => Promise<T>): Promise<T> {
+    for (let n = 1; ; n++) {
+      try {
+        return await attempt();
+      } catch (err) {
+        if (!(err instanceof QdrantError) || !isPassing(err) || n >= attempts) {
+          if (err instanceof QdrantError && n > 1) throw new QdrantError(`${err.message} (gave up after ${n} attempts)`, err.status);
+          throw err;
+        }
+        const delay = RETRY_BASE_MS * 2 ** (n - 1) * (0.75 + Math.random() * 0.5);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
     }
   }
 
@@ -103,8 +136,16 @@ export class QdrantServer {
     }
   }
 
-  /** A raw JSON request; returns the response text of a 2xx answer. */
+  /**
+   * A raw JSON request; returns the response text of a 2xx answer. Every
+   * request sent this way is safe to repeat (reads, upserts of points with
+   * their ids, deleting a collection), so passing failures are retried.
+   */
   async request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body: string | undefined, doing: string): Promise<string> {
+    return this.withRetries(RETRY_ATTEMPTS, () => this.requestOnce(method, path, body, doing));
+  }
+
+  private async requestOnce(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body: string | undefined, doing: string): Promise<string> {
     const base = this.config.url.endsWith('/') ? this.config.url.slice(0, -1) : this.config.url;
     const headers: Record<string, string> = { ...this.headers, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
