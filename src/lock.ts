@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ExitCode, UserError } from './errors.js';
+import { processIsAlive } from './process-alive.js';
 
 export const LOCK_FILE = '.ba-lock';
 const REFRESH_MS = 10_000;
@@ -29,14 +30,6 @@ export interface Lock {
   release(): void;
 }
 
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readHolder(file: string): { holder: LockHolder | null; mtimeMs: number } | null {
   try {

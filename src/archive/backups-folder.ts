@@ -12,6 +12,7 @@ import path from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
 import { archiveTimestamp } from '../manifest.js';
 import { printable } from '../output.js';
+import { processIsAlive } from '../process-alive.js';
 
 export type ArchiveKind = 'backup' | 'safety';
 
@@ -28,14 +29,6 @@ export function tempPath(dir: string, suffix: '.zip' | '.db' | ''): string {
   return path.join(dir, `.ba-tmp-${process.pid}-${randomBytes(6).toString('hex')}${suffix}`);
 }
 
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes temporary files left by runs that are no longer alive. */
 export function removeStaleTempFiles(dir: string): string[] {

@@ -271,8 +271,8 @@ export function checkVector(vector: unknown, shape: VectorShape): string | null 
     return checkDense('', vector, unnamed);
   }
   if (typeof vector !== 'object' || vector === null) return 'the point has no vector';
-  // Qdrant keeps every point's unnamed vector: one without it cannot have come from a backup
-  if (unnamed && !Object.hasOwn(vector, '')) return 'the point has no unnamed vector, the collection has one';
+  // Any vector, the unnamed one too, may be absent from a point (Qdrant stores
+  // what was given), so only the vectors present are checked.
   for (const [name, value] of Object.entries(vector)) {
     const dense = shape.dense.get(name);
     if (dense) {
