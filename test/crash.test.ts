@@ -163,13 +163,22 @@ describe(`crashes (${TRIALS} trials per command)`, () => {
     server.injectFault({ method: 'PUT', path: /\/points$/, kind: 'delay', delayMs: 300, times: Infinity });
     const child = spawn(process.execPath, [BIN.restore, archive, '--yes', '--batch-size', '5', '--concurrency', '1'], { cwd: store.root, env: cleanEnv(env), stdio: 'ignore' });
     const journal = path.join(store.repoDir, '.ba-restore-journal.json');
-    for (;;) {
-      if (fs.existsSync(journal) && JSON.parse(fs.readFileSync(journal, 'utf8')).phase === 'vectors') break;
+    let exited = false;
+    child.on('close', () => (exited = true));
+    const phase = (): string | null => {
+      try {
+        return (JSON.parse(fs.readFileSync(journal, 'utf8')) as { phase: string }).phase;
+      } catch {
+        return null;
+      }
+    };
+    while (phase() !== 'vectors') {
+      assert.ok(!exited, 'the restore reached the vectors phase before it ended');
       await new Promise((r) => setTimeout(r, 20));
     }
     await new Promise((r) => setTimeout(r, 500));
     child.kill('SIGKILL');
-    await new Promise((r) => child.on('close', r));
+    if (!exited) await new Promise((r) => child.on('close', r));
     server.clearFaults();
 
     const backup = await runCli('backup', [], { cwd: store.root, env });
