@@ -1,0 +1,135 @@
+/**
+ * The compression floor and the byte-level costs of an archive's entries,
+ * measured on the very bytes a produced archive holds:
+ * - deflate at the archive's level (zlib level 6) with node's zlib, streamed
+ *   from the extracted entry in 64 KiB chunks, output discarded: the floor;
+ * - inflate of the archive's own compressed data (what every read-back pays);
+ * - SHA-256 and CRC-32 over the bytes in memory.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import zlib from 'node:zlib';
+import yauzl from 'yauzl';
+import { ArchiveReader } from '../src/archive/reader.js';
+import { COMPRESSION_LEVEL } from '../src/archive/writer.js';
+
+const CHUNK = 64 * 1024;
+
+export interface ExtractedEntry {
+  name: string;
+  path: string;
+  size: number;
+  compressedSize: number;
+}
+
+/** Extracts the named entries (checked against their CRC by the project's reader) into dir. */
+export async function extractEntries(archivePath: string, names: readonly string[], dir: string): Promise<ExtractedEntry[]> {
+  const reader = await ArchiveReader.open(archivePath);
+  try {
+    const out: ExtractedEntry[] = [];
+    for (const name of names) {
+      const info = reader.entries.get(name);
+      if (!info) continue;
+      const target = path.join(dir, name);
+      const { stream } = await reader.openEntry(name);
+      await pipeline(stream, fs.createWriteStream(target));
+      out.push({ name, path: target, size: info.uncompressedSize, compressedSize: info.compressedSize });
+    }
+    return out;
+  } finally {
+    reader.close();
+  }
+}
+
+function sink(): Writable & { bytes: number } {
+  const w = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      w.bytes += chunk.length;
+      cb();
+    },
+  }) as Writable & { bytes: number };
+  w.bytes = 0;
+  return w;
+}
+
+/** Deflates the entries one after the other, as the zip writer does; returns ms and output bytes. */
+export async function deflateFloor(entries: readonly ExtractedEntry[]): Promise<{ ms: number; compressed: number }> {
+  const t0 = performance.now();
+  let compressed = 0;
+  for (const entry of entries) {
+    const out = sink();
+    await pipeline(fs.createReadStream(entry.path, { highWaterMark: CHUNK }), zlib.createDeflateRaw({ level: COMPRESSION_LEVEL }), out);
+    compressed += out.bytes;
+  }
+  return { ms: performance.now() - t0, compressed };
+}
+
+function openZip(archivePath: string): Promise<yauzl.ZipFile> {
+  return new Promise((resolve, reject) =>
+    yauzl.open(archivePath, { lazyEntries: true, autoClose: false }, (err, zip) => (err || !zip ? reject(err ?? new Error('cannot open')) : resolve(zip))),
+  );
+}
+
+/** Inflates the archive's compressed data of the named entries (read raw from the zip, output discarded). */
+export async function inflateEntries(archivePath: string, names: readonly string[]): Promise<number> {
+  const zip = await openZip(archivePath);
+  try {
+    const entries = await new Promise<yauzl.Entry[]>((resolve, reject) => {
+      const list: yauzl.Entry[] = [];
+      zip.on('entry', (e: yauzl.Entry) => {
+        list.push(e);
+        zip.readEntry();
+      });
+      zip.on('end', () => resolve(list));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+    // read the raw bytes first, so that only inflate is timed
+    let ms = 0;
+    for (const entry of entries.filter((e) => names.includes(e.fileName))) {
+      const raw = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+        zip.openReadStream(entry, { decompress: false }, (err, s) => (err || !s ? reject(err ?? new Error('cannot read')) : resolve(s))),
+      );
+      const chunks: Buffer[] = [];
+      for await (const c of raw) chunks.push(c as Buffer);
+      const compressed = Buffer.concat(chunks);
+      const t0 = performance.now();
+      const out = sink();
+      await pipeline(
+        (async function* () {
+          for (let i = 0; i < compressed.length; i += CHUNK) yield compressed.subarray(i, i + CHUNK);
+        })(),
+        zlib.createInflateRaw(),
+        out,
+      );
+      ms += performance.now() - t0;
+      if (out.bytes !== entry.uncompressedSize) throw new Error(`inflating ${entry.fileName} gave ${out.bytes} bytes, expected ${entry.uncompressedSize}`);
+    }
+    return ms;
+  } finally {
+    zip.close();
+  }
+}
+
+/** SHA-256 and CRC-32 of the entries, timed separately, over 64 KiB chunks in memory. */
+export function hashEntries(entries: readonly ExtractedEntry[]): { sha256Ms: number; crc32Ms: number } {
+  let sha256Ms = 0;
+  let crc32Ms = 0;
+  for (const entry of entries) {
+    const data = fs.readFileSync(entry.path);
+    let t0 = performance.now();
+    const hash = createHash('sha256');
+    for (let i = 0; i < data.length; i += CHUNK) hash.update(data.subarray(i, i + CHUNK));
+    hash.digest('hex');
+    sha256Ms += performance.now() - t0;
+    t0 = performance.now();
+    let crc = 0;
+    for (let i = 0; i < data.length; i += CHUNK) crc = zlib.crc32(data.subarray(i, i + CHUNK), crc);
+    crc32Ms += performance.now() - t0;
+  }
+  return { sha256Ms, crc32Ms };
+}

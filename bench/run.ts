@@ -1,0 +1,491 @@
+/**
+ * npm run bench -- --memories N --dims D [--runs R]   (defaults 20000, 768, 3)
+ *
+ * For each size: builds a fixture memory store in a temporary folder, starts
+ * the project's Qdrant-compatible test server in its own process, loads the
+ * points with the official client, then times `ba-backup` and
+ * `ba-restore <archive> --yes --no-safety-backup` as whole processes (R runs
+ * each; median wall time, points/s, MB/s of archive input, peak RSS, archive
+ * size). It measures the compression floor (deflate level 6 of the very
+ * bytes the archive holds, node's zlib, streamed) and replays the phases
+ * one at a time to show where the time goes. Everything it started or
+ * created is removed at the end, also on failure or Ctrl-C.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { BIN, cleanEnv } from '../test/support/cli.js';
+import { ArchiveReader } from '../src/archive/reader.js';
+import { DATABASE_ENTRY, MANIFEST_ENTRY, VECTORS_ENTRY } from '../src/manifest.js';
+import { cleanupAll, onCleanup, removeFolderOnCleanup } from './cleanup.js';
+import { ownCpuMs, startCpuWindow, waitForQuiet } from './cpu.js';
+import { deflateFloor, extractEntries, hashEntries, inflateEntries } from './floor.js';
+import { MB, int, markdownTable, mb, median, pct, ratio, secs, table } from './format.js';
+import { describeMachine, machineLine, type Machine } from './machine.js';
+import { checkNumberForm, type NumberForm } from './number-form.js';
+import { type BenchOptions, USAGE, parseBenchArgs } from './options.js';
+import { newestProfile, type ProfileSummary, summariseProfile } from './profile.js';
+import {
+  replayInstall,
+  replayIntegrityCheck,
+  replayScroll,
+  replaySnapshot,
+  replayUpserts,
+  replayVectorsRead,
+  type ScrollReplay,
+} from './phases.js';
+import { seedStore } from './seed.js';
+import { startServerProcess } from './server-process.js';
+import { type RssMethod, type TimedRun, describeRssMethod, detectRssMethod, runTimed } from './timed-process.js';
+
+/** Peak RSS limits of the issue's targets. */
+const RSS_LIMIT = 150 * MB;
+const RSS_GROWTH_LIMIT = 0.2;
+const FLOOR_RATIO_LIMIT = 1.5;
+
+/** A timed run with what the rest of the machine did meanwhile. */
+interface MeasuredRun extends TimedRun {
+  /** Cores kept busy by other programs during the run (not the tool, the test server or the harness). */
+  othersCores: number | null;
+  /** CPU time of the test server during the run. */
+  serverMs: number | null;
+  /** Seconds spent waiting for a quiet machine before the run. */
+  settledMs: number;
+}
+
+interface CommandFigures {
+  runsMs: number[];
+  medianMs: number;
+  /** Median CPU time of the tool's process (user + system). */
+  cpuMs: number | null;
+  /** Median CPU time of the test server during a run. */
+  serverCpuMs: number | null;
+  /** Mean cores used by other programs during the runs. */
+  othersCores: number | null;
+  pointsPerSec: number;
+  inputMBps: number;
+  peakRss: number | null;
+  peakRssRuns: (number | null)[];
+}
+
+interface PhaseLine {
+  label: string;
+  ms: number;
+}
+
+interface SizeResult {
+  memories: number;
+  dims: number;
+  runs: number;
+  setup: { buildMs: number; loadMs: number; dbBytes: number };
+  input: { database: number; vectors: number; total: number };
+  archiveBytes: number;
+  backup: CommandFigures;
+  restore: CommandFigures;
+  floor: { runsMs: number[]; medianMs: number; cpuMs: number; othersCores: number | null; compressed: number };
+  backupOverFloor: number;
+  numberForm: NumberForm | null;
+  phases: { backup: PhaseLine[]; restore: PhaseLine[] } | null;
+  profiles: { backup: ProfileSummary | null; restore: ProfileSummary | null } | null;
+}
+
+function log(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function progress(line: string): void {
+  process.stderr.write(`  .. ${line}\n`);
+}
+
+function peak(values: readonly (number | null)[]): number | null {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length === 0 ? null : Math.max(...known);
+}
+
+function medianOrNull(values: readonly (number | null)[]): number | null {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length === 0 ? null : median(known);
+}
+
+function meanOrNull(values: readonly (number | null)[]): number | null {
+  const known = values.filter((v): v is number => v !== null);
+  return known.length === 0 ? null : known.reduce((a, b) => a + b, 0) / known.length;
+}
+
+function figures(runs: readonly MeasuredRun[], points: number, inputBytes: number): CommandFigures {
+  const runsMs = runs.map((r) => r.wallMs);
+  const medianMs = median(runsMs);
+  const peakRssRuns = runs.map((r) => r.peakRss);
+  return {
+    runsMs,
+    medianMs,
+    cpuMs: medianOrNull(runs.map((r) => r.cpuMs)),
+    serverCpuMs: medianOrNull(runs.map((r) => r.serverMs)),
+    othersCores: meanOrNull(runs.map((r) => r.othersCores)),
+    pointsPerSec: points / (medianMs / 1000),
+    inputMBps: inputBytes / MB / (medianMs / 1000),
+    peakRss: peak(peakRssRuns),
+    peakRssRuns,
+  };
+}
+
+function failed(what: string, run: TimedRun): Error {
+  return new Error(`${what} exited with ${run.code ?? run.signal}:\n${run.stdout}\n${run.stderr}`.trimEnd());
+}
+
+async function readEntrySizes(archivePath: string): Promise<{ database: number; vectors: number }> {
+  const reader = await ArchiveReader.open(archivePath);
+  try {
+    const { data } = await reader.readSmallEntry(MANIFEST_ENTRY, 1024 * 1024);
+    const manifest = JSON.parse(data.toString('utf8')) as { entries?: Record<string, { size: number }> };
+    const size = (name: string): number => manifest.entries?.[name]?.size ?? reader.entries.get(name)?.uncompressedSize ?? 0;
+    return { database: size(DATABASE_ENTRY), vectors: size(VECTORS_ENTRY) };
+  } finally {
+    reader.close();
+  }
+}
+
+async function benchSize(memories: number, options: BenchOptions, rss: RssMethod): Promise<SizeResult> {
+  const { dims, runs } = options;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ba-bench-'));
+  const removeDir = options.keep ? onCleanup(() => undefined) : removeFolderOnCleanup(dir);
+  const server = await startServerProcess();
+  try {
+    log(`\n== ${int(memories)} memories, ${dims} dims, ${runs} run${runs === 1 ? '' : 's'} of each command ==`);
+    if (options.keep) log(`temporary folder (kept): ${dir}`);
+    progress(`building the fixture store and loading ${int(memories)} points into the test server (pid ${server.pid}, ${server.url})`);
+    const store = await seedStore(path.join(dir, 'store'), memories, dims, server.url, options.loadBatch);
+    log(
+      `setup: store built in ${secs(store.buildMs)} s (database ${mb(store.dbBytes)} MB); ` +
+        `${int(memories)} points loaded into the test server (own process) in ${secs(store.loadMs)} s, ${options.loadBatch} per upsert`,
+    );
+    const env = cleanEnv({ QDRANT_URL: server.url });
+    const common = options.batchSize === null ? [] : ['--batch-size', String(options.batchSize)];
+    const timed = { cwd: store.root, env, rss };
+    const settle = async (): Promise<number> => {
+      if (options.settle === 0) return 0;
+      const quiet = await waitForQuiet(server.pid, options.settle * 1000);
+      if (quiet.othersCores !== null && quiet.othersCores >= 0.25) {
+        progress(`other programs still use ${quiet.othersCores.toFixed(2)} cores after ${secs(quiet.waitedMs)} s; measuring anyway`);
+      }
+      return quiet.waitedMs;
+    };
+    const measure = async (bin: string, args: string[]): Promise<MeasuredRun> => {
+      const settledMs = await settle();
+      const window = startCpuWindow(server.pid);
+      const run = await runTimed(bin, args, timed);
+      return { ...run, ...window.end(run.cpuMs), settledMs };
+    };
+
+    // ba-backup, R runs; keep the last archive for the restores
+    const backupRuns: MeasuredRun[] = [];
+    let archive: string | null = null;
+    for (let r = 1; r <= runs; r++) {
+      progress(`ba-backup run ${r}/${runs}`);
+      const run = await measure(BIN.backup, ['-d', `bench run ${r}`, ...common]);
+      if (run.code !== 0) throw failed('ba-backup', run);
+      const location = /Location: (.*\.zip)\s*$/m.exec(run.stdout)?.[1];
+      if (!location) throw new Error(`ba-backup did not print the archive location:\n${run.stdout}`);
+      if (archive) fs.rmSync(archive, { force: true });
+      archive = path.resolve(store.root, location);
+      backupRuns.push(run);
+    }
+    const archivePath = archive!;
+    const archiveBytes = fs.statSync(archivePath).size;
+    const entrySizes = await readEntrySizes(archivePath);
+    const input = { ...entrySizes, total: entrySizes.database + entrySizes.vectors };
+
+    // ba-restore, R runs of the same archive
+    const restoreArgs = [archivePath, '--yes', '--no-safety-backup', ...common];
+    if (options.concurrency !== null) restoreArgs.push('--concurrency', String(options.concurrency));
+    const restoreRuns: MeasuredRun[] = [];
+    for (let r = 1; r <= runs; r++) {
+      progress(`ba-restore run ${r}/${runs}`);
+      const run = await measure(BIN.restore, restoreArgs);
+      if (run.code !== 0) throw failed('ba-restore', run);
+      restoreRuns.push(run);
+    }
+
+    // the floor: deflate the same bytes, R runs
+    const extractDir = path.join(dir, 'extracted');
+    fs.mkdirSync(extractDir);
+    const entries = await extractEntries(archivePath, [DATABASE_ENTRY, VECTORS_ENTRY], extractDir);
+    const floorRuns: number[] = [];
+    const floorCpu: number[] = [];
+    const floorOthers: (number | null)[] = [];
+    let compressed = 0;
+    for (let r = 1; r <= runs; r++) {
+      progress(`floor run ${r}/${runs}`);
+      await settle();
+      const window = startCpuWindow(server.pid);
+      const cpu0 = ownCpuMs();
+      const f = await deflateFloor(entries);
+      floorCpu.push(ownCpuMs() - cpu0);
+      floorOthers.push(window.end(0).othersCores);
+      floorRuns.push(f.ms);
+      compressed = f.compressed;
+    }
+    const vectorsEntry = entries.find((e) => e.name === VECTORS_ENTRY);
+    const dbEntry = entries.find((e) => e.name === DATABASE_ENTRY)!;
+    const numberForm = vectorsEntry ? await checkNumberForm(vectorsEntry.path) : null;
+
+    const backup = figures(backupRuns, memories, input.total);
+    const restore = figures(restoreRuns, memories, input.total);
+    const floorMs = median(floorRuns);
+    const result: SizeResult = {
+      memories,
+      dims,
+      runs,
+      setup: { buildMs: store.buildMs, loadMs: store.loadMs, dbBytes: store.dbBytes },
+      input,
+      archiveBytes,
+      backup,
+      restore,
+      floor: { runsMs: floorRuns, medianMs: floorMs, cpuMs: median(floorCpu), othersCores: meanOrNull(floorOthers), compressed },
+      backupOverFloor: backup.medianMs / floorMs,
+      numberForm,
+      phases: null,
+      profiles: null,
+    };
+
+    if (options.phases) {
+      progress('replaying the phases');
+      const batch = options.batchSize ?? 100;
+      const startRuns: number[] = [];
+      for (let r = 0; r < runs; r++) startRuns.push((await runTimed(BIN.backup, ['--version'], timed)).wallMs);
+      const startMs = median(startRuns);
+      const snapshotMs = replaySnapshot(store.dbPath, extractDir);
+      const scroll: ScrollReplay = await replayScroll(server.url, store.collectionName, batch);
+      const { sha256Ms, crc32Ms } = hashEntries(entries);
+      const inflateMs = await inflateEntries(archivePath, [DATABASE_ENTRY, VECTORS_ENTRY]);
+      const read = vectorsEntry ? await replayVectorsRead(vectorsEntry.path) : { ms: 0, points: 0 };
+      const integrityMs = replayIntegrityCheck(dbEntry.path);
+      const installMs = await replayInstall(dbEntry.path, extractDir);
+      const upserts = vectorsEntry ? await replayUpserts(server.url, store.collectionName, vectorsEntry.path, batch) : { waitMs: 0, requests: 0 };
+      const hashing = sha256Ms + crc32Ms;
+      result.phases = {
+        backup: [
+          { label: 'node start + module load (--version)', ms: startMs },
+          { label: 'sqlite: VACUUM INTO + integrity_check', ms: snapshotMs },
+          { label: `waiting for Qdrant: ${int(scroll.pages)} scroll pages of ${batch}`, ms: scroll.waitMs },
+          { label: 'parsing: split scroll answers (RawArraySplitter)', ms: scroll.splitMs },
+          { label: 'parsing: checkPoint (JSON.parse + checks)', ms: scroll.checkMs },
+          { label: 'encoding: join page + UTF-8 bytes', ms: scroll.encodeMs },
+          { label: 'compression: deflate level 6 (= floor)', ms: floorMs },
+          { label: 'hashing: SHA-256 + CRC-32 of entries', ms: hashing },
+          { label: 'read-back: inflate', ms: inflateMs },
+          { label: 'read-back: SHA-256 + CRC-32', ms: hashing },
+          { label: 'read-back: vector file split + checkPoint', ms: read.ms },
+        ],
+        restore: [
+          { label: 'node start + module load (--version)', ms: startMs },
+          { label: 'verify: inflate', ms: inflateMs },
+          { label: 'verify: SHA-256 + CRC-32', ms: hashing },
+          { label: 'verify: sqlite integrity_check', ms: integrityMs },
+          { label: 'verify: vector file split + checkPoint', ms: read.ms },
+          { label: 'install database (backup API + integrity_check)', ms: installMs },
+          { label: 'import: inflate', ms: inflateMs },
+          { label: 'import: SHA-256 + CRC-32', ms: hashing },
+          { label: 'import: vector file split + checkPoint', ms: read.ms },
+          { label: `waiting for Qdrant: ${int(upserts.requests)} upserts of ${batch}, one at a time`, ms: upserts.waitMs },
+        ],
+      };
+    }
+
+    if (options.profileDir) {
+      const profileDir = path.resolve(options.profileDir);
+      fs.mkdirSync(profileDir, { recursive: true });
+      const profileRun = async (bin: string, args: string[], what: string): Promise<ProfileSummary | null> => {
+        progress(`${what} under --cpu-prof`);
+        const since = Date.now();
+        const run = await runTimed(bin, args, { ...timed, nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${what}-${memories}-${process.pid}.cpuprofile`] });
+        if (run.code !== 0) throw failed(`${what} --cpu-prof`, run);
+        if (what === 'ba-backup') {
+          const location = /Location: (.*\.zip)\s*$/m.exec(run.stdout)?.[1];
+          if (location) fs.rmSync(path.resolve(store.root, location), { force: true });
+        }
+        const file = newestProfile(profileDir, since);
+        return file ? summariseProfile(file) : null;
+      };
+      result.profiles = {
+        backup: await profileRun(BIN.backup, ['-d', 'bench profile', ...common], 'ba-backup'),
+        restore: await profileRun(BIN.restore, restoreArgs, 'ba-restore'),
+      };
+    }
+
+    printSize(result);
+    return result;
+  } finally {
+    await server.stop();
+    removeDir();
+  }
+}
+
+function printSize(r: SizeResult): void {
+  log(
+    `archive input: database ${mb(r.input.database)} MB + ${VECTORS_ENTRY} ${mb(r.input.vectors)} MB = ${mb(r.input.total)} MB; ` +
+      `archive ${mb(r.archiveBytes)} MB (${pct(r.archiveBytes, r.input.total)} of input)`,
+  );
+  log();
+  const row = (name: string, f: CommandFigures, archive: string): string[] => [
+    name,
+    secs(f.medianMs),
+    f.runsMs.map(secs).join(' '),
+    int(f.pointsPerSec),
+    (f.inputMBps).toFixed(1),
+    mb(f.peakRss),
+    archive,
+  ];
+  log(
+    table([
+      ['command', 'median s', 'runs s', 'points/s', 'input MB/s', 'peak RSS MB', 'archive MB'],
+      row('ba-backup', r.backup, mb(r.archiveBytes)),
+      row('ba-restore', r.restore, '-'),
+    ]),
+  );
+  log();
+  const cores = (c: number | null): string => (c === null ? 'n/a' : c.toFixed(2));
+  const cpuRow = (name: string, f: CommandFigures): string[] => [name, f.cpuMs === null ? 'n/a' : secs(f.cpuMs), f.serverCpuMs === null ? 'n/a' : secs(f.serverCpuMs), cores(f.othersCores)];
+  log(
+    table([
+      ['CPU time (medians)', 'tool CPU s', 'test server CPU s', 'other programs, cores'],
+      cpuRow('ba-backup', r.backup),
+      cpuRow('ba-restore', r.restore),
+      ['deflate floor', secs(r.floor.cpuMs), '-', cores(r.floor.othersCores)],
+    ]),
+  );
+  if ([r.backup.othersCores, r.restore.othersCores, r.floor.othersCores].some((c) => c !== null && c >= 0.25)) {
+    log('  note: other programs kept the machine busy during some runs; wall times are pessimistic');
+  }
+  log();
+  log(
+    `floor: deflate level 6 of the same ${mb(r.input.total)} MB, node zlib, streamed in 64 KiB chunks: ` +
+      `median ${secs(r.floor.medianMs)} s (${(r.input.total / MB / (r.floor.medianMs / 1000)).toFixed(1)} MB/s; runs ${r.floor.runsMs.map(secs).join(' ')}) -> ${mb(r.floor.compressed)} MB`,
+  );
+  log(`backup / floor: ${ratio(r.backup.medianMs, r.floor.medianMs)} (target <= ${FLOOR_RATIO_LIMIT})`);
+  log(`restore / backup time per point: ${ratio(r.restore.medianMs, r.backup.medianMs)} (target <= 1)`);
+  if (r.numberForm) {
+    const n = r.numberForm;
+    log(
+      `vector numbers (first ${int(n.sampledPoints)} points, ${int(n.numbers)} numbers): ${int(n.numbers - n.longer)} in shortest float32 form, ` +
+        `${int(n.longer)} longer${n.example ? ` (e.g. ${n.example})` : ''}; ${n.meanChars.toFixed(1)} characters per number`,
+    );
+  }
+
+  if (r.phases) {
+    log();
+    log('where the time goes: each phase replayed alone in the harness with the project\'s code');
+    log('(the tools overlap some phases, e.g. deflate runs on the thread pool; sum vs median shows how much)');
+    for (const [name, lines, f] of [
+      ['ba-backup', r.phases.backup, r.backup],
+      ['ba-restore', r.phases.restore, r.restore],
+    ] as const) {
+      const sum = lines.reduce((s, l) => s + l.ms, 0);
+      log(
+        table([
+          [name, 's', '% of median'],
+          ...lines.map((l) => [`  ${l.label}`, secs(l.ms), pct(l.ms, f.medianMs)]),
+          ['  sum of the phases, one after the other', secs(sum), pct(sum, f.medianMs)],
+          ['  measured median wall time', secs(f.medianMs), '100%'],
+        ]),
+      );
+    }
+  }
+
+  if (r.profiles) {
+    for (const [name, p] of [
+      ['ba-backup', r.profiles.backup],
+      ['ba-restore', r.profiles.restore],
+    ] as const) {
+      log();
+      if (!p) {
+        log(`${name}: no profile was written`);
+        continue;
+      }
+      log(`${name} CPU profile of the main thread (${p.file}): ${secs(p.totalMs)} s sampled`);
+      log(table([['top self time by function', 'ms', '%'], ...p.functions.map((f) => [`  ${f.name} ${f.where}`, int(f.ms), pct(f.ms, p.totalMs)])]));
+      log(table([['by module', 'ms', '%'], ...p.modules.map((f) => [`  ${f.name}`, int(f.ms), pct(f.ms, p.totalMs)])]));
+    }
+  }
+}
+
+function verdict(ok: boolean | null): string {
+  return ok === null ? 'n/a' : ok ? 'holds' : 'does NOT hold';
+}
+
+function printTargets(results: readonly SizeResult[]): void {
+  log('\n== targets (issue 7) ==');
+  for (const r of results) {
+    for (const [name, f] of [
+      ['ba-backup', r.backup],
+      ['ba-restore', r.restore],
+    ] as const) {
+      log(`  ${int(r.memories)} points: ${name} peak RSS ${mb(f.peakRss)} MB < 150 MB: ${verdict(f.peakRss === null ? null : f.peakRss < RSS_LIMIT)}`);
+    }
+    log(`  ${int(r.memories)} points: backup / floor ${ratio(r.backup.medianMs, r.floor.medianMs)} <= ${FLOOR_RATIO_LIMIT}: ${verdict(r.backupOverFloor <= FLOOR_RATIO_LIMIT)}`);
+    log(
+      `  ${int(r.memories)} points: restore ${int(r.restore.pointsPerSec)} points/s >= backup ${int(r.backup.pointsPerSec)} points/s: ${verdict(r.restore.pointsPerSec >= r.backup.pointsPerSec)}`,
+    );
+    if (r.numberForm) log(`  ${int(r.memories)} points: vector numbers in shortest form: ${verdict(r.numberForm.longer === 0)}`);
+  }
+  if (results.length > 1) {
+    const small = results.reduce((a, b) => (b.memories < a.memories ? b : a));
+    const large = results.reduce((a, b) => (b.memories > a.memories ? b : a));
+    for (const key of ['backup', 'restore'] as const) {
+      const a = small[key].peakRss;
+      const b = large[key].peakRss;
+      const growth = a === null || b === null ? null : b / a - 1;
+      log(
+        `  ba-${key} peak RSS at ${int(large.memories)} vs ${int(small.memories)} points: ${mb(b)} vs ${mb(a)} MB ` +
+          `(${growth === null ? 'n/a' : `${growth >= 0 ? '+' : ''}${(100 * growth).toFixed(0)}%`}) within 20%: ${verdict(growth === null ? null : growth <= RSS_GROWTH_LIMIT)}`,
+      );
+    }
+  }
+}
+
+function printMarkdown(results: readonly SizeResult[], machine: Machine, rss: RssMethod): void {
+  log('\n== markdown for the README ==');
+  log(`Measured on ${machineLine(machine)}; ${results[0]!.dims} dims, median of ${results[0]!.runs} runs; peak RSS by ${describeRssMethod(rss)}.\n`);
+  const rows: string[][] = [['points', 'command', 'median s', 'points/s', 'input MB/s', 'peak RSS MB', 'archive MB', 'floor s', 'backup / floor']];
+  for (const r of results) {
+    rows.push([int(r.memories), 'ba-backup', secs(r.backup.medianMs), int(r.backup.pointsPerSec), r.backup.inputMBps.toFixed(1), mb(r.backup.peakRss), mb(r.archiveBytes), secs(r.floor.medianMs), ratio(r.backup.medianMs, r.floor.medianMs)]);
+    rows.push([int(r.memories), 'ba-restore', secs(r.restore.medianMs), int(r.restore.pointsPerSec), r.restore.inputMBps.toFixed(1), mb(r.restore.peakRss), '', '', '']);
+  }
+  log(markdownTable(rows));
+}
+
+async function main(): Promise<void> {
+  let options: BenchOptions | 'help';
+  try {
+    options = parseBenchArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (options === 'help') {
+    log(USAGE);
+    return;
+  }
+  const machine = describeMachine();
+  const rss = detectRssMethod();
+  log(`ba-backup benchmark: ${options.sizes.map(int).join(', ')} memories of ${options.dims} dims, ${options.runs} runs each`);
+  log(`machine: ${machineLine(machine)}`);
+  log(`peak RSS: ${describeRssMethod(rss)}`);
+  const results: SizeResult[] = [];
+  for (const size of options.sizes) results.push(await benchSize(size, options, rss));
+  printTargets(results);
+  printMarkdown(results, machine, rss);
+  if (options.jsonOut) {
+    fs.writeFileSync(options.jsonOut, `${JSON.stringify({ machine, rssMethod: rss, options, results }, null, 2)}\n`);
+    log(`\nfigures written to ${options.jsonOut}`);
+  }
+}
+
+main()
+  .catch((err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(cleanupAll);
+
