@@ -18,7 +18,8 @@ export type ArchiveKind = 'backup' | 'safety';
 
 const PREFIX: Record<ArchiveKind, string> = { backup: 'backup', safety: 'safety' };
 const ARCHIVE_NAME = /^(backup|safety)_(\d{8}_\d{6})(?:_(\d+))?\.zip$/;
-const TEMP_NAME = /^\.ba-tmp-(\d+)-[0-9a-f]+(\.zip|\.db)?$/;
+// .db-journal: SQLite's rollback journal beside a snapshot (VACUUM INTO) that a kill interrupted
+const TEMP_NAME = /^\.ba-tmp-(\d+)-[0-9a-f]+(\.zip|\.db(-journal)?)?$/;
 
 export function ensureBackupsDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });

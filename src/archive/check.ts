@@ -10,6 +10,8 @@ import type { Manifest, SqliteStats } from '../manifest.js';
 import { silentReporter } from '../output.js';
 import { tempPath } from './backups-folder.js';
 import { verifyArchive } from './verify.js';
+import { ArchiveReader } from './reader.js';
+import { MANIFEST_ENTRY } from '../manifest.js';
 
 export interface ArchiveCheck {
   name: string;
@@ -41,5 +43,36 @@ export async function checkArchive(archivePath: string, scratchDir: string): Pro
     return { name, path: archivePath, ok: false, problem };
   } finally {
     fs.rmSync(extracted, { force: true });
+  }
+}
+
+/**
+ * The check a new archive gets before it is published: every entry is read
+ * back from the file on disk, inflated, and must match the CRC-32 the zip
+ * records and the size and SHA-256 the manifest records (hashed while
+ * writing). The points themselves were already checked as they arrived from
+ * Qdrant, so they are not parsed again: this proves the bytes on disk are the
+ * bytes that were checked.
+ */
+export async function checkWrittenArchive(archivePath: string, manifest: Manifest): Promise<void> {
+  const reader = await ArchiveReader.open(archivePath);
+  try {
+    const declared = manifest.entries ?? {};
+    const names = [...reader.entries.keys()].filter((name) => name !== MANIFEST_ENTRY);
+    if (names.length !== Object.keys(declared).length) throw new Error(`the zip holds ${names.length} entries, the manifest lists ${Object.keys(declared).length}`);
+    for (const name of names) {
+      const expected = declared[name];
+      if (!expected) throw new Error(`entry ${name} is not in the manifest`);
+      const { stream, digest } = await reader.openEntry(name);
+      for await (const _chunk of stream) {
+        // reading is the check: CRC-32 and size are verified at the end of the stream
+      }
+      const actual = digest();
+      if (actual.sha256 !== expected.sha256 || actual.size !== expected.size) throw new Error(`entry ${name} does not read back as it was written`);
+    }
+    const { data } = await reader.readSmallEntry(MANIFEST_ENTRY, 1024 * 1024);
+    if (data.toString('utf8') !== `${JSON.stringify(manifest, null, 2)}\n`) throw new Error('manifest.json does not read back as it was written');
+  } finally {
+    reader.close();
   }
 }

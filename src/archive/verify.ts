@@ -258,7 +258,7 @@ async function verifyOpened(
     const text = pipeStreams(entry.stream, new Utf8Check(), () => undefined);
     const ids = new PointIdCheck(formatVersion >= 1);
     try {
-      for await (const batch of readVectorsFile(text, 1000, result)) {
+      for await (const batch of readVectorsFile(text, 100, result)) {
         for (const raw of batch) {
           const problem = ids.check(raw);
           if (problem) fail(`${VECTORS_ENTRY}: ${problem}`);

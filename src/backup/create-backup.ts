@@ -26,7 +26,6 @@ import {
   localIsoTime,
 } from '../manifest.js';
 import type { Reporter } from '../output.js';
-import { silentReporter } from '../output.js';
 import { type ArchivedCollection, countPoints, readCollection, unnamedVectorParams } from '../qdrant/collection.js';
 import { QdrantServer } from '../qdrant/connection.js';
 import { exportVectorsFile } from '../qdrant/vectors-file.js';
@@ -34,7 +33,7 @@ import { type DatabaseSnapshot, snapshotDatabase } from '../sqlite/snapshot.js';
 import { describeStats } from '../sqlite/stats.js';
 import { toolVersion } from '../version.js';
 import { type ArchiveKind, ensureBackupsDir, publishArchive, removeStaleTempFiles, tempPath } from '../archive/backups-folder.js';
-import { verifyArchive } from '../archive/verify.js';
+import { checkWrittenArchive } from '../archive/check.js';
 import { ArchiveWriter } from '../archive/writer.js';
 
 export interface BackupOptions {
@@ -118,7 +117,7 @@ export async function createBackup(options: BackupOptions, reporter: Reporter): 
 
     // Check what was written before giving it an archive's name.
     try {
-      await verifyArchive(written.path, {}, silentReporter);
+      await checkWrittenArchive(written.path, written.manifest);
     } catch (err) {
       fs.rmSync(written.path, { force: true });
       throw new UserError(`The new archive failed verification, so it was not kept: ${describeError(err)}`);
