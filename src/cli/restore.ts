@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { parseBatchSize, resolveQdrantConfig, resolveQdrantMode, resolveStoreConfig } from '../config.js';
 import { localDirOf } from '../embedded/local-store.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { consoleReporter, printJson } from '../output.js';
+import { consoleReporter, printable, printJson } from '../output.js';
 import { acquireLock } from '../lock.js';
 import type { RestorePlan } from '../restore/plan.js';
 import { CONFIRM_PHRASE, runRestore } from '../restore/run-restore.js';
@@ -109,7 +109,7 @@ export function main(argv: string[] = process.argv): Promise<never> {
     const lines = [
       '',
       '[SUCCESS] Restore completed successfully!',
-      `  Archive: ${path.basename(result.plan.archivePath)}`,
+      `  Archive: ${printable(path.basename(result.plan.archivePath))}`,
       `  Memories: ${outcome.database.total_memories}`,
       `  Versions: ${outcome.database.total_versions}`,
       `  Intentions: ${outcome.database.total_intentions}`,

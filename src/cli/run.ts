@@ -6,7 +6,7 @@
  */
 import { CommanderError } from 'commander';
 import { ExitCode, type ErrorCode, UserError } from '../errors.js';
-import { printJson } from '../output.js';
+import { printable, printJson } from '../output.js';
 
 export async function runCommand(name: string, argv: string[], body: () => Promise<number>): Promise<never> {
   const json = argv.includes('--json');
@@ -32,8 +32,9 @@ function reportError(name: string, err: unknown, json: boolean): number {
     if (json) {
       printJson({ ok: false, error: { code: err.code, message: err.message, hint: err.hint, exit_code: err.exitCode } });
     } else {
-      process.stderr.write(`[ERROR] ${err.message}\n`);
-      if (err.hint) process.stderr.write(`        ${err.hint}\n`);
+      // messages can quote archive text or a server's answer: print them inert
+      process.stderr.write(`[ERROR] ${printable(err.message)}\n`);
+      if (err.hint) process.stderr.write(`        ${printable(err.hint)}\n`);
     }
     return err.exitCode;
   }

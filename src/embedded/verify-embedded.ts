@@ -68,9 +68,11 @@ export async function verifyEmbeddedEntries(
     if (!(collection in meta.collections)) fail(`${name} stores collection ${collection}, which ${META_ENTRY} does not list`);
     const target = stagingDir ? storagePath(stagingDir, collection) : scratchFile();
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    const entry = await reader.openEntry(name);
+    // created synchronously, so that a failure before the stream opens it cannot leave it behind
+    const fd = fs.openSync(target, 'wx', 0o600);
     try {
-      await pipeline(entry.stream, fs.createWriteStream(target, { flags: 'wx', mode: 0o600 }));
+      const entry = await reader.openEntry(name);
+      await pipeline(entry.stream, fs.createWriteStream(target, { fd }));
       checkDigest(name, entry.digest());
       const points = checkStorage(target, name, fail);
       const expected = declared?.collections?.[collection]?.points;

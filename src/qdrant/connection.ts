@@ -49,7 +49,13 @@ export function toQdrantError(err: unknown, url: string, doing: string): QdrantE
 /** fetch reports "fetch failed" with the useful part in its cause. */
 function networkReason(err: unknown): string {
   const cause = (err as { cause?: unknown }).cause;
-  if (err instanceof Error && err.message === 'fetch failed' && cause instanceof Error) return cause.message;
+  if (err instanceof Error && err.message === 'fetch failed' && cause instanceof Error) {
+    const code = (cause as NodeJS.ErrnoException).code ?? '';
+    if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+      return `${cause.message}: its TLS certificate is not trusted; if it is signed by your own CA, set NODE_EXTRA_CA_CERTS to the CA's file`;
+    }
+    return cause.message;
+  }
   return describeError(err);
 }
 
