@@ -166,3 +166,15 @@ export function refuseSymlinks(paths: readonly string[]): void {
     );
   }
 }
+
+/**
+ * The archive an argument names, or a BACKUP_NOT_FOUND error listing every
+ * place tried and the `--list` command (of the calling tool) that shows them.
+ */
+export function findArchive(arg: string, backupsDir: string, cwd: string, tool: 'ba-backup' | 'ba-restore'): string {
+  const located = locateArchive(arg, backupsDir, cwd);
+  if (!located.found) {
+    throw new UserError(`Backup not found: ${located.tried.join(', ')}`, ExitCode.Failure, `Run ${tool} --list to see the available backups.`, 'BACKUP_NOT_FOUND');
+  }
+  return located.found;
+}

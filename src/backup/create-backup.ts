@@ -144,10 +144,8 @@ function openEmbeddedSource(options: BackupOptions): QdrantSource {
     return { kind: 'none', stats: { total_vectors: 0, error: `no embedded store at ${localDir}` }, problem: `No embedded vector store at ${localDir}` };
   }
   const snapshot = snapshotLocalStore(localDir, store.backupsDir);
+  // the store's own collection counts; a collection never written to has no storage file: 0 points
   const main = snapshot.collections.find((c) => c.name === store.collectionName);
-  if (!main && !(store.collectionName in snapshot.meta.collections)) {
-    return { kind: 'embedded', snapshot, points: 0 };
-  }
   return { kind: 'embedded', snapshot, points: main ? main.points : 0 };
 }
 

@@ -1,24 +1,20 @@
 /** ba-backup --verify, --prune, --pin and --unpin: output around the core functions. */
 import path from 'node:path';
 import type { StoreConfig } from '../config.js';
-import { ExitCode, UserError } from '../errors.js';
+import { ExitCode } from '../errors.js';
 import { printable, printJson } from '../output.js';
-import { listArchiveFiles, locateArchive } from '../archive/backups-folder.js';
+import { findArchive, listArchiveFiles } from '../archive/backups-folder.js';
 import { checkArchive } from '../archive/check.js';
 import { pin, unpin } from '../archive/pins.js';
 import type { RetentionPolicy } from '../retention/policy.js';
 import { applyPrune, planPrune } from '../retention/prune.js';
 
-function findArchive(name: string, store: StoreConfig): string {
-  const located = locateArchive(name, store.backupsDir, process.cwd());
-  if (!located.found) {
-    throw new UserError(`Backup not found: ${located.tried.join(', ')}`, ExitCode.Failure, 'Run ba-backup --list to see the available backups.', 'BACKUP_NOT_FOUND');
-  }
-  return located.found;
+function findNamedArchive(name: string, store: StoreConfig): string {
+  return findArchive(name, store.backupsDir, process.cwd(), 'ba-backup');
 }
 
 export async function verifyBackups(names: string[], store: StoreConfig, json: boolean): Promise<number> {
-  const paths = names.length > 0 ? names.map((n) => findArchive(n, store)) : (listArchiveFiles(store.backupsDir) ?? []).map((f) => f.path);
+  const paths = names.length > 0 ? names.map((n) => findNamedArchive(n, store)) : (listArchiveFiles(store.backupsDir) ?? []).map((f) => f.path);
   const results = [];
   for (const archivePath of paths) {
     // scratch space beside the archive: never outside the folders the user named
@@ -72,7 +68,7 @@ export async function pruneBackups(store: StoreConfig, policy: RetentionPolicy, 
 }
 
 export function pinBackup(name: string, store: StoreConfig, on: boolean, json: boolean): number {
-  const archivePath = findArchive(name, store);
+  const archivePath = findNamedArchive(name, store);
   if (on) pin(archivePath);
   else unpin(archivePath);
   if (json) printJson({ ok: true, archive: archivePath, pinned: on });

@@ -9,7 +9,7 @@ import type { QdrantConfig, QdrantModeChoice, StoreConfig } from '../config.js';
 import { countStoredPoints, localDirOf, probeInUse, readMeta, storagePath } from '../embedded/local-store.js';
 import { ExitCode, UsageError, UserError } from '../errors.js';
 import type { Reporter } from '../output.js';
-import { locateArchive, refuseSymlinks, removeStaleTempFiles, tempPath } from '../archive/backups-folder.js';
+import { findArchive, refuseSymlinks, removeStaleTempFiles, tempPath } from '../archive/backups-folder.js';
 import { verifyArchive } from '../archive/verify.js';
 import { countPoints } from '../qdrant/collection.js';
 import { QdrantServer } from '../qdrant/connection.js';
@@ -54,10 +54,7 @@ export const CONFIRM_PHRASE = 'DELETE ALL DATA';
 
 export async function runRestore(request: RestoreRequest, reporter: Reporter): Promise<RestoreResult> {
   const { store } = request;
-  const located = request.archive === undefined ? null : locateArchive(request.archive, store.backupsDir, request.cwd);
-  if (located && !located.found) {
-    throw new UserError(`Backup not found: ${located.tried.join(', ')}`, ExitCode.Failure, 'Run ba-restore --list to see the available backups.', 'BACKUP_NOT_FOUND');
-  }
+  const archivePath = request.archive === undefined ? null : findArchive(request.archive, store.backupsDir, request.cwd, 'ba-restore');
   if (!request.dryRun && !request.yes && !request.interactive && request.recovery === undefined) {
     throw new UsageError(
       'Refusing to restore without confirmation: standard input is not a terminal',
@@ -83,8 +80,7 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
       throw new UserError(`There is no interrupted restore to ${request.recovery} in ${store.repoDir}`, ExitCode.Failure, 'ba-restore --list shows the archives you can restore.');
     }
   }
-  if (!located?.found) throw new UsageError('No backup given', 'Name an archive, e.g. ba-restore backup_20251024_191534.zip; ba-restore --list shows them.');
-  const archivePath = located.found;
+  if (archivePath === null) throw new UsageError('No backup given', 'Name an archive, e.g. ba-restore backup_20251024_191534.zip; ba-restore --list shows them.');
 
   // The verified copy goes next to the live database, so that installing it
   // never crosses file systems; a dry run must not create that folder.
