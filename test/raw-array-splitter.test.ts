@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { JsonSplitError, RawArraySplitter } from '../src/json/raw-array-splitter.js';
+import { Rng } from './fixtures/prng.js';
 
 function splitAll(text: string, path: string[], chunkSize: number): { elements: string[]; splitter: RawArraySplitter } {
   const splitter = new RawArraySplitter(path);
@@ -35,6 +36,28 @@ describe('RawArraySplitter', () => {
       assert.equal(splitter.siblings.get('after'), '{"k": [1, 2]}');
     });
   }
+
+  it('finds every element of generated documents whatever the chunking (escapes, brackets in strings)', () => {
+    const rng = new Rng(7);
+    const pieces = ['\\', '"', '\\"', '[', ']', '{', '}', ',', 'a', ' ', 'é', '\n'];
+    const text = (): string => Array.from({ length: rng.int(0, 8) }, () => pieces[rng.int(0, pieces.length - 1)]).join('');
+    const value = (depth: number): unknown => {
+      const kind = rng.int(0, depth > 3 ? 2 : 4);
+      if (kind === 0) return text();
+      if (kind === 1) return rng.int(-5, 5) / 4;
+      if (kind === 2) return null;
+      if (kind === 3) return Array.from({ length: rng.int(0, 4) }, () => value(depth + 1));
+      return Object.fromEntries(Array.from({ length: rng.int(0, 4) }, () => [text(), value(depth + 1)]));
+    };
+    for (let round = 0; round < 200; round++) {
+      const elements = Array.from({ length: rng.int(0, 6) }, () => ({ id: round, payload: value(0), vector: [0.5, -1e-7] }));
+      const expected = elements.map((e) => JSON.stringify(e));
+      const doc = `{"before":${JSON.stringify(text())},"points":[${expected.join(',')}],"after":[${JSON.stringify(text())}]}`;
+      const { elements: found, splitter } = splitAll(doc, ['points'], rng.int(1, 40));
+      assert.deepEqual(found, expected);
+      assert.equal(JSON.parse(splitter.siblings.get('after')!)[0], JSON.parse(doc).after[0]);
+    }
+  });
 
   it('finds an array below a nested path and keeps its raw siblings', () => {
     const text = '{"result":{"points":[{"id":9007199254740993}],"next_page_offset":18446744073709551614},"status":"ok","time":0.1}';

@@ -10,6 +10,11 @@
  * with no re-encoding of vectors. Each element is then checked with
  * JSON.parse by the caller; this scanner only tracks strings, nesting and
  * the token order of the containers around the array.
+ *
+ * Inside an element (an object or array) only its end matters, since the
+ * caller's JSON.parse checks its content: the scanner jumps from one
+ * structural character to the next with native indexOf instead of looking at
+ * every character, so the long number runs of vectors cost next to nothing.
  */
 
 const enum Expect {
@@ -66,6 +71,8 @@ export class RawArraySplitter {
   private offset = 0;
   /** Elements completed during the current push. */
   private out: string[] = [];
+  /** Nesting depth inside the element being skimmed (0: not skimming). */
+  private elementDepth = 0;
 
   constructor(private readonly path: readonly string[]) {
     if (path.length === 0) throw new Error('path must name at least one key');
@@ -77,7 +84,12 @@ export class RawArraySplitter {
     this.out = out;
     const n = chunk.length;
     let i = 0;
+    const next = new NextPositions(chunk);
     while (i < n) {
+      if (this.elementDepth > 0) {
+        i = this.skimElement(chunk, i, next);
+        continue;
+      }
       if (this.inString) {
         i = this.scanString(chunk, i);
         continue;
@@ -100,6 +112,12 @@ export class RawArraySplitter {
         case 0x7b: // {
         case 0x5b: // [
           this.beginValue(chunk, i);
+          if (this.capture && this.capture.key === null && this.capture.depth === this.stack.length && this.capture.start === i) {
+            // an element of the target array: find its end quickly
+            this.elementDepth = 1;
+            i++;
+            continue;
+          }
           this.stack.push(this.childFrame(c === 0x7b ? 'object' : 'array'));
           if (c === 0x5b && this.isTarget(this.stack.length - 1)) this.found = true;
           break;
@@ -158,7 +176,7 @@ export class RawArraySplitter {
       this.capture.parts.push(chunk.slice(this.capture.start));
       this.capture.start = 0;
     }
-    if (this.inString && this.stringIsKey) {
+    if (this.inString && this.stringIsKey && this.elementDepth === 0) {
       this.keyParts.push(chunk.slice(this.keyStart));
       this.keyStart = 0;
     }
@@ -174,6 +192,43 @@ export class RawArraySplitter {
   end(): void {
     if (this.inScalar) this.endScalar('', 0);
     if (this.inString || !this.rootDone) throw new JsonSplitError('the JSON document is truncated');
+  }
+
+  /**
+   * Moves through an element from `from` to the next structural character
+   * outside strings; ends the element when its outermost bracket closes.
+   * Returns where to go on.
+   */
+  private skimElement(chunk: string, from: number, next: NextPositions): number {
+    const n = chunk.length;
+    let i = from;
+    if (this.inString) {
+      if (this.escaped) {
+        this.escaped = false;
+        i++;
+      }
+      const quote = next.quote(i);
+      if (quote === n) {
+        this.escaped = oddBackslashesBefore(chunk, n, i);
+        return n;
+      }
+      // an odd run of backslashes before the quote escapes it
+      if (oddBackslashesBefore(chunk, quote, i)) return quote + 1;
+      this.inString = false;
+      return quote + 1;
+    }
+    const at = next.structural(i);
+    if (at === n) return n;
+    const c = chunk.charCodeAt(at);
+    if (c === QUOTE) {
+      this.inString = true;
+      this.escaped = false;
+    } else if (c === 0x7b || c === 0x5b) {
+      this.elementDepth++;
+    } else if (--this.elementDepth === 0) {
+      this.endValue(chunk, at + 1);
+    }
+    return at + 1;
   }
 
   private scanString(chunk: string, from: number): number {
@@ -280,5 +335,50 @@ export class RawArraySplitter {
 
   private fail(at: number, problem: string): never {
     throw new JsonSplitError(`${problem} at character ${this.offset + at + 1}`);
+  }
+}
+
+/** Whether the backslashes just before `end` (not before `from`) are an odd run. */
+function oddBackslashesBefore(chunk: string, end: number, from: number): boolean {
+  let k = end - 1;
+  while (k >= from && chunk.charCodeAt(k) === BACKSLASH) k--;
+  return (end - 1 - k) % 2 === 1;
+}
+
+const STRUCTURAL = ['"', '{', '}', '[', ']'] as const;
+const QUOTE_SLOT = 0;
+
+/**
+ * The next position of each structural character in one chunk, found with
+ * indexOf and kept until passed: every character is looked at by native
+ * code a few times at most, never by a JavaScript loop.
+ */
+class NextPositions {
+  private readonly at = new Int32Array(STRUCTURAL.length).fill(-1);
+
+  constructor(private readonly chunk: string) {}
+
+  private find(slot: number, from: number): number {
+    const known = this.at[slot]!;
+    if (known >= from) return known;
+    const found = this.chunk.indexOf(STRUCTURAL[slot]!, from);
+    const position = found < 0 ? this.chunk.length : found;
+    this.at[slot] = position;
+    return position;
+  }
+
+  /** Position of the next quote at or after `from`, or the chunk's length. */
+  quote(from: number): number {
+    return this.find(QUOTE_SLOT, from);
+  }
+
+  /** Position of the next quote, brace or bracket at or after `from`, or the chunk's length. */
+  structural(from: number): number {
+    let best = this.chunk.length;
+    for (let slot = 0; slot < STRUCTURAL.length; slot++) {
+      const position = this.find(slot, from);
+      if (position < best) best = position;
+    }
+    return best;
   }
 }
