@@ -5,8 +5,10 @@ import { Rng } from './fixtures/prng.js';
 
 function splitAll(text: string, path: string[], chunkSize: number): { elements: string[]; splitter: RawArraySplitter } {
   const splitter = new RawArraySplitter(path);
+  const bytes = Buffer.from(text, 'utf8');
   const elements: string[] = [];
-  for (let i = 0; i < text.length; i += chunkSize) elements.push(...splitter.push(text.slice(i, i + chunkSize)));
+  // byte chunks: a multi-byte character can be cut in two, as in a real stream
+  for (let i = 0; i < bytes.length; i += chunkSize) elements.push(...splitter.push(bytes.subarray(i, i + chunkSize)).map((e) => e.toString('utf8')));
   splitter.end();
   return { elements, splitter };
 }

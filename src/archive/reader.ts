@@ -10,13 +10,22 @@
  * breaks into an error.
  */
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { crc32 } from 'node:zlib';
+import { crc32, createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import { printable } from '../output.js';
 
 /** Deflate cannot compress better than about 1032:1; more is a lie or a bomb. */
 const MAX_COMPRESSION_RATIO = 1100;
+
+/**
+ * Reads of compressed data and inflate output chunks: large, so that a
+ * gigabyte entry costs a few thousand thread-pool round trips instead of
+ * tens of thousands (yauzl's own stream reads and inflates 16 KiB at a time).
+ */
+const READ_CHUNK = 1024 * 1024;
+const INFLATE_CHUNK = 256 * 1024;
 
 export interface ZipEntryInfo {
   name: string;
@@ -128,9 +137,14 @@ class CheckingStream extends Transform {
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    this.size += chunk.length;
+    // stop a bomb at the first byte beyond the declared size, not at the end
+    if (this.size > this.info.uncompressedSize) {
+      callback(new ZipFormatError(`entry ${this.info.name} has more bytes than the ${this.info.uncompressedSize} the zip declares`));
+      return;
+    }
     this.hash.update(chunk);
     this.crc = crc32(chunk, this.crc);
-    this.size += chunk.length;
     callback(null, chunk);
   }
 
@@ -199,15 +213,35 @@ export class ArchiveReader {
   async openEntry(name: string): Promise<{ stream: Readable; digest: () => EntryDigest }> {
     const info = this.entries.get(name);
     if (!info) throw new ZipFormatError(`entry ${name} is missing`);
-    const raw = await new Promise<Readable>((resolve, reject) => {
-      this.zip.openReadStream(info.entry, (err, stream) => {
-        if (err || !stream) reject(new ZipFormatError(`entry ${name}: ${err ? printable(err.message) : 'cannot read'}`));
-        else resolve(stream);
+    const entry = info.entry;
+    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+      throw new ZipFormatError(`entry ${quoteEntryName(name)} uses compression method ${entry.compressionMethod}; only stored and deflated entries are read`);
+    }
+    // yauzl finds where the data starts (and checks it lies inside the file)
+    const start = await new Promise<number>((resolve, reject) => {
+      this.zip.readLocalFileHeader(entry, { minimal: true }, (err, header) => {
+        if (err || !header) reject(new ZipFormatError(`entry ${quoteEntryName(name)}: ${err ? printable(err.message) : 'cannot read'}`));
+        else resolve(header.fileDataStart);
       });
     });
+    const compressed: Readable =
+      info.compressedSize === 0
+        ? Readable.from([])
+        : fs.createReadStream(this.path, { start, end: start + info.compressedSize - 1, highWaterMark: READ_CHUNK });
+    let raw: Readable = compressed;
+    if (entry.compressionMethod === 8) {
+      const inflate = createInflateRaw({ chunkSize: INFLATE_CHUNK });
+      compressed.on('error', (err: Error) => inflate.destroy(err));
+      raw = compressed.pipe(inflate);
+    }
     const checking = new CheckingStream(info);
-    raw.on('error', (err: Error) => checking.destroy(new ZipFormatError(`entry ${name}: ${printable(err.message)}`)));
+    raw.on('error', (err: Error) => checking.destroy(new ZipFormatError(`entry ${quoteEntryName(name)}: ${printable(err.message)}`)));
     raw.pipe(checking);
+    // a reader that stops early (a failed check) must not leave the file open
+    checking.on('close', () => {
+      compressed.destroy();
+      raw.destroy();
+    });
     return { stream: checking, digest: () => checking.digest() };
   }
 

@@ -32,7 +32,7 @@ import { printable } from '../output.js';
 import { hasMemoriesTable, integrityCheck, readStats, sameStats, describeStats } from '../sqlite/stats.js';
 import type { SqliteStats } from '../manifest.js';
 import { readVectorsFile, type VectorsDescription } from '../qdrant/vectors-file.js';
-import { comparePointKeys, formatPointKey, pointKeyFromText, type PointKey } from '../qdrant/points.js';
+import { comparePointKeys, formatPointKey, type PointKey } from '../qdrant/points.js';
 import { distanceFromText } from '../qdrant/collection.js';
 import { collectionProblem } from './collection-check.js';
 import { type EmbeddedArchive, isEmbeddedEntry, verifyEmbeddedEntries } from '../embedded/verify-embedded.js';
@@ -141,9 +141,7 @@ class PointIdCheck {
   constructor(private readonly ordered: boolean) {}
 
   /** A problem with this point's id, or null. */
-  check(raw: string): string | null {
-    const key = pointKeyFromText(raw);
-    if (typeof key === 'string') return key;
+  check(key: PointKey): string | null {
     if (this.ordered) {
       const last = this.last;
       this.last = key;
@@ -258,9 +256,9 @@ async function verifyOpened(
     const text = pipeStreams(entry.stream, new Utf8Check(), () => undefined);
     const ids = new PointIdCheck(formatVersion >= 1);
     try {
-      for await (const batch of readVectorsFile(text, 100, result)) {
-        for (const raw of batch) {
-          const problem = ids.check(raw);
+      for await (const { keys } of readVectorsFile(text, 100, result)) {
+        for (const key of keys) {
+          const problem = ids.check(key);
           if (problem) fail(`${VECTORS_ENTRY}: ${problem}`);
         }
       }

@@ -45,7 +45,7 @@ export class ArchiveWriter {
     private readonly date: Date,
   ) {
     this.output = fs.createWriteStream(path, { flags: 'wx', mode: 0o600 });
-    this.zip = new ZipArchive({ zlib: { level: COMPRESSION_LEVEL } });
+    this.zip = new ZipArchive({ zlib: { level: COMPRESSION_LEVEL, chunkSize: 256 * 1024 } });
     this.closed = new Promise<void>((resolve) => this.output.on('close', resolve));
     this.failed = new Promise<never>((_resolve, reject) => {
       this.output.on('error', reject);

@@ -1,7 +1,9 @@
 /**
- * Splits a streamed JSON document into the raw text of each element of one
- * array at a fixed key path (e.g. ["points"] or ["result", "points"]), and
- * keeps the raw text of that array's sibling values.
+ * Splits a streamed JSON document, as UTF-8 bytes, into the raw bytes of
+ * each element of one array at a fixed key path (e.g. ["points"] or
+ * ["result", "points"]), and keeps the raw text of that array's sibling
+ * values. Bytes, not strings: the elements go on to a zip entry or an HTTP
+ * body as they came, without a decode and re-encode of every point.
  *
  * Why raw text and not a streaming JSON library: those turn every number into
  * a float64, and Qdrant point ids are unsigned 64-bit integers; an id above
@@ -36,7 +38,7 @@ interface Frame {
 }
 
 interface Capture {
-  parts: string[];
+  parts: Buffer[];
   start: number;
   /** Stack depth of the container holding the captured value. */
   depth: number;
@@ -51,7 +53,7 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
 export class RawArraySplitter {
-  /** Raw text of each value beside the array in its parent object, by key. */
+  /** Raw text of each value beside the array in its parent object, by key (UTF-8 decoded). */
   readonly siblings = new Map<string, string>();
   /** Whether the array was found at the path. */
   found = false;
@@ -61,16 +63,16 @@ export class RawArraySplitter {
   private inString = false;
   private escaped = false;
   private stringIsKey = false;
-  private keyParts: string[] = [];
+  private keyParts: Buffer[] = [];
   private keyStart = 0;
   private inScalar = false;
-  private scalarParts: string[] = [];
+  private scalarParts: Buffer[] = [];
   private scalarStart = 0;
   private rootDone = false;
   private rootStarted = false;
   private offset = 0;
   /** Elements completed during the current push. */
-  private out: string[] = [];
+  private out: Buffer[] = [];
   /** Nesting depth inside the element being skimmed (0: not skimming). */
   private elementDepth = 0;
 
@@ -78,9 +80,12 @@ export class RawArraySplitter {
     if (path.length === 0) throw new Error('path must name at least one key');
   }
 
-  /** Feeds the next chunk; returns the raw text of every element completed in it. */
-  push(chunk: string): string[] {
-    const out: string[] = [];
+  /**
+   * Feeds the next chunk; returns the raw bytes of every element completed in
+   * it. An element may be a view into the chunk: chunks must not be reused.
+   */
+  push(chunk: Buffer): Buffer[] {
+    const out: Buffer[] = [];
     this.out = out;
     const n = chunk.length;
     let i = 0;
@@ -94,7 +99,7 @@ export class RawArraySplitter {
         i = this.scanString(chunk, i);
         continue;
       }
-      const c = chunk.charCodeAt(i);
+      const c = chunk[i]!;
       if (this.inScalar) {
         if (WS.has(c) || c === 0x2c || c === 0x7d || c === 0x5d || c === 0x3a) {
           this.endScalar(chunk, i);
@@ -173,15 +178,15 @@ export class RawArraySplitter {
     }
     // carry unfinished tokens into the next chunk
     if (this.capture) {
-      this.capture.parts.push(chunk.slice(this.capture.start));
+      this.capture.parts.push(chunk.subarray(this.capture.start));
       this.capture.start = 0;
     }
     if (this.inString && this.stringIsKey && this.elementDepth === 0) {
-      this.keyParts.push(chunk.slice(this.keyStart));
+      this.keyParts.push(chunk.subarray(this.keyStart));
       this.keyStart = 0;
     }
     if (this.inScalar) {
-      this.scalarParts.push(chunk.slice(this.scalarStart));
+      this.scalarParts.push(chunk.subarray(this.scalarStart));
       this.scalarStart = 0;
     }
     this.offset += n;
@@ -190,7 +195,7 @@ export class RawArraySplitter {
 
   /** Declares the end of input; throws if the document is incomplete. */
   end(): void {
-    if (this.inScalar) this.endScalar('', 0);
+    if (this.inScalar) this.endScalar(EMPTY, 0);
     if (this.inString || !this.rootDone) throw new JsonSplitError('the JSON document is truncated');
   }
 
@@ -199,7 +204,7 @@ export class RawArraySplitter {
    * outside strings; ends the element when its outermost bracket closes.
    * Returns where to go on.
    */
-  private skimElement(chunk: string, from: number, next: NextPositions): number {
+  private skimElement(chunk: Buffer, from: number, next: NextPositions): number {
     const n = chunk.length;
     let i = from;
     if (this.inString) {
@@ -219,7 +224,7 @@ export class RawArraySplitter {
     }
     const at = next.structural(i);
     if (at === n) return n;
-    const c = chunk.charCodeAt(at);
+    const c = chunk[at]!;
     if (c === QUOTE) {
       this.inString = true;
       this.escaped = false;
@@ -231,7 +236,7 @@ export class RawArraySplitter {
     return at + 1;
   }
 
-  private scanString(chunk: string, from: number): number {
+  private scanString(chunk: Buffer, from: number): number {
     const n = chunk.length;
     let i = from;
     if (this.escaped) {
@@ -239,7 +244,7 @@ export class RawArraySplitter {
       i++;
     }
     while (i < n) {
-      const c = chunk.charCodeAt(i);
+      const c = chunk[i]!;
       if (c === BACKSLASH) {
         if (i + 1 >= n) {
           this.escaped = true;
@@ -251,9 +256,9 @@ export class RawArraySplitter {
       if (c === QUOTE) {
         this.inString = false;
         if (this.stringIsKey) {
-          const raw = this.keyParts.join('') + chunk.slice(this.keyStart, i + 1);
+          const raw = joined(this.keyParts, chunk.subarray(this.keyStart, i + 1));
           const top = this.stack[this.stack.length - 1]!;
-          top.key = JSON.parse(raw) as string;
+          top.key = JSON.parse(raw.toString('utf8')) as string;
           top.expect = Expect.Colon;
         } else {
           this.endValue(chunk, i + 1);
@@ -266,9 +271,9 @@ export class RawArraySplitter {
     return n;
   }
 
-  private endScalar(chunk: string, end: number): void {
+  private endScalar(chunk: Buffer, end: number): void {
     this.inScalar = false;
-    const text = this.scalarParts.join('') + chunk.slice(this.scalarStart, end);
+    const text = joined(this.scalarParts, chunk.subarray(this.scalarStart, end)).toString('latin1');
     // Inside a captured element the caller's JSON.parse checks every token;
     // outside, check here so the structure around the array is valid JSON.
     if (!this.capture || this.capture.depth === this.stack.length) {
@@ -292,12 +297,12 @@ export class RawArraySplitter {
     return frame !== undefined && frame.kind === 'array' && frame.onPath && depth === this.path.length;
   }
 
-  private beginValue(chunk: string, at: number): void {
+  private beginValue(chunk: Buffer, at: number): void {
     const top = this.stack[this.stack.length - 1];
     if (!top) {
       if (this.rootStarted) this.fail(at, 'unexpected value');
       this.rootStarted = true;
-      if (chunk.charCodeAt(at) !== 0x7b) this.fail(at, 'the document must be a JSON object');
+      if (chunk[at] !== 0x7b) this.fail(at, 'the document must be a JSON object');
       return;
     }
     if (top.kind === 'object' ? top.expect !== Expect.Value : top.expect !== Expect.Value && top.expect !== Expect.ValueOrEnd) {
@@ -310,14 +315,14 @@ export class RawArraySplitter {
     } else if (top.kind === 'object' && top.onPath && depth === this.path.length && top.key !== null) {
       if (top.key === this.path[depth - 1]) {
         // the path's key holds something other than an array
-        if (chunk.charCodeAt(at) !== 0x5b) this.fail(at, `"${top.key}" must be an array`);
+        if (chunk[at] !== 0x5b) this.fail(at, `"${top.key}" must be an array`);
       } else {
         this.capture = { parts: [], start: at, depth, key: top.key };
       }
     }
   }
 
-  private endValue(chunk: string, end: number): void {
+  private endValue(chunk: Buffer, end: number): void {
     const top = this.stack[this.stack.length - 1];
     if (!top) {
       this.rootDone = true;
@@ -326,26 +331,33 @@ export class RawArraySplitter {
     top.expect = Expect.CommaOrEnd;
     const cap = this.capture;
     if (cap && cap.depth === this.stack.length) {
-      const text = cap.parts.join('') + chunk.slice(cap.start, end);
+      const bytes = joined(cap.parts, chunk.subarray(cap.start, end));
       this.capture = null;
-      if (cap.key === null) this.out.push(text);
-      else this.siblings.set(cap.key, text);
+      if (cap.key === null) this.out.push(bytes);
+      else this.siblings.set(cap.key, bytes.toString('utf8'));
     }
   }
 
   private fail(at: number, problem: string): never {
-    throw new JsonSplitError(`${problem} at character ${this.offset + at + 1}`);
+    throw new JsonSplitError(`${problem} at byte ${this.offset + at + 1}`);
   }
 }
 
+const EMPTY = Buffer.alloc(0);
+
+/** Earlier parts and the last one as one buffer; no copy when there is only the last. */
+function joined(parts: Buffer[], last: Buffer): Buffer {
+  return parts.length === 0 ? last : Buffer.concat([...parts, last]);
+}
+
 /** Whether the backslashes just before `end` (not before `from`) are an odd run. */
-function oddBackslashesBefore(chunk: string, end: number, from: number): boolean {
+function oddBackslashesBefore(chunk: Buffer, end: number, from: number): boolean {
   let k = end - 1;
-  while (k >= from && chunk.charCodeAt(k) === BACKSLASH) k--;
+  while (k >= from && chunk[k] === BACKSLASH) k--;
   return (end - 1 - k) % 2 === 1;
 }
 
-const STRUCTURAL = ['"', '{', '}', '[', ']'] as const;
+const STRUCTURAL = [QUOTE, 0x7b, 0x7d, 0x5b, 0x5d] as const;
 const QUOTE_SLOT = 0;
 
 /**
@@ -356,7 +368,7 @@ const QUOTE_SLOT = 0;
 class NextPositions {
   private readonly at = new Int32Array(STRUCTURAL.length).fill(-1);
 
-  constructor(private readonly chunk: string) {}
+  constructor(private readonly chunk: Buffer) {}
 
   private find(slot: number, from: number): number {
     const known = this.at[slot]!;

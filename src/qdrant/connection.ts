@@ -147,33 +147,42 @@ export class QdrantServer {
    * request sent this way is safe to repeat (reads, upserts of points with
    * their ids, deleting a collection), so passing failures are retried.
    */
-  async request(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body: string | undefined, doing: string): Promise<string> {
+  async request(method: HttpMethod, path: string, body: string | Buffer | undefined, doing: string): Promise<string> {
+    return (await this.requestBytes(method, path, body, doing)).toString('utf8');
+  }
+
+  /** As request, with the answer's bytes as they came (points are split from them without decoding). */
+  async requestBytes(method: HttpMethod, path: string, body: string | Buffer | undefined, doing: string): Promise<Buffer> {
     return this.withRetries(RETRY_ATTEMPTS, () => this.requestOnce(method, path, body, doing));
   }
 
-  private async requestOnce(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body: string | undefined, doing: string): Promise<string> {
+  private async requestOnce(method: HttpMethod, path: string, body: string | Buffer | undefined, doing: string): Promise<Buffer> {
     const base = this.config.url.endsWith('/') ? this.config.url.slice(0, -1) : this.config.url;
     const headers: Record<string, string> = { ...this.headers, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await fetch(base + path, { method, headers, body, signal: AbortSignal.timeout(this.config.timeoutMs) });
+      // a Buffer is a Uint8Array, which fetch sends as is (its type only lacks the ArrayBuffer narrowing)
+      response = await fetch(base + path, { method, headers, body: body as BodyInit | undefined, signal: AbortSignal.timeout(this.config.timeoutMs) });
     } catch (err) {
       const reason = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${this.config.timeoutMs / 1000} s` : networkReason(err);
       throw new QdrantError(`Qdrant at ${this.url} is unreachable (${doing}): ${reason}`);
     }
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = await response.text();
+      bytes = Buffer.from(await response.arrayBuffer());
     } catch (err) {
       throw new QdrantError(`Qdrant at ${this.url} broke off its answer (${doing}): ${describeError(err)}`);
     }
     if (response.status < 200 || response.status > 299) {
+      const text = bytes.toString('utf8');
       throw new QdrantError(`Qdrant at ${this.url} failed to ${doing}: HTTP ${response.status}: ${authHint(response.status, errorTextFromBody(text))}`, response.status);
     }
-    return text;
+    return bytes;
   }
 }
+
+type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
 export function collectionPath(name: string): string {
   return `/collections/${encodeURIComponent(name)}`;

@@ -17,8 +17,18 @@ export interface ImportOptions {
   onProgress?: (points: number) => void;
 }
 
-async function upsertBatch(server: QdrantServer, name: string, points: string[]): Promise<void> {
-  const body = `{"points":[${points.join(',')}]}`;
+const BODY_START = Buffer.from('{"points":[');
+const BODY_END = Buffer.from(']}');
+const COMMA = Buffer.from(',');
+
+async function upsertBatch(server: QdrantServer, name: string, points: Buffer[]): Promise<void> {
+  const parts: Buffer[] = [BODY_START];
+  points.forEach((point, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(point);
+  });
+  parts.push(BODY_END);
+  const body = Buffer.concat(parts);
   await server.request('PUT', `${collectionPath(name)}/points?wait=true`, body, `upsert ${points.length} points`);
 }
 
@@ -39,11 +49,11 @@ export async function importCollection(
     const { stream } = await reader.openEntry(VECTORS_ENTRY);
     const inFlight = new Set<Promise<void>>();
     let failure: unknown = null;
-    for await (const batch of readVectorsFile(stream, options.batchSize, {})) {
+    for await (const { points } of readVectorsFile(stream, options.batchSize, {})) {
       if (failure) break;
-      const request = upsertBatch(server, name, batch).then(
+      const request = upsertBatch(server, name, points).then(
         () => {
-          loaded += batch.length;
+          loaded += points.length;
           options.onProgress?.(loaded);
         },
         (err: unknown) => {

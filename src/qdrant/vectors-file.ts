@@ -15,8 +15,8 @@
  * the full config (named and sparse vectors fit there without a format
  * change). Each point line is the exact text Qdrant returned.
  */
+import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
 import { z } from 'zod';
 import { RawArraySplitter } from '../json/raw-array-splitter.js';
 import {
@@ -129,17 +129,19 @@ function scrollBody(limit: number, offsetRaw: string | null): string {
 }
 
 interface ScrollPage {
-  points: string[];
+  points: Buffer[];
   /** Raw JSON text of next_page_offset, or null at the end. */
   next: string | null;
 }
 
 async function scrollPage(server: QdrantServer, name: string, limit: number, offsetRaw: string | null): Promise<ScrollPage> {
-  const text = await server.request('POST', `${collectionPath(name)}/points/scroll`, scrollBody(limit, offsetRaw), 'read points');
+  const bytes = await server.requestBytes('POST', `${collectionPath(name)}/points/scroll`, scrollBody(limit, offsetRaw), 'read points');
+  // the points go into the archive as these bytes: they must be the UTF-8 JSON requires
+  if (!isUtf8(bytes)) throw new Error(`Qdrant at ${server.url} sent a scroll answer that is not valid UTF-8`);
   const splitter = new RawArraySplitter(['result', 'points']);
-  let points: string[];
+  let points: Buffer[];
   try {
-    points = splitter.push(text);
+    points = splitter.push(bytes);
     splitter.end();
   } catch (err) {
     throw new Error(`Qdrant at ${server.url} sent a malformed scroll answer: ${(err as Error).message}`);
@@ -150,7 +152,7 @@ async function scrollPage(server: QdrantServer, name: string, limit: number, off
 }
 
 /**
- * Yields qdrant_vectors.json as text chunks, one scroll page per chunk.
+ * Yields qdrant_vectors.json as UTF-8 chunks, one scroll page per chunk.
  * The next page is requested before the current one is handed on, so the
  * server's work overlaps with compression. Every point is checked against the
  * collection's config and ids must rise strictly: a server that sends a
@@ -164,11 +166,11 @@ export async function* exportVectorsFile(
   batchSize: number,
   progress: ExportProgress,
   onProgress?: (points: number) => void,
-): AsyncGenerator<string> {
+): AsyncGenerator<Buffer> {
   const header = headerFor(name, collection);
   const { collection: _omit, ...plain } = header;
   const headerText = JSON.stringify(plain).slice(0, -1);
-  yield `${headerText},"collection":${JSON.stringify(collection)},\n"points":[`;
+  yield Buffer.from(`${headerText},"collection":${JSON.stringify(collection)},\n"points":[`, 'utf8');
   const shape = vectorShapeOf(collection.config);
   let last: PointKey | null = null;
   let pending: Promise<ScrollPage> | null = scrollPage(server, name, batchSize, null);
@@ -181,7 +183,7 @@ export async function* exportVectorsFile(
     for (const raw of page.points) {
       let key: PointKey;
       try {
-        key = checkPoint(raw, shape).key;
+        key = checkPoint(raw.toString('utf8'), shape).key;
       } catch (err) {
         throw new Error(`Qdrant at ${server.url} sent an invalid point: ${(err as Error).message}`);
       }
@@ -191,22 +193,33 @@ export async function* exportVectorsFile(
       last = key;
     }
     if (page.points.length > 0) {
-      yield (first ? '\n' : ',\n') + page.points.join(',\n');
+      const parts: Buffer[] = [];
+      for (const raw of page.points) parts.push(parts.length === 0 && first ? NEWLINE : COMMA_NEWLINE, raw);
+      yield Buffer.concat(parts);
       first = false;
       progress.points += page.points.length;
       onProgress?.(progress.points);
     }
   }
-  yield '\n]}\n';
+  yield Buffer.from('\n]}\n');
 }
+
+const NEWLINE = Buffer.from('\n');
+const COMMA_NEWLINE = Buffer.from(',\n');
 
 export interface ReadVectorsResult {
   description: VectorsDescription;
   points: number;
 }
 
+/** Points of a vector file as their archived bytes, with their ids. */
+export interface PointBatch {
+  points: Buffer[];
+  keys: PointKey[];
+}
+
 /**
- * Streams a vector file from an archive and yields its points' raw text in
+ * Streams a vector file from an archive and yields its points' raw bytes in
  * batches, checking each point against the header. The header must come
  * before the points, as both this tool and the original write it.
  */
@@ -214,14 +227,13 @@ export async function* readVectorsFile(
   stream: Readable,
   batchSize: number,
   result: { value?: ReadVectorsResult },
-): AsyncGenerator<string[]> {
+): AsyncGenerator<PointBatch> {
   const splitter = new RawArraySplitter(['points']);
-  const decoder = new StringDecoder('utf8');
   let description: VectorsDescription | null = null;
   let shape: VectorShape | null = null;
   let count = 0;
-  let batch: string[] = [];
-  const take = (raws: string[]): void => {
+  let batch: PointBatch = { points: [], keys: [] };
+  const take = (raws: Buffer[]): void => {
     for (const raw of raws) {
       if (!description || !shape) {
         try {
@@ -232,22 +244,21 @@ export async function* readVectorsFile(
         }
         shape = vectorShapeOf(description.collection.config as CollectionConfig);
       }
-      checkPoint(raw, shape);
+      batch.keys.push(checkPoint(raw.toString('utf8'), shape).key);
+      batch.points.push(raw);
       count++;
-      batch.push(raw);
     }
   };
   for await (const chunk of stream) {
-    take(splitter.push(decoder.write(chunk as Buffer)));
-    while (batch.length >= batchSize) {
-      yield batch.slice(0, batchSize);
-      batch = batch.slice(batchSize);
+    take(splitter.push(chunk as Buffer));
+    while (batch.points.length >= batchSize) {
+      yield { points: batch.points.slice(0, batchSize), keys: batch.keys.slice(0, batchSize) };
+      batch = { points: batch.points.slice(batchSize), keys: batch.keys.slice(batchSize) };
     }
   }
-  take(splitter.push(decoder.end()));
   splitter.end();
   if (!splitter.found) throw new Error('it has no "points" list');
-  if (batch.length > 0) yield batch;
+  if (batch.points.length > 0) yield batch;
   description ??= describeVectors(splitter.siblings);
   result.value = { description, points: count };
 }
