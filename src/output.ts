@@ -10,7 +10,8 @@
  * characters escaped (a description must not move the cursor or clear the
  * screen).
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 
 export interface Progress {
   update(done: number): void;
@@ -58,7 +59,13 @@ export function consoleReporter(mode: OutputMode = 'human'): ConsoleReporter {
   };
 }
 
+/** Loaded only for a terminal: scripts and cron jobs never pay for it. */
+function loadCliProgress(): typeof CliProgress {
+  return createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
+}
+
 function barProgress(label: string, total: number | null): Progress {
+  const cliProgress = loadCliProgress();
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,

@@ -5,10 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { verifyArchive } from '../src/archive/verify.js';
+import { silentReporter } from '../src/output.js';
+import { QdrantServer } from '../src/qdrant/connection.js';
+import { importCollection } from '../src/qdrant/import.js';
 import { createMemoryStore, type MemoryStore } from './fixtures/memory-store.js';
 import { startQdrantTestServer, type FaultRule, type QdrantTestServer } from './qdrant-server/server.js';
 import { runCli } from './support/cli.js';
-import { seedCollection } from './support/qdrant-seed.js';
+import { clientFor, seedCollection } from './support/qdrant-seed.js';
 import { cleanupTempDirs, makeTempDir } from './support/temp.js';
 
 describe('passing Qdrant faults', () => {
@@ -59,4 +63,22 @@ describe('passing Qdrant faults', () => {
       server.clearFaults();
     });
   }
+
+  it('refuses, after loading, an archive whose vector file changed since it was verified', async () => {
+    server.clearFaults();
+    const first = await runCli('backup', [], { cwd: store.root, env });
+    assert.equal(first.code, 0, first.stderr);
+    const verified = await verifyArchive(/Location: (.*\.zip)/.exec(first.stdout)![1]!, {}, silentReporter);
+    // the same collection with one payload changed: same count, same layout, other bytes
+    const point = store.points[0]!;
+    await clientFor(server.url).upsert(store.collectionName, { wait: true, points: [{ id: point.id, vector: point.vector, payload: { ...point.payload, changed: true } }] });
+    const second = await runCli('backup', [], { cwd: store.root, env });
+    assert.equal(second.code, 0, second.stderr);
+    const replaced = /Location: (.*\.zip)/.exec(second.stdout)![1]!;
+    const scratch = new QdrantServer({ url: server.url, timeoutMs: 30_000 });
+    await assert.rejects(importCollection(scratch, 'replaced_scratch', replaced, verified.vectors!, { batchSize: 25, concurrency: 2 }), /changed after it was verified/);
+    // and the archive it was verified from loads
+    assert.equal(await importCollection(scratch, 'replaced_scratch', /Location: (.*\.zip)/.exec(first.stdout)![1]!, verified.vectors!, { batchSize: 25, concurrency: 2 }), 60);
+    await clientFor(server.url).upsert(store.collectionName, { wait: true, points: [{ id: point.id, vector: point.vector, payload: point.payload }] });
+  });
 });

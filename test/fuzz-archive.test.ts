@@ -968,7 +968,7 @@ describe(`archive fuzzing (seed ${SEED})`, () => {
     fuzz: FuzzCase,
     file: string,
     extract: string,
-    vectors: { description: { collection: Parameters<typeof importCollection>[3] }; points: number } | null,
+    vectors: Parameters<typeof importCollection>[3] | null,
     scratch: QdrantServer,
   ): Promise<string | null> {
     if (!fs.existsSync(extract) || !fs.readFileSync(extract).equals(src.entries.get(DB)!)) return 'its extracted database differs from the source database';
@@ -987,7 +987,7 @@ describe(`archive fuzzing (seed ${SEED})`, () => {
       return null;
     }
     try {
-      const loaded = await importCollection(scratch, 'fuzz_scratch', file, vectors.description.collection, vectors.points, { batchSize: 64, concurrency: 2 });
+      const loaded = await importCollection(scratch, 'fuzz_scratch', file, vectors, { batchSize: 64, concurrency: 2 });
       if (loaded !== vectors.points) return `${loaded} of ${vectors.points} points loaded`;
     } catch (err) {
       return `its points do not load into Qdrant: ${(err as Error).message}`;

@@ -11,7 +11,7 @@
  * collection's config, and their number against the manifest.
  */
 import fs from 'node:fs';
-import { pipeline as pipeStreams, Transform, type TransformCallback } from 'node:stream';
+import { pipeline as pipeStreams } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import Database from 'better-sqlite3';
 import path from 'node:path';
@@ -31,6 +31,7 @@ import type { Reporter } from '../output.js';
 import { printable } from '../output.js';
 import { hasMemoriesTable, integrityCheck, readStats, sameStats, describeStats } from '../sqlite/stats.js';
 import type { SqliteStats } from '../manifest.js';
+import { Utf8Check } from '../json/utf8-check.js';
 import { readVectorsFile, type VectorsDescription } from '../qdrant/vectors-file.js';
 import { comparePointKeys, formatPointKey, type PointKey } from '../qdrant/points.js';
 import { distanceFromText } from '../qdrant/collection.js';
@@ -49,6 +50,14 @@ export interface VerifyOptions {
 
 let embeddedScratch = 0;
 
+/** An archive's vector file as verification found it. */
+export interface VerifiedVectors {
+  description: VectorsDescription;
+  points: number;
+  /** SHA-256 of the entry's bytes as verified: a later read must find the same bytes. */
+  sha256: string;
+}
+
 export interface VerifiedArchive {
   /** Present when the archive holds the embedded (local-mode) vector store. */
   embedded: EmbeddedArchive | null;
@@ -60,7 +69,7 @@ export interface VerifiedArchive {
   /** Counts read from the archived database itself. */
   databaseStats: SqliteStats | null;
   /** Present when the archive holds a vector file. */
-  vectors: { description: VectorsDescription; points: number } | null;
+  vectors: VerifiedVectors | null;
 }
 
 /**
@@ -98,31 +107,6 @@ export async function verifyArchive(archivePath: string, options: VerifyOptions,
     return fail(describeError(err));
   } finally {
     reader.close();
-  }
-}
-
-/** Fails the stream at the first byte sequence that is not UTF-8 (JSON must be UTF-8). */
-class Utf8Check extends Transform {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
-
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
-    try {
-      this.decoder.decode(chunk, { stream: true });
-    } catch {
-      callback(new Error('it is not valid UTF-8 text'));
-      return;
-    }
-    callback(null, chunk);
-  }
-
-  override _flush(callback: TransformCallback): void {
-    try {
-      this.decoder.decode();
-    } catch {
-      callback(new Error('it ends in the middle of a UTF-8 character'));
-      return;
-    }
-    callback();
   }
 }
 
@@ -266,8 +250,9 @@ async function verifyOpened(
       if (err instanceof ZipFormatError || err instanceof ArchiveError || isProgrammingError(err)) throw err;
       fail(`${VECTORS_ENTRY}: ${describeError(err)}`);
     }
-    checkDigest(VECTORS_ENTRY, entry.digest());
-    vectors = result.value!;
+    const digest = entry.digest();
+    checkDigest(VECTORS_ENTRY, digest);
+    vectors = { ...result.value!, sha256: digest.sha256 };
     const settingsProblem = collectionProblem(vectors.description.collection);
     if (settingsProblem) fail(`${VECTORS_ENTRY}: ${settingsProblem}`);
     // The original tool restores from vector_size and distance, this one from

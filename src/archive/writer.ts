@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ZipArchive } from 'archiver';
+import type { ZipArchive } from 'archiver';
 import type { EntryInfo } from '../manifest.js';
 
 /** zlib's default, the level Python's zipfile uses for ZIP_DEFLATED. */
@@ -43,9 +43,10 @@ export class ArchiveWriter {
   private constructor(
     readonly path: string,
     private readonly date: Date,
+    Zip: typeof ZipArchive,
   ) {
     this.output = fs.createWriteStream(path, { flags: 'wx', mode: 0o600 });
-    this.zip = new ZipArchive({ zlib: { level: COMPRESSION_LEVEL, chunkSize: 256 * 1024 } });
+    this.zip = new Zip({ zlib: { level: COMPRESSION_LEVEL, chunkSize: 256 * 1024 } });
     this.closed = new Promise<void>((resolve) => this.output.on('close', resolve));
     this.failed = new Promise<never>((_resolve, reject) => {
       this.output.on('error', reject);
@@ -60,8 +61,10 @@ export class ArchiveWriter {
     this.zip.pipe(this.output);
   }
 
-  static create(path: string, date: Date): ArchiveWriter {
-    return new ArchiveWriter(path, date);
+  /** archiver is loaded on the first archive written: a restore without a safety backup never needs it. */
+  static async create(path: string, date: Date): Promise<ArchiveWriter> {
+    const { ZipArchive: Zip } = await import('archiver');
+    return new ArchiveWriter(path, date, Zip);
   }
 
   /** Adds an entry; resolves once all of its bytes went into the archive. */

@@ -181,7 +181,7 @@ async function writeArchive(
 ): Promise<{ path: string; manifest: Manifest }> {
   const { store } = options;
   const path = tempPath(store.backupsDir, '.zip');
-  const writer = ArchiveWriter.create(path, date);
+  const writer = await ArchiveWriter.create(path, date);
   try {
     const entries: Record<string, EntryInfo> = {};
     entries[DATABASE_ENTRY] = await writer.addEntry(DATABASE_ENTRY, fs.createReadStream(snapshot.path));
@@ -198,7 +198,8 @@ async function writeArchive(
       const bar = reporter.progress('Exporting vectors', total);
       const chunks = exportVectorsFile(source.server, store.collectionName, source.collection, options.batchSize, progress, (n) => bar.update(n));
       try {
-        entries[VECTORS_ENTRY] = await writer.addEntry(VECTORS_ENTRY, Readable.from(chunks));
+        // one page buffered ahead (a page is ~1 MB at 768 dims); the next is already being fetched
+        entries[VECTORS_ENTRY] = await writer.addEntry(VECTORS_ENTRY, Readable.from(chunks, { highWaterMark: 1 }));
       } finally {
         bar.finish();
       }

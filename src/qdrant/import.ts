@@ -1,14 +1,20 @@
 /**
  * Loads an archive's vector file into a collection: recreates the collection
- * from the archived config, upserts the points' exact archived text in
+ * from the archived config, upserts the points' exact archived bytes in
  * batches with wait=true (without it Qdrant acknowledges a wrong vector and
  * drops it), a bounded number in flight, and checks the final count.
+ *
+ * The archive was verified point by point just before; this pass only
+ * splits the points out and proves, by the entry's SHA-256, that it read
+ * the very bytes that were verified (the zip's CRC alone would accept an
+ * archive replaced in between).
  */
 import { VECTORS_ENTRY } from '../manifest.js';
 import { ArchiveReader } from '../archive/reader.js';
-import { type ArchivedCollection, countPoints, createCollection, deleteCollection } from './collection.js';
+import type { VerifiedVectors } from '../archive/verify.js';
+import { countPoints, createCollection, deleteCollection } from './collection.js';
 import { collectionPath, QdrantError, type QdrantServer } from './connection.js';
-import { readVectorsFile } from './vectors-file.js';
+import { splitVectorsFile } from './vectors-file.js';
 
 export interface ImportOptions {
   batchSize: number;
@@ -37,19 +43,19 @@ export async function importCollection(
   server: QdrantServer,
   name: string,
   archivePath: string,
-  collection: ArchivedCollection,
-  expectedPoints: number,
+  vectors: VerifiedVectors,
   options: ImportOptions,
 ): Promise<number> {
+  const expectedPoints = vectors.points;
   await deleteCollection(server, name);
-  await createCollection(server, name, collection);
+  await createCollection(server, name, vectors.description.collection);
   const reader = await ArchiveReader.open(archivePath);
   let loaded = 0;
   try {
-    const { stream } = await reader.openEntry(VECTORS_ENTRY);
+    const { stream, digest } = await reader.openEntry(VECTORS_ENTRY);
     const inFlight = new Set<Promise<void>>();
     let failure: unknown = null;
-    for await (const { points } of readVectorsFile(stream, options.batchSize, {})) {
+    for await (const points of splitVectorsFile(stream, options.batchSize)) {
       if (failure) break;
       const request = upsertBatch(server, name, points).then(
         () => {
@@ -66,6 +72,9 @@ export async function importCollection(
     }
     await Promise.all(inFlight);
     if (failure) throw failure;
+    if (digest().sha256 !== vectors.sha256) {
+      throw new Error(`${VECTORS_ENTRY} in ${archivePath} changed after it was verified; the restore is undone`);
+    }
   } finally {
     reader.close();
   }

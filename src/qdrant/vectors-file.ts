@@ -262,3 +262,23 @@ export async function* readVectorsFile(
   description ??= describeVectors(splitter.siblings);
   result.value = { description, points: count };
 }
+
+/**
+ * The points of a vector file that was already verified, as raw bytes in
+ * batches: split only, not checked again.
+ */
+export async function* splitVectorsFile(stream: Readable, batchSize: number): AsyncGenerator<Buffer[]> {
+  const splitter = new RawArraySplitter(['points']);
+  let batch: Buffer[] = [];
+  for await (const chunk of stream) {
+    for (const raw of splitter.push(chunk as Buffer)) {
+      batch.push(raw);
+      if (batch.length === batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+  }
+  splitter.end();
+  if (batch.length > 0) yield batch;
+}

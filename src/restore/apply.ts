@@ -91,7 +91,7 @@ export async function applyRestore(
       const server = new QdrantServer(options.qdrant!);
       const bar = reporter.progress('Restoring vectors', plan.qdrant.restored);
       try {
-        vectors = await importCollection(server, plan.qdrant.collection, plan.archivePath, plan.archive.vectors!.description.collection, plan.qdrant.restored, {
+        vectors = await importCollection(server, plan.qdrant.collection, plan.archivePath, plan.archive.vectors!, {
           batchSize: options.batchSize,
           concurrency: options.concurrency,
           onProgress: (n) => bar.update(n),
@@ -178,7 +178,7 @@ async function restoreSafetyBackup(archivePath: string, plan: RestorePlan, optio
     const verified = await verifyArchive(archivePath, { extractDatabaseTo: extracted }, silentReporter);
     if (plan.database.current !== null) await installDatabase(extracted, plan.database.path);
     if (plan.qdrant.action === 'replace' && plan.qdrant.current !== null && verified.vectors) {
-      await importCollection(new QdrantServer(options.qdrant!), plan.qdrant.collection, archivePath, verified.vectors.description.collection, verified.vectors.points, {
+      await importCollection(new QdrantServer(options.qdrant!), plan.qdrant.collection, archivePath, verified.vectors, {
         batchSize: options.batchSize,
         concurrency: options.concurrency,
       });
