@@ -13,7 +13,8 @@
 import fs from 'node:fs';
 import { pipeline as pipeStreams } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openReadOnly } from '../sqlite/open.js';
 import path from 'node:path';
 import { ArchiveError, describeError, diskFullError } from '../errors.js';
 import {
@@ -291,7 +292,7 @@ function checkDatabase(
 ): SqliteStats {
   let db: Database.Database;
   try {
-    db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    db = openReadOnly(dbPath);
   } catch (err) {
     return fail(`${DATABASE_ENTRY} cannot be opened (${describeError(err)})`);
   }

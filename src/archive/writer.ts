@@ -46,7 +46,7 @@ export class ArchiveWriter {
     Zip: typeof ZipArchive,
   ) {
     this.output = fs.createWriteStream(path, { flags: 'wx', mode: 0o600 });
-    this.zip = new Zip({ zlib: { level: COMPRESSION_LEVEL, chunkSize: 256 * 1024 } });
+    this.zip = new Zip({ zlib: { level: COMPRESSION_LEVEL, chunkSize: 64 * 1024 } });
     this.closed = new Promise<void>((resolve) => this.output.on('close', resolve));
     this.failed = new Promise<never>((_resolve, reject) => {
       this.output.on('error', reject);

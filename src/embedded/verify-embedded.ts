@@ -8,7 +8,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openReadOnly } from '../sqlite/open.js';
 import { describeError } from '../errors.js';
 import type { Manifest } from '../manifest.js';
 import type { ArchiveReader, EntryDigest } from '../archive/reader.js';
@@ -94,7 +95,7 @@ export async function verifyEmbeddedEntries(
 function checkStorage(file: string, name: string, fail: (problem: string) => never): number {
   let db: Database.Database;
   try {
-    db = new Database(file, { readonly: true, fileMustExist: true });
+    db = openReadOnly(file);
   } catch (err) {
     return fail(`${name} cannot be opened (${describeError(err)})`);
   }

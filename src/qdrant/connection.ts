@@ -6,7 +6,12 @@
  * client parses responses with JSON.parse, which on Node 20 changes unsigned
  * 64-bit ids above 2^53 and cannot send them back: a backup must never change
  * an id. Raw request and response text also spares re-encoding every vector.
+ * Those requests use node:http rather than fetch: fetch copies every request
+ * body and hands the answer over through web streams, a megabyte or more of
+ * garbage per page that only raises the peak memory.
  */
+import http from 'node:http';
+import https from 'node:https';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { describeError } from '../errors.js';
 import type { QdrantConfig } from '../config.js';
@@ -46,15 +51,16 @@ export function toQdrantError(err: unknown, url: string, doing: string): QdrantE
   return new QdrantError(`Qdrant at ${url} is unreachable (${doing}): ${networkReason(err)}`);
 }
 
-/** fetch reports "fetch failed" with the useful part in its cause. */
+/** fetch (the client's) reports "fetch failed" with the useful part in its cause; node:http reports it directly. */
 function networkReason(err: unknown): string {
   const cause = (err as { cause?: unknown }).cause;
-  if (err instanceof Error && err.message === 'fetch failed' && cause instanceof Error) {
-    const code = (cause as NodeJS.ErrnoException).code ?? '';
+  const direct = err instanceof Error && err.message === 'fetch failed' && cause instanceof Error ? cause : err;
+  if (direct instanceof Error) {
+    const code = (direct as NodeJS.ErrnoException).code ?? '';
     if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-      return `${cause.message}: its TLS certificate is not trusted; if it is signed by your own CA, set NODE_EXTRA_CA_CERTS to the CA's file`;
+      return `${direct.message}: its TLS certificate is not trusted; if it is signed by your own CA, set NODE_EXTRA_CA_CERTS to the CA's file`;
     }
-    return cause.message;
+    return direct.message;
   }
   return describeError(err);
 }
@@ -76,10 +82,13 @@ function isPassing(err: QdrantError): boolean {
 export class QdrantServer {
   readonly client: QdrantClient;
   private readonly headers: Record<string, string>;
+  /** Keeps connections open between the raw requests of an export or import. */
+  private readonly agent: http.Agent;
 
   constructor(readonly config: QdrantConfig) {
     const url = new URL(config.url);
     this.headers = config.apiKey ? { 'api-key': config.apiKey } : {};
+    this.agent = url.protocol === 'https:' ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
     this.client = new QdrantClient({
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port: url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : Number(url.port),
@@ -156,29 +165,54 @@ export class QdrantServer {
     return this.withRetries(RETRY_ATTEMPTS, () => this.requestOnce(method, path, body, doing));
   }
 
-  private async requestOnce(method: HttpMethod, path: string, body: string | Buffer | undefined, doing: string): Promise<Buffer> {
+  private requestOnce(method: HttpMethod, path: string, body: string | Buffer | undefined, doing: string): Promise<Buffer> {
     const base = this.config.url.endsWith('/') ? this.config.url.slice(0, -1) : this.config.url;
+    const target = new URL(base + path);
     const headers: Record<string, string> = { ...this.headers, accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    let response: Response;
-    try {
-      // a Buffer is a Uint8Array, which fetch sends as is (its type only lacks the ArrayBuffer narrowing)
-      response = await fetch(base + path, { method, headers, body: body as BodyInit | undefined, signal: AbortSignal.timeout(this.config.timeoutMs) });
-    } catch (err) {
-      const reason = err instanceof Error && err.name === 'TimeoutError' ? `no answer within ${this.config.timeoutMs / 1000} s` : networkReason(err);
-      throw new QdrantError(`Qdrant at ${this.url} is unreachable (${doing}): ${reason}`);
+    if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(body));
     }
-    let bytes: Buffer;
-    try {
-      bytes = Buffer.from(await response.arrayBuffer());
-    } catch (err) {
-      throw new QdrantError(`Qdrant at ${this.url} broke off its answer (${doing}): ${describeError(err)}`);
-    }
-    if (response.status < 200 || response.status > 299) {
-      const text = bytes.toString('utf8');
-      throw new QdrantError(`Qdrant at ${this.url} failed to ${doing}: HTTP ${response.status}: ${authHint(response.status, errorTextFromBody(text))}`, response.status);
-    }
-    return bytes;
+    const { timeoutMs } = this.config;
+    return new Promise<Buffer>((resolve, reject) => {
+      let answered = false;
+      const fail = (err: QdrantError): void => {
+        clearTimeout(timer);
+        reject(err);
+      };
+      const transport = target.protocol === 'https:' ? https : http;
+      const request = transport.request(target, { method, headers, agent: this.agent }, (response) => {
+        answered = true;
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', (err) => fail(new QdrantError(`Qdrant at ${this.url} broke off its answer (${doing}): ${describeError(err)}`)));
+        response.on('end', () => {
+          clearTimeout(timer);
+          if (!response.complete) {
+            reject(new QdrantError(`Qdrant at ${this.url} broke off its answer (${doing}): the connection closed early`));
+            return;
+          }
+          const bytes = Buffer.concat(chunks);
+          const status = response.statusCode ?? 0;
+          if (status < 200 || status > 299) {
+            const text = authHint(status, errorTextFromBody(bytes.toString('utf8')));
+            reject(new QdrantError(`Qdrant at ${this.url} failed to ${doing}: HTTP ${status}: ${text}`, status));
+          } else {
+            resolve(bytes);
+          }
+        });
+      });
+      // one limit for the whole exchange, as AbortSignal.timeout gives fetch
+      const timer = setTimeout(() => {
+        request.destroy();
+        fail(new QdrantError(`Qdrant at ${this.url} is unreachable (${doing}): no answer within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      request.on('error', (err) => {
+        if (answered) fail(new QdrantError(`Qdrant at ${this.url} broke off its answer (${doing}): ${describeError(err)}`));
+        else fail(new QdrantError(`Qdrant at ${this.url} is unreachable (${doing}): ${networkReason(err)}`));
+      });
+      request.end(body);
+    });
   }
 }
 

@@ -10,23 +10,23 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { openReadOnly } from './open.js';
 import { UserError, describeError } from '../errors.js';
 import type { SqliteStats } from '../manifest.js';
 import { integrityCheck, readStats } from './stats.js';
 
 export async function installDatabase(verifiedPath: string, livePath: string): Promise<SqliteStats> {
   fs.mkdirSync(path.dirname(livePath), { recursive: true });
-  const source = new Database(verifiedPath, { readonly: true, fileMustExist: true });
+  const source = openReadOnly(verifiedPath);
   try {
     // Large steps: fewer chances for a reader of the live file to make a step wait.
-    await source.backup(livePath, { progress: () => 10_000 });
+    await source.backup(livePath, { progress: () => 1_000 });
   } catch (err) {
     throw new UserError(`Cannot write database ${livePath}: ${describeError(err)}`, undefined, 'Stop the memory server so that nothing holds the database, then run the restore again.');
   } finally {
     source.close();
   }
-  const live = new Database(livePath, { readonly: true, fileMustExist: true });
+  const live = openReadOnly(livePath);
   try {
     const integrity = integrityCheck(live);
     if (integrity !== 'ok') throw new UserError(`Restored database ${livePath} fails its integrity check: ${integrity}`);

@@ -12,6 +12,21 @@ import Database from 'better-sqlite3';
 
 const BUSY_TIMEOUT_MS = 30_000;
 
+/**
+ * SQLite's own default page cache (2 MB). better-sqlite3 builds with 16 MB per
+ * connection, which a copy or an integrity check fills in one pass and never
+ * reuses: only the peak memory grows.
+ */
+export function useSmallPageCache(db: Database.Database): Database.Database {
+  db.pragma('cache_size = -2000');
+  return db;
+}
+
+/** An existing database file, read-only, with the small page cache. */
+export function openReadOnly(dbPath: string): Database.Database {
+  return useSmallPageCache(new Database(dbPath, { readonly: true, fileMustExist: true }));
+}
+
 function isHotJournalError(err: unknown): boolean {
   const code = (err as { code?: string }).code ?? '';
   return code.startsWith('SQLITE_READONLY') || /readonly database/i.test((err as Error).message ?? '');
@@ -19,7 +34,7 @@ function isHotJournalError(err: unknown): boolean {
 
 export function openForReading(dbPath: string): Database.Database {
   const open = () => {
-    const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    const db = openReadOnly(dbPath);
     db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // the schema read is where a hot journal is noticed
     db.prepare('SELECT COUNT(*) FROM sqlite_master').get();

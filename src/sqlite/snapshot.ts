@@ -8,7 +8,8 @@
  * The copy is then checked with PRAGMA integrity_check and its counts are
  * read from the copy itself, so they describe exactly what is archived.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { openReadOnly } from './open.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { UserError, describeError, diskFullError } from '../errors.js';
@@ -43,7 +44,7 @@ export function copyDatabase(livePath: string, copyPath: string, what = 'databas
   } finally {
     source.close();
   }
-  const copy = new Database(copyPath, { readonly: true, fileMustExist: true });
+  const copy = openReadOnly(copyPath);
   try {
     const integrity = integrityCheck(copy);
     if (integrity !== 'ok') throw new UserError(`${what} ${livePath} failed its integrity check: ${integrity}`);
@@ -54,7 +55,7 @@ export function copyDatabase(livePath: string, copyPath: string, what = 'databas
 
 export function snapshotDatabase(livePath: string, snapshotPath: string): DatabaseSnapshot {
   copyDatabase(livePath, snapshotPath);
-  const copy = new Database(snapshotPath, { readonly: true, fileMustExist: true });
+  const copy = openReadOnly(snapshotPath);
   try {
     if (!hasMemoriesTable(copy)) throw new UserError(`Database ${livePath} has no memories table; is it a memory store?`);
     return { path: snapshotPath, stats: readStats(copy) };
