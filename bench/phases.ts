@@ -66,7 +66,7 @@ export async function replayScroll(serverUrl: string, collection: string, batchS
 
     t = performance.now();
     for (const raw of points) {
-      const key = checkPoint(raw.toString('utf8'), shape).key;
+      const key = checkPoint(raw, shape).key;
       if (last && comparePointKeys(last, key) >= 0) throw new Error('scroll replay: points out of order');
       last = key;
     }

@@ -8,6 +8,7 @@
  */
 import { printable } from '../output.js';
 import type { CollectionConfig } from './collection.js';
+import { checkNumberArray, flatVectorRange } from './dense-vector.js';
 
 export type PointKey = { kind: 'int'; value: bigint } | { kind: 'uuid'; value: string };
 
@@ -293,24 +294,59 @@ export interface CheckedPoint {
 }
 
 /**
- * Parses and checks one point's raw JSON text: id, vector shape and payload.
+ * Parses and checks one point's raw JSON bytes: id, vector shape and payload.
  * Returns the point's key, or throws an Error saying what is wrong.
+ *
+ * The common point, an unnamed dense vector, has its numbers checked on the
+ * bytes (see dense-vector.ts) and only the rest decoded and parsed; any other
+ * shape, and any vector that is not plainly numbers, is parsed whole, which
+ * gives the exact reason.
  */
-export function checkPoint(raw: string, shape: VectorShape): CheckedPoint {
+export function checkPoint(raw: Buffer, shape: VectorShape): CheckedPoint {
+  const unnamed = shape.dense.get('');
+  if (unnamed && !unnamed.multi) {
+    const range = flatVectorRange(raw);
+    const numbers = range ? checkNumberArray(raw, range.start, range.end) : null;
+    if (range && numbers?.numbers) {
+      // the vector's place holds 0 while the rest is parsed; its numbers are counted above
+      const rest = `${raw.toString('utf8', 0, range.start)}0${raw.toString('utf8', range.end)}`;
+      let vectorProblem: string | null = null;
+      if (numbers.count !== unnamed.size) vectorProblem = `vector has ${numbers.count} numbers, the collection expects ${unnamed.size}`;
+      else if (!numbers.float32) vectorProblem = 'vector holds something other than finite float32 numbers';
+      try {
+        return checkParsedPoint(rest, shape, vectorProblem);
+      } catch {
+        // a problem elsewhere in the point: parsed whole, its message quotes the point's own positions
+      }
+    }
+  }
+  return checkParsedPoint(raw.toString('utf8'), shape, undefined);
+}
+
+/** checkPoint on text, parsing the whole point: the reference the byte-level path must agree with. */
+export function checkPointText(text: string, shape: VectorShape): CheckedPoint {
+  return checkParsedPoint(text, shape, undefined);
+}
+
+/**
+ * `vectorProblem` undefined: the text holds the vector, check it; a string or
+ * null: the vector was checked apart and its place in the text holds 0.
+ */
+function checkParsedPoint(text: string, shape: VectorShape, vectorProblem: string | null | undefined): CheckedPoint {
   let parsed: { id?: unknown; vector?: unknown; payload?: unknown };
   try {
-    parsed = JSON.parse(raw) as typeof parsed;
+    parsed = JSON.parse(text) as typeof parsed;
   } catch (err) {
     throw new Error(`a point is not valid JSON (${printable((err as Error).message)})`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('a point is not a JSON object');
-  const text = scanPointText(raw);
-  const key = pointKeyOf(parsed.id, text.idNumberText);
+  const scanned = scanPointText(text);
+  const key = pointKeyOf(parsed.id, scanned.idNumberText);
   if (typeof key === 'string') throw new Error(key);
   const where = `point ${formatPointKey(key)}`;
-  if (text.duplicateKey !== null) throw new Error(`${where}: key ${quote(text.duplicateKey)} appears twice`);
-  if (text.depth > MAX_POINT_DEPTH) throw new Error(`${where}: nested ${text.depth} levels deep; Qdrant accepts at most ${MAX_POINT_DEPTH}`);
-  const problem = checkVector(parsed.vector, shape);
+  if (scanned.duplicateKey !== null) throw new Error(`${where}: key ${quote(scanned.duplicateKey)} appears twice`);
+  if (scanned.depth > MAX_POINT_DEPTH) throw new Error(`${where}: nested ${scanned.depth} levels deep; Qdrant accepts at most ${MAX_POINT_DEPTH}`);
+  const problem = vectorProblem === undefined ? checkVector(parsed.vector, shape) : vectorProblem;
   if (problem) throw new Error(`${where}: ${problem}`);
   if (parsed.payload !== undefined && parsed.payload !== null && (typeof parsed.payload !== 'object' || Array.isArray(parsed.payload))) {
     throw new Error(`${where}: payload must be a JSON object`);

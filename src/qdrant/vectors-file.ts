@@ -183,7 +183,7 @@ export async function* exportVectorsFile(
     for (const raw of page.points) {
       let key: PointKey;
       try {
-        key = checkPoint(raw.toString('utf8'), shape).key;
+        key = checkPoint(raw, shape).key;
       } catch (err) {
         throw new Error(`Qdrant at ${server.url} sent an invalid point: ${(err as Error).message}`);
       }
@@ -244,7 +244,7 @@ export async function* readVectorsFile(
         }
         shape = vectorShapeOf(description.collection.config as CollectionConfig);
       }
-      batch.keys.push(checkPoint(raw.toString('utf8'), shape).key);
+      batch.keys.push(checkPoint(raw, shape).key);
       batch.points.push(raw);
       count++;
     }
