@@ -89,6 +89,10 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
   removeStaleTempFiles(stagingDir);
   const extracted = tempPath(stagingDir, '.db');
   const embeddedStaging = request.mode.mode === 'none' ? undefined : tempPath(stagingDir, '');
+  // Qdrant's current count is asked for while the archive is verified: a long
+  // verification then does not delay learning that the server is down, and
+  // the client's first request (which loads Node's fetch) comes while memory is low.
+  const earlyQdrant = request.mode.mode === 'server' && request.qdrant ? readLiveQdrant(store, request.qdrant) : null;
   try {
     reporter.info(`[INFO] Verifying ${archivePath}...`);
     const archive = await verifyArchive(archivePath, { extractDatabaseTo: extracted, extractEmbeddedTo: embeddedStaging }, reporter);
@@ -96,7 +100,7 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
     const mode: QdrantModeChoice =
       archive.embedded && request.mode.defaulted ? { mode: 'embedded', reason: 'the archive holds an embedded store and nothing else was chosen' } : request.mode;
     reporter.info(`[INFO] Vector store: ${mode.mode} (${mode.reason})`);
-    const live = await readLiveState(store, mode, request.qdrant);
+    const live = await readLiveState(store, mode, request.qdrant, earlyQdrant);
     const plan = planRestore(archive, live, {
       store,
       mode,
@@ -122,15 +126,24 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
   }
 }
 
-async function readLiveState(store: StoreConfig, mode: QdrantModeChoice, qdrant: QdrantConfig | null): Promise<LiveState> {
+async function readLiveState(
+  store: StoreConfig,
+  mode: QdrantModeChoice,
+  qdrant: QdrantConfig | null,
+  early: Promise<LiveState['qdrant']> | null,
+): Promise<LiveState> {
   const database = liveStats(store.dbPath);
   const embedded = mode.mode === 'embedded' ? readLiveEmbedded(store) : null;
   if (!qdrant || mode.mode !== 'server') return { database, embedded, qdrant: null };
-  const server = new QdrantServer(qdrant);
+  return { database, embedded, qdrant: await (early ?? readLiveQdrant(store, qdrant)) };
+}
+
+/** The collection's point count now, or why it cannot be read; never rejects. */
+async function readLiveQdrant(store: StoreConfig, qdrant: QdrantConfig): Promise<LiveState['qdrant']> {
   try {
-    return { database, embedded, qdrant: { reachable: true, points: await countPoints(server, store.collectionName) } };
+    return { reachable: true, points: await countPoints(new QdrantServer(qdrant), store.collectionName) };
   } catch (err) {
-    return { database, embedded, qdrant: { reachable: false, problem: (err as Error).message } };
+    return { reachable: false, problem: (err as Error).message };
   }
 }
 
