@@ -24,8 +24,8 @@ const MAX_COMPRESSION_RATIO = 1100;
  * gigabyte entry costs a few thousand thread-pool round trips instead of
  * tens of thousands (yauzl's own stream reads and inflates 16 KiB at a time).
  */
-const READ_CHUNK = 64 * 1024;
-const INFLATE_CHUNK = 64 * 1024;
+const READ_CHUNK = 1024 * 1024;
+const INFLATE_CHUNK = 256 * 1024;
 
 export interface ZipEntryInfo {
   name: string;
