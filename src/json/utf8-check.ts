@@ -3,26 +3,39 @@ import { isUtf8 } from 'node:buffer';
 import { Transform, type TransformCallback } from 'node:stream';
 
 /**
- * Fails the stream at the first byte sequence that is not UTF-8 (JSON must
- * be UTF-8). Checked on the bytes (no text is decoded); a character cut in
- * two by a chunk boundary is carried over to the next chunk.
+ * Checks that a sequence of chunks is UTF-8 (JSON must be), on the bytes: no
+ * text is decoded. A character cut in two by a chunk boundary is carried over
+ * to the next chunk.
  */
-export class Utf8Check extends Transform {
+export class Utf8Validator {
   private carry: Buffer = Buffer.alloc(0);
 
-  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+  /** False at the first chunk that makes the bytes so far invalid. */
+  push(chunk: Buffer): boolean {
     const bytes = this.carry.length > 0 ? Buffer.concat([this.carry, chunk]) : chunk;
     const complete = completeUtf8Length(bytes);
-    if (!isUtf8(bytes.subarray(0, complete))) {
-      callback(new Error('it is not valid UTF-8 text'));
-      return;
-    }
+    if (!isUtf8(bytes.subarray(0, complete))) return false;
     this.carry = Buffer.from(bytes.subarray(complete));
-    callback(null, chunk);
+    return true;
+  }
+
+  /** False when the bytes end in the middle of a character. */
+  end(): boolean {
+    return this.carry.length === 0;
+  }
+}
+
+/** Fails the stream at the first byte sequence that is not UTF-8. */
+export class Utf8Check extends Transform {
+  private readonly validator = new Utf8Validator();
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    if (this.validator.push(chunk)) callback(null, chunk);
+    else callback(new Error('it is not valid UTF-8 text'));
   }
 
   override _flush(callback: TransformCallback): void {
-    callback(this.carry.length > 0 ? new Error('it ends in the middle of a UTF-8 character') : null);
+    callback(this.validator.end() ? null : new Error('it ends in the middle of a UTF-8 character'));
   }
 }
 

@@ -160,12 +160,21 @@ export class QdrantServer {
     return (await this.requestBytes(method, path, body, doing)).toString('utf8');
   }
 
-  /** As request, with the answer's bytes as they came (points are split from them without decoding). */
+  /** As request, with the answer's bytes as they came. */
   async requestBytes(method: HttpMethod, path: string, body: string | Buffer | undefined, doing: string): Promise<Buffer> {
-    return this.withRetries(RETRY_ATTEMPTS, () => this.requestOnce(method, path, body, doing));
+    return this.requestRead(method, path, body, doing, collectBytes);
   }
 
-  private requestOnce(method: HttpMethod, path: string, body: string | Buffer | undefined, doing: string): Promise<Buffer> {
+  /**
+   * As request, handing a 2xx answer's bytes to a fresh reader (one per
+   * attempt) as they arrive, so that a large answer is never held whole. An
+   * error thrown by the reader ends the request and is not retried.
+   */
+  async requestRead<T>(method: HttpMethod, path: string, body: string | Buffer | undefined, doing: string, reader: () => AnswerReader<T>): Promise<T> {
+    return this.withRetries(RETRY_ATTEMPTS, () => this.requestOnce(method, path, body, doing, reader));
+  }
+
+  private requestOnce<T>(method: HttpMethod, path: string, body: string | Buffer | undefined, doing: string, reader: () => AnswerReader<T>): Promise<T> {
     const base = this.config.url.endsWith('/') ? this.config.url.slice(0, -1) : this.config.url;
     const target = new URL(base + path);
     const headers: Record<string, string> = { ...this.headers, accept: 'application/json' };
@@ -174,17 +183,27 @@ export class QdrantServer {
       headers['content-length'] = String(Buffer.byteLength(body));
     }
     const { timeoutMs } = this.config;
-    return new Promise<Buffer>((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       let answered = false;
-      const fail = (err: QdrantError): void => {
+      const fail = (err: Error): void => {
         clearTimeout(timer);
         reject(err);
       };
       const transport = target.protocol === 'https:' ? https : http;
       const request = transport.request(target, { method, headers, agent: this.agent }, (response) => {
         answered = true;
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        const status = response.statusCode ?? 0;
+        const ok = status >= 200 && status <= 299;
+        // an error answer is short and read whole for its text
+        const read = ok ? reader() : collectBytes();
+        response.on('data', (chunk: Buffer) => {
+          try {
+            read.push(chunk);
+          } catch (err) {
+            request.destroy();
+            fail(err as Error);
+          }
+        });
         response.on('error', (err) => fail(new QdrantError(`Qdrant at ${this.url} broke off its answer (${doing}): ${describeError(err)}`)));
         response.on('end', () => {
           clearTimeout(timer);
@@ -192,13 +211,17 @@ export class QdrantServer {
             reject(new QdrantError(`Qdrant at ${this.url} broke off its answer (${doing}): the connection closed early`));
             return;
           }
-          const bytes = Buffer.concat(chunks);
-          const status = response.statusCode ?? 0;
-          if (status < 200 || status > 299) {
-            const text = authHint(status, errorTextFromBody(bytes.toString('utf8')));
+          let result: T | Buffer;
+          try {
+            result = read.end();
+          } catch (err) {
+            reject(err as Error);
+            return;
+          }
+          if (ok) resolve(result as T);
+          else {
+            const text = authHint(status, errorTextFromBody((result as Buffer).toString('utf8')));
             reject(new QdrantError(`Qdrant at ${this.url} failed to ${doing}: HTTP ${status}: ${text}`, status));
-          } else {
-            resolve(bytes);
           }
         });
       });
@@ -217,6 +240,17 @@ export class QdrantServer {
 }
 
 type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/** Takes an answer's bytes as they arrive; `end` gives the result. */
+export interface AnswerReader<T> {
+  push(chunk: Buffer): void;
+  end(): T;
+}
+
+function collectBytes(): AnswerReader<Buffer> {
+  const chunks: Buffer[] = [];
+  return { push: (chunk) => chunks.push(chunk), end: () => Buffer.concat(chunks) };
+}
 
 export function collectionPath(name: string): string {
   return `/collections/${encodeURIComponent(name)}`;

@@ -15,7 +15,6 @@
  * the full config (named and sparse vectors fit there without a format
  * change). Each point line is the exact text Qdrant returned.
  */
-import { isUtf8 } from 'node:buffer';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { RawArraySplitter } from '../json/raw-array-splitter.js';
@@ -27,7 +26,8 @@ import {
   distanceToEnumText,
   unnamedVectorParams,
 } from './collection.js';
-import { collectionPath, type QdrantServer } from './connection.js';
+import { type AnswerReader, collectionPath, type QdrantServer } from './connection.js';
+import { Utf8Validator } from '../json/utf8-check.js';
 import { checkPoint, comparePointKeys, formatPointKey, type PointKey, vectorShapeOf, type VectorShape } from './points.js';
 
 export const VECTORS_FORMAT_VERSION = 1;
@@ -135,20 +135,35 @@ interface ScrollPage {
 }
 
 async function scrollPage(server: QdrantServer, name: string, limit: number, offsetRaw: string | null): Promise<ScrollPage> {
-  const bytes = await server.requestBytes('POST', `${collectionPath(name)}/points/scroll`, scrollBody(limit, offsetRaw), 'read points');
-  // the points go into the archive as these bytes: they must be the UTF-8 JSON requires
-  if (!isUtf8(bytes)) throw new Error(`Qdrant at ${server.url} sent a scroll answer that is not valid UTF-8`);
-  const splitter = new RawArraySplitter(['result', 'points']);
-  let points: Buffer[];
-  try {
-    points = splitter.push(bytes);
-    splitter.end();
-  } catch (err) {
-    throw new Error(`Qdrant at ${server.url} sent a malformed scroll answer: ${(err as Error).message}`);
-  }
-  if (!splitter.found) throw new Error(`Qdrant at ${server.url} sent a scroll answer without result.points`);
-  const next = splitter.siblings.get('next_page_offset') ?? 'null';
-  return { points, next: next === 'null' ? null : next };
+  const malformed = (problem: string): Error => new Error(`Qdrant at ${server.url} sent a malformed scroll answer: ${problem}`);
+  // the points are split out as the answer arrives; they go into the archive as these bytes
+  const readPage = (): AnswerReader<ScrollPage> => {
+    const splitter = new RawArraySplitter(['result', 'points']);
+    const utf8 = new Utf8Validator();
+    const points: Buffer[] = [];
+    return {
+      push(chunk) {
+        if (!utf8.push(chunk)) throw malformed('it is not valid UTF-8');
+        try {
+          for (const point of splitter.push(chunk)) points.push(point);
+        } catch (err) {
+          throw malformed((err as Error).message);
+        }
+      },
+      end() {
+        if (!utf8.end()) throw malformed('it ends in the middle of a UTF-8 character');
+        try {
+          splitter.end();
+        } catch (err) {
+          throw malformed((err as Error).message);
+        }
+        if (!splitter.found) throw new Error(`Qdrant at ${server.url} sent a scroll answer without result.points`);
+        const next = splitter.siblings.get('next_page_offset') ?? 'null';
+        return { points, next: next === 'null' ? null : next };
+      },
+    };
+  };
+  return server.requestRead('POST', `${collectionPath(name)}/points/scroll`, scrollBody(limit, offsetRaw), 'read points', readPage);
 }
 
 /**
