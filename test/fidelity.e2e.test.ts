@@ -9,15 +9,16 @@
  * JSON where it cannot (u64 ids above 2^53, big integers inside payloads).
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { QdrantClient, Schemas } from '@qdrant/js-client-rest';
 import { createMemoryStore, insertMemories, type MemoryStore } from './fixtures/memory-store.js';
 import { Rng } from './fixtures/prng.js';
-import { startQdrantTestServer, type QdrantTestServer } from './qdrant-server/server.js';
+import type { QdrantTestServer } from './qdrant-server/server.js';
 import { runCli } from './support/cli.js';
 import { dumpDatabase } from './support/db-dump.js';
-import { clientFor, seedCollection } from './support/qdrant-seed.js';
-import { cleanupTempDirs, makeTempDir } from './support/temp.js';
+import { seedCollection } from './support/qdrant-seed.js';
+import { useQdrantTestServer } from './support/qdrant-suite.js';
+import { makeTempDir } from './support/temp.js';
 import { readZipEntries } from './support/zip-contents.js';
 
 interface CaseContext {
@@ -430,23 +431,13 @@ async function replaceCollection(ctx: CaseContext): Promise<void> {
 }
 
 describe('Qdrant fidelity through ba-backup and ba-restore', () => {
-  let server: QdrantTestServer;
-  let client: QdrantClient;
-
-  before(async () => {
-    server = await startQdrantTestServer();
-    client = clientFor(server.url);
-  });
-  after(async () => {
-    await server.close();
-    cleanupTempDirs();
-  });
+  const suite = useQdrantTestServer();
 
   cases.forEach((fidelityCase, index) => {
     it(fidelityCase.title, async () => {
       const store = createMemoryStore({ root: makeTempDir(`ba-fidelity-${fidelityCase.agent}`), agent: fidelityCase.agent, memories: fidelityCase.memories ?? 5, seed: index + 1 });
-      const ctx: CaseContext = { server, client, name: store.collectionName, store, rng: new Rng(1000 + index), restoreLogStart: 0 };
-      const env = { QDRANT_URL: server.url };
+      const ctx: CaseContext = { server: suite.server, client: suite.client, name: store.collectionName, store, rng: new Rng(1000 + index), restoreLogStart: 0 };
+      const env = { QDRANT_URL: suite.server.url };
       await fidelityCase.setup(ctx);
       const expected = await snapshot(ctx);
       const expectedDump = dumpDatabase(store.dbPath);
@@ -462,7 +453,7 @@ describe('Qdrant fidelity through ba-backup and ba-restore', () => {
       fidelityCase.checkArchive?.(vectorsText, ctx);
 
       if (fidelityCase.alter === 'delete') {
-        await client.deleteCollection(ctx.name);
+        await suite.client.deleteCollection(ctx.name);
       } else {
         await replaceCollection(ctx);
         assert.notDeepEqual(await snapshot(ctx), expected);
@@ -470,7 +461,7 @@ describe('Qdrant fidelity through ba-backup and ba-restore', () => {
       insertMemories(store.dbPath, 2, { seed: 77 }); // the database changes too
       assert.notDeepEqual(dumpDatabase(store.dbPath), expectedDump);
 
-      ctx.restoreLogStart = server.requestLog.length;
+      ctx.restoreLogStart = suite.server.requestLog.length;
       const restore = await runCli('restore', [archive, '--yes', '--agent', fidelityCase.agent, ...(fidelityCase.restoreArgs ?? [])], { cwd: store.root, env });
       assert.equal(restore.code, 0, restore.stderr + restore.stdout);
       assert.match(restore.stdout, new RegExp(`Vectors: ${expected.points.length}\\n`));

@@ -13,7 +13,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { QdrantClient } from '@qdrant/js-client-rest';
 import yauzl from 'yauzl';
 import { createMemoryStore, insertMemories, type MemoryStore } from './fixtures/memory-store.js';
@@ -25,12 +25,12 @@ import {
   writeOriginalArchive,
   type OriginalQdrant,
 } from './fixtures/original-archive.js';
-import { startQdrantTestServer, type QdrantTestServer } from './qdrant-server/server.js';
 import { runCli } from './support/cli.js';
 import { dumpDatabase } from './support/db-dump.js';
-import { clientFor, seedCollection } from './support/qdrant-seed.js';
+import { seedCollection } from './support/qdrant-seed.js';
+import { useQdrantTestServer } from './support/qdrant-suite.js';
 import { buildZip } from './support/raw-zip.js';
-import { cleanupTempDirs, makeTempDir } from './support/temp.js';
+import { makeTempDir } from './support/temp.js';
 import { readZipEntries } from './support/zip-contents.js';
 
 type Distance = 'Cosine' | 'Euclid' | 'Dot' | 'Manhattan';
@@ -53,17 +53,7 @@ async function replaceWithOther(client: QdrantClient, name: string): Promise<voi
 }
 
 describe('archives of the original Python tool restore with ba-restore', () => {
-  let server: QdrantTestServer;
-  let client: QdrantClient;
-
-  before(async () => {
-    server = await startQdrantTestServer();
-    client = clientFor(server.url);
-  });
-  after(async () => {
-    await server.close();
-    cleanupTempDirs();
-  });
+  const suite = useQdrantTestServer();
 
   it('the fixture writes JSON byte for byte as Python json.dump(indent=2) does', { skip: NO_PYTHON }, () => {
     const value = {
@@ -128,8 +118,8 @@ describe('archives of the original Python tool restore with ba-restore', () => {
   for (const c of exportCases) {
     it(`${c.title}: every row and point, the right distance`, async () => {
       const store = createMemoryStore({ root: makeTempDir(`ba-orig-${c.agent}`), agent: c.agent, memories: c.memories, dims: c.dims, legacy: c.legacy });
-      await seedCollection(server.url, store.collectionName, c.noPoints ? [] : store.points, { distance: c.distance, dims: c.dims });
-      const read = await readLikeOriginal(server.url, store.collectionName, { numpyFloats: c.numpyFloats });
+      await seedCollection(suite.server.url, store.collectionName, c.noPoints ? [] : store.points, { distance: c.distance, dims: c.dims });
+      const read = await readLikeOriginal(suite.server.url, store.collectionName, { numpyFloats: c.numpyFloats });
       assert.equal(read.points.length, c.noPoints ? 0 : c.memories);
       const archivePath = path.join(store.root, 'backups', archiveName(ARCHIVE_DATE));
       fs.mkdirSync(path.dirname(archivePath), { recursive: true });
@@ -153,13 +143,13 @@ describe('archives of the original Python tool restore with ba-restore', () => {
       assert.match(String(manifest.created_at), c.micros === 0 ? /^2024-11-24T10:15:00$/ : /^2024-11-24T10:15:00\.\d{6}$/);
 
       const expectedDump = dumpDatabase(store.dbPath);
-      const expectedPoints = server.getPoints(store.collectionName);
-      if (c.alter === 'delete') await client.deleteCollection(store.collectionName);
-      else await replaceWithOther(client, store.collectionName);
+      const expectedPoints = suite.server.getPoints(store.collectionName);
+      if (c.alter === 'delete') await suite.client.deleteCollection(store.collectionName);
+      else await replaceWithOther(suite.client, store.collectionName);
       insertMemories(store.dbPath, 3, { seed: 5, dims: c.dims });
       assert.notDeepEqual(dumpDatabase(store.dbPath), expectedDump);
 
-      const result = await runCli('restore', [archiveName(ARCHIVE_DATE), '--yes', '--agent', c.agent], { cwd: store.root, env: { QDRANT_URL: server.url } });
+      const result = await runCli('restore', [archiveName(ARCHIVE_DATE), '--yes', '--agent', c.agent], { cwd: store.root, env: { QDRANT_URL: suite.server.url } });
       assert.equal(result.code, 0, result.stderr + result.stdout);
       assert.match(result.stdout, /Archive has no checksums \(made by the original Python tool\); relying on the zip CRCs/);
       assert.match(result.stdout, new RegExp(`Vectors: ${expectedPoints.length}\\n`));
@@ -167,10 +157,10 @@ describe('archives of the original Python tool restore with ba-restore', () => {
       else assert.doesNotMatch(result.stderr, /WARNING/);
 
       assert.deepEqual(dumpDatabase(store.dbPath), expectedDump, 'every row');
-      const info = await client.getCollection(store.collectionName);
+      const info = await suite.client.getCollection(store.collectionName);
       assert.deepEqual(info.config.params.vectors, { size: c.dims, distance: c.distance }, 'size and distance');
       assert.deepEqual(info.payload_schema, {});
-      const restored = server.getPoints(store.collectionName);
+      const restored = suite.server.getPoints(store.collectionName);
       assert.equal(restored.length, expectedPoints.length);
       restored.forEach((point, k) => {
         const expected = expectedPoints[k]!;
@@ -195,7 +185,7 @@ describe('archives of the original Python tool restore with ba-restore', () => {
     it(`no qdrant_vectors.json (${Object.keys(shape.stats).join(', ')}), old database: restores the rows, leaves the collection`, async () => {
       const agent = `orig_skip_${k}`;
       const store = createMemoryStore({ root: makeTempDir(`ba-orig-${agent}`), agent, memories: 9, dims: 8, legacy: k !== 1 });
-      await seedCollection(server.url, store.collectionName, store.points.slice(0, 4), { dims: 8 });
+      await seedCollection(suite.server.url, store.collectionName, store.points.slice(0, 4), { dims: 8 });
       const archivePath = path.join(store.root, 'backups', archiveName(ARCHIVE_DATE));
       fs.mkdirSync(path.dirname(archivePath), { recursive: true });
       const options = { dbPath: store.dbPath, username: store.username, agent, date: ARCHIVE_DATE, qdrant: shape.qdrant };
@@ -206,14 +196,14 @@ describe('archives of the original Python tool restore with ba-restore', () => {
 
       const expectedDump = dumpDatabase(store.dbPath);
       insertMemories(store.dbPath, 2, { seed: 9, dims: 8 });
-      const liveCollection = { config: (await client.getCollection(store.collectionName)).config, points: server.getPoints(store.collectionName) };
+      const liveCollection = { config: (await suite.client.getCollection(store.collectionName)).config, points: suite.server.getPoints(store.collectionName) };
 
-      const result = await runCli('restore', [archivePath, '--yes', '--agent', agent], { cwd: store.root, env: { QDRANT_URL: server.url } });
+      const result = await runCli('restore', [archivePath, '--yes', '--agent', agent], { cwd: store.root, env: { QDRANT_URL: suite.server.url } });
       assert.equal(result.code, 0, result.stderr + result.stdout);
       assert.match(result.stdout, shape.says);
       assert.match(result.stdout, /Vectors: not restored\n/);
       assert.deepEqual(dumpDatabase(store.dbPath), expectedDump);
-      assert.deepEqual({ config: (await client.getCollection(store.collectionName)).config, points: server.getPoints(store.collectionName) }, liveCollection);
+      assert.deepEqual({ config: (await suite.client.getCollection(store.collectionName)).config, points: suite.server.getPoints(store.collectionName) }, liveCollection);
     });
   }
 });
@@ -286,20 +276,10 @@ print(json.dumps({
 `;
 
 describe('ba-backup archives for the original restore script', () => {
-  let server: QdrantTestServer;
-  let client: QdrantClient;
-
-  before(async () => {
-    server = await startQdrantTestServer();
-    client = clientFor(server.url);
-  });
-  after(async () => {
-    await server.close();
-    cleanupTempDirs();
-  });
+  const suite = useQdrantTestServer();
 
   async function backUp(store: MemoryStore): Promise<string> {
-    const result = await runCli('backup', ['--agent', store.agent], { cwd: store.root, env: { QDRANT_URL: server.url } });
+    const result = await runCli('backup', ['--agent', store.agent], { cwd: store.root, env: { QDRANT_URL: suite.server.url } });
     assert.equal(result.code, 0, result.stderr);
     return /Location: (.*\.zip)/.exec(result.stdout)![1]!;
   }
@@ -314,9 +294,9 @@ describe('ba-backup archives for the original restore script', () => {
     it(`one unnamed ${c.distance} vector: the entries, keys and shapes the original restore reads`, async () => {
       const agent = `compat_${c.distance.toLowerCase()}`;
       const store = createMemoryStore({ root: makeTempDir(`ba-compat-${agent}`), agent, memories: c.memories, dims: c.dims });
-      await seedCollection(server.url, store.collectionName, store.points, { distance: c.distance, dims: c.dims });
+      await seedCollection(suite.server.url, store.collectionName, store.points, { distance: c.distance, dims: c.dims });
       const archive = await backUp(store);
-      const storedIds = server.getPoints(store.collectionName).map((p) => p.id);
+      const storedIds = suite.server.getPoints(store.collectionName).map((p) => p.id);
 
       // zip: deflated entries at the root, the two the original requires among them
       const directory = await zipDirectory(archive);
@@ -346,14 +326,14 @@ describe('ba-backup archives for the original restore script', () => {
         assert.ok(Array.isArray(point.vector) && point.vector.length === c.dims && point.vector.every((x) => typeof x === 'number'), 'a plain list of numbers');
         assert.ok(typeof point.payload === 'object' && point.payload !== null && !Array.isArray(point.payload), 'a payload object');
       }
-      const config = (await client.getCollection(store.collectionName)).config.params.vectors as { distance: string };
+      const config = (await suite.client.getCollection(store.collectionName)).config.params.vectors as { distance: string };
       assert.equal(config.distance, c.distance);
     });
   }
 
   it('Python reads a ba-backup archive as the original restore does', { skip: NO_PYTHON }, async () => {
     const store = createMemoryStore({ root: makeTempDir('ba-compat-python'), agent: 'compat_python', memories: 12, dims: 64 });
-    await seedCollection(server.url, store.collectionName, store.points, { distance: 'Euclid', dims: 64 });
+    await seedCollection(suite.server.url, store.collectionName, store.points, { distance: 'Euclid', dims: 64 });
     const archive = await backUp(store);
     const read = JSON.parse(execFileSync('python3', ['-c', ORIGINAL_RESTORE_READS, archive]).toString('utf8')) as Record<string, unknown>;
     assert.deepEqual(read, {
@@ -365,7 +345,7 @@ describe('ba-backup archives for the original restore script', () => {
       distance: 'Euclid',
       distance_known: true,
       points: 12,
-      ids: server.getPoints(store.collectionName).map((p) => p.id),
+      ids: suite.server.getPoints(store.collectionName).map((p) => p.id),
       plain_float_lists: true,
       payload_dicts: true,
     });
@@ -373,7 +353,7 @@ describe('ba-backup archives for the original restore script', () => {
 
   it('refuses a vector file of a newer format, saying to upgrade', async () => {
     const store = createMemoryStore({ root: makeTempDir('ba-compat-newer'), agent: 'compat_newer', memories: 3, dims: 4 });
-    await seedCollection(server.url, store.collectionName, store.points, { dims: 4 });
+    await seedCollection(suite.server.url, store.collectionName, store.points, { dims: 4 });
     const entries = await readZipEntries(await backUp(store));
     const vectors = Buffer.from(entries.get('qdrant_vectors.json')!.toString('utf8').replace('"format_version":1,', '"format_version":2,'));
     const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8')) as { entries: Record<string, { size: number; sha256: string }> };
@@ -387,7 +367,7 @@ describe('ba-backup archives for the original restore script', () => {
         { name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest)) },
       ]),
     );
-    const result = await runCli('restore', [newer, '--yes', '--agent', 'compat_newer'], { cwd: store.root, env: { QDRANT_URL: server.url } });
+    const result = await runCli('restore', [newer, '--yes', '--agent', 'compat_newer'], { cwd: store.root, env: { QDRANT_URL: suite.server.url } });
     assert.equal(result.code, 5, result.stderr);
     assert.match(result.stderr, /^\[ERROR\] Invalid archive .*newer\.zip: qdrant_vectors\.json: it is vector file format 2; this tool reads up to format 1\. Upgrade ba-backup to restore it\n/);
   });
