@@ -4,6 +4,8 @@
  * and the restored collection are complete.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { verifyArchive } from '../src/archive/verify.js';
 import { silentReporter } from '../src/output.js';
@@ -14,6 +16,7 @@ import { startQdrantTestServer, type FaultRule, type QdrantTestServer } from './
 import { runCli } from './support/cli.js';
 import { clientFor, seedCollection } from './support/qdrant-seed.js';
 import { cleanupTempDirs, makeTempDir } from './support/temp.js';
+import { readZipEntries } from './support/zip-contents.js';
 
 describe('passing Qdrant faults', () => {
   let server: QdrantTestServer;
@@ -81,4 +84,34 @@ describe('passing Qdrant faults', () => {
     assert.equal(await importCollection(scratch, 'replaced_scratch', /Location: (.*\.zip)/.exec(first.stdout)![1]!, verified.vectors!, { batchSize: 25, concurrency: 2 }), 60);
     await clientFor(server.url).upsert(store.collectionName, { wait: true, points: [{ id: point.id, vector: point.vector, payload: point.payload }] });
   });
+
+  const vector = JSON.stringify(Array.from({ length: 16 }, (_, i) => i / 16));
+  const page = (point: string): Buffer => Buffer.from(`{"result":{"points":[${point}],"next_page_offset":null},"status":"ok","time":0.001}`);
+  const brokenAnswers: Array<[string, Buffer, RegExp]> = [
+    ['bytes that are not UTF-8', Buffer.concat([page(`{"id":1,"payload":{"t":"`).subarray(0, 40), Buffer.from([0xff, 0xfe]), Buffer.from('"}}]}}')]), /not valid UTF-8/],
+    ['JSON cut off', page(`{"id":1,"payload":{},"vector":${vector}}`).subarray(0, 60), /malformed scroll answer: the JSON document is truncated/],
+    ['a vector of the wrong size', page(`{"id":1,"payload":{},"vector":[0.5,0.25]}`), /invalid point: point 1: vector has 2 numbers, the collection expects 16/],
+  ];
+  for (const [name, body, problem] of brokenAnswers) {
+    it(`keeps the database alone, exit 3, when a scroll answer holds ${name}; writes nothing with --require-qdrant`, async () => {
+      server.clearFaults();
+      const before = fs.readdirSync(path.join(store.root, 'backups'));
+      // the second page is broken: the export fails part-way, after writing the first
+      server.injectFault({ method: 'POST', path: '/points/scroll', kind: 'body', body, nth: 2 });
+      const partial = await runCli('backup', ['--batch-size', '10'], { cwd: store.root, env });
+      assert.equal(partial.code, 3, partial.stderr);
+      assert.match(partial.stderr, problem);
+      assert.match(partial.stderr, /the archive holds the SQLite database only/);
+      const archive = /Location: (.*\.zip)/.exec(partial.stdout)![1]!;
+      assert.deepEqual([...(await readZipEntries(archive)).keys()].sort(), ['manifest.json', 'memoryv012.db']);
+
+      server.clearFaults();
+      server.injectFault({ method: 'POST', path: '/points/scroll', kind: 'body', body, nth: 2 });
+      const strict = await runCli('backup', ['--batch-size', '10', '--require-qdrant'], { cwd: store.root, env });
+      assert.equal(strict.code, 1, strict.stderr);
+      assert.match(strict.stderr, problem);
+      assert.equal(fs.readdirSync(path.join(store.root, 'backups')).length, before.length + 1, 'only the first archive was written');
+      server.clearFaults();
+    });
+  }
 });

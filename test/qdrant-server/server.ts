@@ -37,12 +37,17 @@ export interface FaultRule {
   nth?: number;
   /** how many consecutive matching requests from nth on; default 1; Infinity allowed */
   times?: number;
-  /** 'status': answer `status` with a Qdrant error body; 'delay': wait, then handle normally; 'drop': destroy the socket */
-  kind: 'status' | 'delay' | 'drop';
+  /**
+   * 'status': answer `status` with a Qdrant error body; 'delay': wait, then handle normally;
+   * 'drop': destroy the socket; 'body': answer 200 with `body` as it is (a broken answer)
+   */
+  kind: 'status' | 'delay' | 'drop' | 'body';
   /** for 'status'; default 500 */
   status?: number;
   /** for 'delay' */
   delayMs?: number;
+  /** for 'body' */
+  body?: Buffer;
 }
 
 export interface QdrantTestServer {
@@ -233,6 +238,12 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
         const status = fault.status ?? 500;
         const headers: Record<string, string> = status === 429 ? { 'retry-after': '1' } : {};
         send(res, method, path, queryText, { status, body: INJECTED_FAULT_BODY, headers });
+        return;
+      }
+      if (fault.kind === 'body') {
+        requestLog.push({ method, path, query: queryText, status: 200 });
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(fault.body?.length ?? 0) });
+        res.end(fault.body);
         return;
       }
       await sleep(fault.delayMs ?? 0);
