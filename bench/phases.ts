@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
+import { joinBytes } from '../src/json/join-bytes.js';
 import { RawArraySplitter } from '../src/json/raw-array-splitter.js';
 import { checkPoint, comparePointKeys, type PointKey, vectorShapeOf } from '../src/qdrant/points.js';
 import { type ReadVectorsResult, readVectorsFile } from '../src/qdrant/vectors-file.js';
@@ -74,7 +75,7 @@ export async function replayScroll(serverUrl: string, collection: string, batchS
 
     t = performance.now();
     if (points.length > 0) {
-      Buffer.concat(points.flatMap((raw, i) => [i === 0 && first ? NEWLINE : COMMA_NEWLINE, raw]));
+      joinBytes(points, COMMA_NEWLINE, first ? NEWLINE : COMMA_NEWLINE);
       first = false;
     }
     r.encodeMs += performance.now() - t;
@@ -102,7 +103,7 @@ export async function replayUpserts(serverUrl: string, collection: string, jsonP
   let waitMs = 0;
   let requests = 0;
   for await (const batch of readVectorsFile(fs.createReadStream(jsonPath), batchSize, {})) {
-    const body = Buffer.concat([Buffer.from('{"points":['), ...batch.points.flatMap((raw, i) => (i === 0 ? [raw] : [COMMA, raw])), Buffer.from(']}')]);
+    const body = joinBytes(batch.points, COMMA, Buffer.from('{"points":['), Buffer.from(']}'));
     const t = performance.now();
     await post(url, 'PUT', body);
     waitMs += performance.now() - t;

@@ -350,8 +350,8 @@ function joined(parts: Buffer[], last: Buffer): Buffer {
   return parts.length === 0 ? last : Buffer.concat([...parts, last]);
 }
 
-/** Whether the backslashes just before `end` (not before `from`) are an odd run. */
-function oddBackslashesBefore(chunk: Buffer, end: number, from: number): boolean {
+/** Whether the backslashes just before `end` (not before `from`) are an odd run: the byte at `end` is escaped. */
+export function oddBackslashesBefore(chunk: Buffer, end: number, from: number): boolean {
   let k = end - 1;
   while (k >= from && chunk[k] === BACKSLASH) k--;
   return (end - 1 - k) % 2 === 1;

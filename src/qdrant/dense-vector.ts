@@ -5,9 +5,9 @@
  * decoding them to text or parsing them into an array, keeps the per-point
  * garbage small (and with it the process's peak memory).
  */
+import { oddBackslashesBefore } from '../json/raw-array-splitter.js';
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const COMMA = 0x2c;
 const COLON = 0x3a;
 const OPEN_BRACE = 0x7b;
@@ -40,9 +40,7 @@ function stringEnd(raw: Buffer, start: number): number {
   for (;;) {
     const quote = raw.indexOf(QUOTE, at);
     if (quote < 0) return -1;
-    let backslashes = 0;
-    for (let k = quote - 1; k > start && raw[k] === BACKSLASH; k--) backslashes++;
-    if (backslashes % 2 === 0) return quote + 1;
+    if (!oddBackslashesBefore(raw, quote, start + 1)) return quote + 1;
     at = quote + 1;
   }
 }

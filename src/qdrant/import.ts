@@ -15,6 +15,7 @@ import type { VerifiedVectors } from '../archive/verify.js';
 import { countPoints, createCollection, deleteCollection } from './collection.js';
 import { collectionPath, QdrantError, type QdrantServer } from './connection.js';
 import { splitVectorsFile } from './vectors-file.js';
+import { joinBytes } from '../json/join-bytes.js';
 
 export interface ImportOptions {
   batchSize: number;
@@ -28,13 +29,7 @@ const BODY_END = Buffer.from(']}');
 const COMMA = Buffer.from(',');
 
 async function upsertBatch(server: QdrantServer, name: string, points: Buffer[]): Promise<void> {
-  const parts: Buffer[] = [BODY_START];
-  points.forEach((point, i) => {
-    if (i > 0) parts.push(COMMA);
-    parts.push(point);
-  });
-  parts.push(BODY_END);
-  const body = Buffer.concat(parts);
+  const body = joinBytes(points, COMMA, BODY_START, BODY_END);
   await server.request('PUT', `${collectionPath(name)}/points?wait=true`, body, `upsert ${points.length} points`);
 }
 

@@ -28,6 +28,7 @@ import {
 } from './collection.js';
 import { type AnswerReader, collectionPath, type QdrantServer } from './connection.js';
 import { Utf8Validator } from '../json/utf8-check.js';
+import { joinBytes } from '../json/join-bytes.js';
 import { checkPoint, comparePointKeys, formatPointKey, type PointKey, vectorShapeOf, type VectorShape } from './points.js';
 
 export const VECTORS_FORMAT_VERSION = 1;
@@ -208,9 +209,7 @@ export async function* exportVectorsFile(
       last = key;
     }
     if (page.points.length > 0) {
-      const parts: Buffer[] = [];
-      for (const raw of page.points) parts.push(parts.length === 0 && first ? NEWLINE : COMMA_NEWLINE, raw);
-      yield Buffer.concat(parts);
+      yield joinBytes(page.points, COMMA_NEWLINE, first ? NEWLINE : COMMA_NEWLINE);
       first = false;
       progress.points += page.points.length;
       onProgress?.(progress.points);
