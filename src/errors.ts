@@ -40,6 +40,7 @@ export type ErrorCode =
   | 'LOCKED'
   | 'RESTORE_ROLLED_BACK'
   | 'RESTORE_INCOMPLETE'
+  | 'UNREADABLE_STORE'
   | 'INTERNAL';
 
 const DEFAULT_CODE: Record<ExitCodeValue, ErrorCode> = {
@@ -99,4 +100,12 @@ export function diskFullError(err: unknown, folder: string): UserError | null {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code !== 'ENOSPC' && code !== 'EDQUOT' && code !== 'SQLITE_FULL') return null;
   return new UserError(`The disk is full: cannot write in ${folder}; nothing was changed`, ExitCode.Failure, 'Free some space (or remove old archives with ba-backup --prune), then try again.', 'FAILED');
+}
+
+/**
+ * A mistake in this code, not in the archive: let it surface as a bug (with
+ * its stack) instead of disguising it as a damaged archive.
+ */
+export function isProgrammingError(err: unknown): boolean {
+  return err instanceof TypeError || err instanceof ReferenceError || (err instanceof RangeError && /call stack/i.test(err.message));
 }

@@ -16,8 +16,17 @@ export const DATABASE_ENTRY = 'memoryv012.db';
 export const VECTORS_ENTRY = 'qdrant_vectors.json';
 export const KNOWN_ENTRIES = [MANIFEST_ENTRY, DATABASE_ENTRY, VECTORS_ENTRY] as const;
 
-/** The newest archive format this tool reads and the one it writes. */
+/** The format of an ordinary archive, readable by every earlier version of this tool. */
 export const FORMAT_VERSION = 1;
+/**
+ * The newest format this tool reads. Version 2 is written only for safety
+ * archives that hold a part as raw files or no database at all: a version 1
+ * reader would restore such an archive partly, so it must refuse it instead.
+ */
+export const NEWEST_FORMAT_VERSION = 2;
+
+/** Entries of files saved byte for byte, named by their path inside the store folder. */
+export const RAW_PREFIX = 'raw/';
 
 const count = z.number().int().nonnegative();
 
@@ -32,6 +41,17 @@ export const qdrantStatsSchema = z
     skipped: z.boolean().optional(),
     collection_not_found: z.boolean().optional(),
     error: z.string().optional(),
+  })
+  .loose();
+
+/** A part of the store saved as the raw files it was found in (see docs/archive-format.md). */
+export const rawPartSchema = z
+  .object({
+    /** damaged: unreadable as a store, saved raw only; leftover: a healthy database with side files beside it, saved raw as well. */
+    state: z.enum(['damaged', 'leftover']),
+    reason: z.string(),
+    /** Entry names, each under raw/ and listed in `entries`. */
+    files: z.array(z.string()),
   })
   .loose();
 
@@ -73,9 +93,15 @@ export const manifestSchema = z
       })
       .loose()
       .optional(),
+    raw_parts: z.object({ database: rawPartSchema.optional(), embedded: rawPartSchema.optional() }).loose().optional(),
+    /** True when the store had no database: the archive holds none (a safety archive). */
+    database_absent: z.boolean().optional(),
+    /** A collection that could not be read and was not saved (--discard-unreadable). */
+    discarded: z.object({ collection: z.string(), reason: z.string() }).loose().optional(),
   })
   .loose();
 
+export type RawPart = z.infer<typeof rawPartSchema>;
 export type Manifest = z.infer<typeof manifestSchema>;
 export type EntryInfo = z.infer<typeof entryInfoSchema>;
 export type QdrantStats = z.infer<typeof qdrantStatsSchema>;
@@ -115,4 +141,15 @@ export function localIsoTime(date: Date): string {
     `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
     `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}000`
   );
+}
+
+/** What a safety archive says of parts it saved raw, found absent or discarded; empty for an ordinary archive. */
+export function describeAsFound(manifest: Manifest): string[] {
+  const notes: string[] = [];
+  const raw = manifest.raw_parts ?? {};
+  if (raw.database) notes.push(raw.database.state === 'damaged' ? `damaged database saved raw (${raw.database.reason})` : `leftover files saved raw (${raw.database.reason})`);
+  if (raw.embedded) notes.push(`damaged embedded store saved raw (${raw.embedded.reason})`);
+  if (manifest.database_absent) notes.push('no database (the store had none)');
+  if (manifest.discarded) notes.push(`vectors discarded, not saved (${manifest.discarded.reason})`);
+  return notes;
 }

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { verifyArchive } from '../src/archive/verify.js';
+import { verifyArchive } from '../src/verify/verify-archive.js';
 import { silentReporter } from '../src/output.js';
 import { createMemoryStore, insertMemories, type MemoryStore } from './fixtures/memory-store.js';
 import { Rng } from './fixtures/prng.js';
@@ -189,6 +189,40 @@ describe(`crashes (${TRIALS} trials per command)`, () => {
     assert.match(plain.stderr, /\[WARNING\] A restore of .* was interrupted while restoring the vectors\./);
     assert.match(plain.stdout, /Rolling back to the state before it, from .*safety_/);
     assert.match(plain.stdout, /\[SUCCESS\] Restore completed successfully!/);
+  });
+
+  it('a killed restore that started from a damaged database ends with the damaged bytes back or the archive restored', async () => {
+    const archives = fs.readdirSync(path.join(store.root, 'backups')).filter((n) => n.startsWith('backup_')).sort();
+    const archive = path.join(store.root, 'backups', archives[0]!);
+    const args = [archive, '--yes', '--batch-size', '5', '--concurrency', '1'];
+    const damage = (size: number): Buffer => Buffer.from(Array.from({ length: size }, () => Math.floor(rng.next() * 256)));
+    server.injectFault({ method: 'PUT', path: /\/points$/, kind: 'delay', delayMs: 25, times: Infinity });
+    fs.writeFileSync(store.dbPath, damage(8192));
+    const duration = await timed(async () => assert.equal((await runCli('restore', args, { cwd: store.root, env })).code, 0));
+    const restored = { db: dumpDatabase(store.dbPath), points: server.getPoints(store.collectionName) };
+    const trials = Math.max(4, Math.round(TRIALS / 5));
+    const outcomes = { killed: 0, damagedBack: 0, restored: 0 };
+    for (let trial = 0; trial < trials; trial++) {
+      const damaged = damage(8192 + trial);
+      fs.writeFileSync(store.dbPath, damaged);
+      // most kills land once the damaged file was saved, while the store changes
+      const code = await runAndKill('restore', args, store.root, env, Math.floor((0.3 + rng.next() * 0.8) * duration));
+      const afterKill = code === null ? await runCli('restore', [trial % 2 === 0 ? '--rollback' : '--resume'], { cwd: store.root, env }) : null;
+      if (code === null) outcomes.killed++;
+      const isDamaged = fs.existsSync(store.dbPath) && fileHash(store.dbPath) === createHash('sha256').update(damaged).digest('hex');
+      if (isDamaged) {
+        outcomes.damagedBack++;
+      } else {
+        assert.deepEqual({ db: dumpDatabase(store.dbPath), points: server.getPoints(store.collectionName) }, restored, `trial ${trial}: the archive's state (${afterKill?.stderr ?? ''})`);
+        outcomes.restored++;
+      }
+      assert.equal(fs.existsSync(path.join(store.repoDir, '.ba-restore-journal.json')), false, 'journal cleared');
+    }
+    server.clearFaults();
+    console.log(`restore-from-damaged crash outcomes: ${JSON.stringify(outcomes)}`);
+    // the store is left healthy for the tests after this one
+    assert.equal((await runCli('restore', [archive, '--yes'], { cwd: store.root, env })).code, 0);
+    assert.deepEqual({ db: dumpDatabase(store.dbPath), points: server.getPoints(store.collectionName) }, restored);
   });
 
   // Sizes: too small for the database copy; room for the copy but not the archive.

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { verifyArchive } from '../src/archive/verify.js';
+import { verifyArchive } from '../src/verify/verify-archive.js';
 import { silentReporter } from '../src/output.js';
 import { QdrantServer } from '../src/qdrant/connection.js';
 import { importCollection } from '../src/qdrant/import.js';

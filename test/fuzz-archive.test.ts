@@ -36,8 +36,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { ArchiveReader } from '../src/archive/reader.js';
-import { verifyArchive } from '../src/archive/verify.js';
+import { verifyArchive } from '../src/verify/verify-archive.js';
 import { ArchiveError } from '../src/errors.js';
+import { NEWEST_FORMAT_VERSION } from '../src/manifest.js';
 import { type Reporter, silentReporter } from '../src/output.js';
 import { QdrantServer } from '../src/qdrant/connection.js';
 import { importCollection } from '../src/qdrant/import.js';
@@ -492,7 +493,7 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
       };
     },
     (rng) => {
-      const value = rng.pick([2, 99, 1e300, 1.5, 0, -1, '1', null, true, [1], {}]);
+      const value = rng.pick([NEWEST_FORMAT_VERSION + 1, 99, 1e300, 1.5, 0, -1, '1', null, true, [1], {}]);
       return {
         family: 'manifest',
         label: `manifest format_version ${JSON.stringify(value)}`,

@@ -1,6 +1,6 @@
 /** --list, shared by both commands: the archives in backups/, newest first. */
 import { ExitCode } from '../errors.js';
-import { describeQdrantStats } from '../manifest.js';
+import { describeAsFound, describeQdrantStats } from '../manifest.js';
 import { formatBytes, printable, printJson } from '../output.js';
 import { catalog } from '../archive/catalog.js';
 
@@ -21,6 +21,7 @@ export async function listBackups(backupsDir: string, json: boolean): Promise<nu
         created_at: e.manifest?.created_at,
         description: e.manifest?.description,
         stats: e.manifest?.stats,
+        as_found: e.manifest ? describeAsFound(e.manifest) : undefined,
       })),
     });
     return ExitCode.Success;
@@ -45,8 +46,11 @@ export async function listBackups(backupsDir: string, json: boolean): Promise<nu
     lines.push(
       `    Created: ${printable(entry.manifest.created_at)}`,
       `    Size: ${formatBytes(entry.size)}`,
-      `    Memories: ${stats.sqlite.total_memories}, Versions: ${stats.sqlite.total_versions}, Vectors: ${printable(describeQdrantStats(stats.qdrant))}`,
+      entry.manifest.raw_parts?.database?.state === 'damaged' || entry.manifest.database_absent
+        ? `    Memories: no database (see below), Vectors: ${printable(describeQdrantStats(stats.qdrant))}`
+        : `    Memories: ${stats.sqlite.total_memories}, Versions: ${stats.sqlite.total_versions}, Vectors: ${printable(describeQdrantStats(stats.qdrant))}`,
     );
+    for (const note of describeAsFound(entry.manifest)) lines.push(`    Saved as found: ${printable(note)}`);
     if (entry.manifest.description) lines.push(`    Description: ${printable(entry.manifest.description)}`);
     lines.push('');
   }

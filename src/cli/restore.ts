@@ -24,6 +24,7 @@ interface RestoreFlags extends CommonFlags {
   force?: boolean;
   resume?: boolean;
   rollback?: boolean;
+  discardUnreadable?: boolean;
   safetyBackup: boolean;
 }
 
@@ -48,6 +49,7 @@ export function main(argv: string[] = process.argv): Promise<never> {
       .option('--rollback', 'undo a restore that was interrupted: put back the state from before it')
       .option('--force', 'restore even though the memory server seems to be running on the embedded store')
       .option('--no-safety-backup', 'do not save the current state before replacing it')
+      .option('--discard-unreadable', 'with --yes: accept losing live vectors that cannot be read (and so cannot be saved)')
       .option('--concurrency <n>', 'upsert requests in flight at once (default: 2)')
       .addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_STATUS_HELP}\n${EXAMPLES}`);
     program.parse(argv);
@@ -76,6 +78,7 @@ export function main(argv: string[] = process.argv): Promise<never> {
         interactive: process.stdin.isTTY === true,
         requireQdrant: flags.requireQdrant ?? false,
         safetyBackup: flags.safetyBackup,
+        discardUnreadable: flags.discardUnreadable ?? false,
         batchSize: parseBatchSize(flags.batchSize),
         concurrency: parseBatchSize(flags.concurrency ?? '2', '--concurrency'),
         cwd: process.cwd(),
@@ -86,6 +89,13 @@ export function main(argv: string[] = process.argv): Promise<never> {
       },
       reporter,
     ).finally(() => lock?.release());
+    if (result.kind === 'recovered') {
+      const { recovery } = result;
+      if (json) printJson({ ok: true, result: recovery.action === 'rollback' ? 'rolled-back' : 'resumed', archive: recovery.archive, warnings: reporter.warnings });
+      else if (recovery.action === 'rollback') process.stdout.write(`[SUCCESS] Rolled back the interrupted restore: the store is as it was before it (from ${printable(recovery.archive)})\n`);
+      else process.stdout.write(`[SUCCESS] Restore completed successfully! The interrupted restore of ${printable(path.basename(recovery.archive))} is finished.\n`);
+      return ExitCode.Success;
+    }
     if (json) {
       printJson({
         ok: result.kind !== 'cancelled',

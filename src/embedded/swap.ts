@@ -4,22 +4,17 @@
  * The live folder is renamed aside, then the staged folder renamed into its
  * place: at every moment one complete store exists under one of the two
  * names, and both renames stay inside the repository folder (one file
- * system). The previous store is kept aside until the whole restore has
- * succeeded, so a later failure can put it back exactly.
+ * system). The previous store stays aside (named with ASIDE_MARK) until the
+ * whole restore has succeeded, so a later failure, or the next run after a
+ * crash, can put it back exactly.
  */
 import fs from 'node:fs';
 
-export interface EmbeddedSwap {
-  /** The previous store's folder while it is kept aside, or null if there was none. */
-  readonly asidePath: string | null;
-  /** Puts the previous store back (or removes the new one if there was none). */
-  undo(): void;
-  /** Deletes the previous store: the restore is complete. */
-  commit(): void;
-}
+/** Marks a previous store kept aside: qdrant_data.ba-previous-<pid>. */
+export const ASIDE_MARK = '.ba-previous-';
 
-export function swapInEmbedded(stagedDir: string, liveDir: string): EmbeddedSwap {
-  const aside = fs.existsSync(liveDir) ? `${liveDir}.ba-previous-${process.pid}` : null;
+export function swapInEmbedded(stagedDir: string, liveDir: string): void {
+  const aside = fs.existsSync(liveDir) ? `${liveDir}${ASIDE_MARK}${process.pid}` : null;
   if (aside) {
     fs.rmSync(aside, { recursive: true, force: true });
     fs.renameSync(liveDir, aside);
@@ -30,14 +25,4 @@ export function swapInEmbedded(stagedDir: string, liveDir: string): EmbeddedSwap
     if (aside) fs.renameSync(aside, liveDir);
     throw err;
   }
-  return {
-    asidePath: aside,
-    undo: () => {
-      fs.rmSync(liveDir, { recursive: true, force: true });
-      if (aside) fs.renameSync(aside, liveDir);
-    },
-    commit: () => {
-      if (aside) fs.rmSync(aside, { recursive: true, force: true });
-    },
-  };
 }

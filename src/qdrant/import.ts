@@ -11,7 +11,7 @@
  */
 import { VECTORS_ENTRY } from '../manifest.js';
 import { ArchiveReader } from '../archive/reader.js';
-import type { VerifiedVectors } from '../archive/verify.js';
+import type { VerifiedVectors } from './verify-vectors.js';
 import { countPoints, createCollection, deleteCollection } from './collection.js';
 import { collectionPath, QdrantError, type QdrantServer } from './connection.js';
 import { splitVectorsFile } from './vectors-file.js';

@@ -1,137 +1,156 @@
 /**
  * What a restore will do, decided from the verified archive and the live
  * state without touching anything. The dry run and the confirmation prompt
- * print this plan; applying it is restore/apply.ts.
+ * print this plan; applying it is restore/apply-plan.ts.
+ *
+ * Each live part is absent, healthy, damaged (saved raw), unreadable (can
+ * only be discarded) or unavailable (left alone); reading them never stops a
+ * restore, the plan says what will happen to each.
  */
 import path from 'node:path';
-import type { QdrantModeChoice, StoreConfig } from '../config.js';
+import type { StoreConfig } from '../config.js';
 import type { LockState } from '../embedded/local-store.js';
 import { ExitCode, UserError } from '../errors.js';
-import { describeQdrantStats, type SqliteStats } from '../manifest.js';
+import type { RawPart, SqliteStats } from '../manifest.js';
 import { printable } from '../output.js';
-import type { VerifiedArchive } from '../archive/verify.js';
+import type { VerifiedArchive } from '../verify/verify-archive.js';
+import type { LiveDatabase } from '../sqlite/live-database.js';
 import { describeStats } from '../sqlite/stats.js';
+import type { ArchivedVectors, LiveVectors } from '../vector-store/vector-store.js';
+import { describeCollections } from '../vector-store/embedded-store.js';
+import type { QdrantMode } from '../config.js';
 
 /** What exists now, read before any change. */
 export interface LiveState {
-  database: SqliteStats | null;
-  /** The embedded store, when the store is in embedded mode. */
-  embedded: LiveEmbedded | null;
-  /** null when Qdrant is not used (skipped). */
-  qdrant: { reachable: true; points: number | null } | { reachable: false; problem: string } | null;
-}
-
-export interface LiveEmbedded {
-  localDir: string;
-  /** null when there is no qdrant_data/ folder. */
-  collections: Array<{ name: string; points: number }> | null;
+  database: LiveDatabase;
+  vectors: LiveVectors;
+  /** Whether a running memory server holds the embedded store. */
   inUse: LockState;
 }
 
 export interface RestoreOptions {
   store: StoreConfig;
-  mode: QdrantModeChoice;
   /** Restore even though the memory server seems to be running. */
   force: boolean;
-  qdrantUrl: string | null;
   requireQdrant: boolean;
   safetyBackup: boolean;
+  /** Confirmed in advance (--yes): losses must have been accepted by flag. */
+  scripted: boolean;
+  /** The user accepts that parts which cannot be read are discarded (--discard-unreadable). */
+  discardUnreadable: boolean;
 }
 
 export type QdrantStep =
-  | { action: 'replace'; collection: string; url: string; current: number | null; restored: number }
   | {
-      action: 'replace-embedded';
-      localDir: string;
-      current: Array<{ name: string; points: number }> | null;
-      restored: Array<{ name: string; points: number }>;
+      action: 'replace' | 'replace-embedded';
+      location: string;
+      current: LiveVectors;
+      /** Points of the store's collection in the archive. */
+      restored: number;
+      summary: string;
+      /** The live vectors cannot be read, so they are discarded, not saved. */
+      discard: boolean;
     }
   | { action: 'skip'; reason: string };
-
-const NO_CONVERSION =
-  'Converting between a Qdrant server and the embedded store is not supported: embedded points are Python pickles that only the memory server itself can read.';
 
 export interface RestorePlan {
   archivePath: string;
   archive: VerifiedArchive;
-  database: { path: string; current: SqliteStats | null; restored: SqliteStats };
+  database: { path: string; current: LiveDatabase; restored: SqliteStats | null; raw: RawPart | null };
   qdrant: QdrantStep;
   /** Whether the current state is saved first. */
   safetyBackup: boolean;
-  /** Whether the live Qdrant collection must be part of the safety backup. */
+  /** Whether the live vectors are part of the safety backup. */
   safetyIncludesQdrant: boolean;
   warnings: string[];
 }
 
-export function planRestore(archive: VerifiedArchive, live: LiveState, options: RestoreOptions): RestorePlan {
+export function planRestore(archive: VerifiedArchive, live: LiveState, vectors: { mode: QdrantMode; location: string; archived: ArchivedVectors }, options: RestoreOptions): RestorePlan {
   const { store } = options;
   const warnings: string[] = [];
-  const restored = archive.databaseStats ?? archive.manifest.stats.sqlite;
   const source = archive.manifest.config;
   if (source.username !== store.username || source.agent_name !== store.agent) {
     warnings.push(
       `The archive was made for ${printable(source.username)}_${printable(source.agent_name)}; it will be restored into ${store.username}_${store.agent}.`,
     );
   }
-
-  let qdrant: QdrantStep;
-  if (archive.embedded && options.mode.mode === 'server') {
-    throw new UserError(
-      `${archive.path} holds an embedded (local-mode) vector store, but this store uses a Qdrant server (${options.mode.reason}). ${NO_CONVERSION}`,
-      ExitCode.Failure,
-      'Restore with --qdrant embedded to get the local store back, or --qdrant none to restore the database only.',
-    );
-  }
-  if (archive.vectors && options.mode.mode === 'embedded') {
-    throw new UserError(
-      `${archive.path} holds vectors exported from a Qdrant server, but this store uses the embedded store (${options.mode.reason}). ${NO_CONVERSION}`,
-      ExitCode.Failure,
-      'Restore with --qdrant server (and QDRANT_URL) into a server, or --qdrant none to restore the database only.',
-    );
-  }
-  if (archive.embedded && options.mode.mode === 'embedded') {
-    const embedded = live.embedded!;
-    if (embedded.inUse.state === 'held' && !options.force) {
-      throw new UserError(
-        `The memory server seems to be running on this store: ${embedded.inUse.by}; nothing was changed`,
-        ExitCode.Failure,
-        'Stop the memory server, then run the restore again (--force overrides this check).',
-      );
-    }
-    if (embedded.inUse.state === 'unknown') warnings.push(`Could not tell whether the memory server is running: ${embedded.inUse.why}.`);
-    qdrant = { action: 'replace-embedded', localDir: embedded.localDir, current: embedded.collections, restored: archive.embedded.collections };
-  } else if (archive.embedded) {
-    qdrant = { action: 'skip', reason: 'the vector store was skipped (--qdrant none); it is left as it is' };
-  } else if (!archive.vectors) {
-    qdrant = { action: 'skip', reason: `the archive holds no vectors (${printable(describeQdrantStats(archive.manifest.stats.qdrant))}); the collection is left as it is` };
-  } else if (live.qdrant === null || options.qdrantUrl === null) {
-    qdrant = { action: 'skip', reason: 'Qdrant was skipped; the collection is left as it is' };
-  } else if (!live.qdrant.reachable) {
-    if (options.requireQdrant) throw new UserError(`${live.qdrant.problem}; nothing was changed (--require-qdrant)`, ExitCode.Failure, undefined, 'QDRANT_UNAVAILABLE');
-    qdrant = { action: 'skip', reason: `${live.qdrant.problem}; only the database will be restored` };
-    warnings.push(`${live.qdrant.problem}; the vectors will not be restored.`);
-  } else {
-    qdrant = { action: 'replace', collection: store.collectionName, url: options.qdrantUrl, current: live.qdrant.points, restored: archive.vectors.points };
-  }
-
-  const collectionExists = (qdrant.action === 'replace' || qdrant.action === 'replace-embedded') && qdrant.current !== null;
-  const somethingToSave = live.database !== null || collectionExists;
-  if (options.safetyBackup && live.database === null && collectionExists) {
-    throw new UserError(
-      `No database at ${store.dbPath}, so no safety backup of collection ${store.collectionName} can be made`,
-      ExitCode.Failure,
-      'Back the collection up another way, then run the restore with --no-safety-backup.',
-    );
+  const qdrant = planVectors(live, vectors, options, warnings);
+  const vectorsSaved = qdrant.action !== 'skip' && (qdrant.current.state === 'healthy' || qdrant.current.state === 'damaged');
+  const somethingToSave = live.database.state !== 'absent' || vectorsSaved;
+  if (!options.safetyBackup && (live.database.state === 'damaged' || (qdrant.action !== 'skip' && qdrant.current.state === 'damaged'))) {
+    warnings.push('No safety backup (--no-safety-backup): the damaged files are deleted without a copy.');
   }
   return {
     archivePath: archive.path,
     archive,
-    database: { path: store.dbPath, current: live.database, restored },
+    database: {
+      path: store.dbPath,
+      current: live.database,
+      restored: archive.rawDatabase || archive.databaseAbsent ? null : (archive.databaseStats ?? archive.manifest.stats.sqlite),
+      raw: archive.rawDatabase,
+    },
     qdrant,
     safetyBackup: options.safetyBackup && somethingToSave,
-    safetyIncludesQdrant: collectionExists,
+    safetyIncludesQdrant: vectorsSaved,
     warnings,
   };
+}
+
+function planVectors(live: LiveState, vectors: { mode: QdrantMode; location: string; archived: ArchivedVectors }, options: RestoreOptions, warnings: string[]): QdrantStep {
+  const { archived } = vectors;
+  if (!archived.restorable) return { action: 'skip', reason: archived.reason };
+  const current = live.vectors;
+  if (current.state === 'unavailable') {
+    if (options.requireQdrant) throw new UserError(`${current.reason}; nothing was changed (--require-qdrant)`, ExitCode.Failure, undefined, 'QDRANT_UNAVAILABLE');
+    warnings.push(`${current.reason}; the vectors will not be restored.`);
+    return { action: 'skip', reason: `${current.reason}; only the database will be restored` };
+  }
+  if (vectors.mode === 'embedded') {
+    if (live.inUse.state === 'held' && !options.force) {
+      throw new UserError(
+        `The memory server seems to be running on this store: ${live.inUse.by}; nothing was changed`,
+        ExitCode.Failure,
+        'Stop the memory server, then run the restore again (--force overrides this check).',
+      );
+    }
+    if (live.inUse.state === 'unknown') warnings.push(`Could not tell whether the memory server is running: ${live.inUse.why}.`);
+  }
+  const discard = current.state === 'unreadable';
+  if (discard && options.scripted && !options.discardUnreadable) {
+    throw new UserError(
+      `The live vectors in ${vectors.location} cannot be read (${current.reason}), so they cannot be saved and the restore would discard them; nothing was changed`,
+      ExitCode.Failure,
+      'Pass --discard-unreadable to accept losing them, or fix the Qdrant server and run the restore again.',
+      'UNREADABLE_STORE',
+    );
+  }
+  if (discard) warnings.push(`The live vectors cannot be read (${current.reason}): they will be discarded, not saved.`);
+  return { action: vectors.mode === 'embedded' ? 'replace-embedded' : 'replace', location: vectors.location, current, restored: archived.points, summary: archived.summary, discard };
+}
+
+/** The live database in the plan's words. */
+function describeLiveDatabase(current: LiveDatabase): string {
+  if (current.state === 'absent') return 'no database';
+  if (current.state === 'damaged') return `damaged: ${printable(current.reason)}`;
+  const leftovers = current.leftovers.length > 0 ? `; leftover ${current.leftovers.join(', ')} beside it (saved raw)` : '';
+  return `${describeStats(current.stats)}${leftovers}`;
+}
+
+function describeLiveVectors(step: Extract<QdrantStep, { location: string }>): string {
+  const { current } = step;
+  const embedded = step.action === 'replace-embedded';
+  switch (current.state) {
+    case 'absent':
+      return embedded ? 'no store' : 'no collection';
+    case 'healthy':
+      return embedded ? describeCollections(current.collections ?? []) : `${current.points} points`;
+    case 'damaged':
+      return `damaged: ${printable(current.reason)}`;
+    case 'unreadable':
+      return `unreadable: ${printable(current.reason)}; it cannot be saved and will be discarded`;
+    case 'unavailable':
+      return `unavailable: ${printable(current.reason)}`;
+  }
 }
 
 /** The plan as the lines printed before the dry-run notice or the prompt. */
@@ -144,30 +163,25 @@ export function describePlan(plan: RestorePlan): string[] {
     `  Checks: ${plan.archive.hasChecksums ? 'zip CRCs, SHA-256 checksums' : 'zip CRCs (no checksums: archive of the original tool)'}, database integrity, ${plan.archive.vectors ? `${plan.archive.vectors.points} vectors` : 'no vectors'}: all passed`,
     '',
     `  SQLite database: ${plan.database.path}`,
-    `    now:      ${plan.database.current ? describeStats(plan.database.current) : 'no database'}`,
-    `    restored: ${describeStats(plan.database.restored)}`,
+    `    now:      ${describeLiveDatabase(plan.database.current)}`,
+    `    restored: ${plan.database.restored ? describeStats(plan.database.restored) : plan.database.raw ? `the raw files saved from a damaged database (${printable(plan.database.raw.reason)})` : 'no database'}`,
   ];
-  if (plan.qdrant.action === 'replace-embedded') {
-    const describe = (list: Array<{ name: string; points: number }>) => list.map((c) => `${c.name} ${c.points} points`).join(', ') || 'no collections';
-    lines.push(
-      `  Embedded vector store: ${plan.qdrant.localDir}`,
-      `    now:      ${plan.qdrant.current === null ? 'no store' : describe(plan.qdrant.current)}`,
-      `    restored: ${describe(plan.qdrant.restored)}`,
-    );
-  } else if (plan.qdrant.action === 'replace') {
-    const vectors = plan.archive.vectors!;
-    const shape = vectors.description.vectorSize !== null ? ` (${vectors.description.vectorSize} dims, ${vectors.description.distance})` : '';
-    lines.push(
-      `  Qdrant collection: ${plan.qdrant.collection} at ${plan.qdrant.url}`,
-      `    now:      ${plan.qdrant.current === null ? 'no collection' : `${plan.qdrant.current} points`}`,
-      `    restored: ${plan.qdrant.restored} points${shape}`,
-    );
+  const { qdrant } = plan;
+  if (qdrant.action === 'skip') {
+    lines.push(`  Qdrant collection: not restored: ${qdrant.reason}`);
   } else {
-    lines.push(`  Qdrant collection: not restored: ${plan.qdrant.reason}`);
+    lines.push(
+      qdrant.action === 'replace-embedded' ? `  Embedded vector store: ${qdrant.location}` : `  Qdrant collection: ${qdrant.location}`,
+      `    now:      ${describeLiveVectors(qdrant)}`,
+      `    restored: ${qdrant.summary}`,
+    );
   }
+  const damaged = [plan.database.current.state === 'damaged' ? 'the damaged database' : '', qdrant.action !== 'skip' && qdrant.current.state === 'damaged' ? 'the damaged vector store' : '']
+    .filter(Boolean)
+    .join(' and ');
   lines.push(
     plan.safetyBackup
-      ? '  Safety backup: the current state is saved to backups/ before anything changes'
+      ? `  Safety backup: the current state is saved to backups/ before anything changes${damaged ? ` (${damaged} as raw files, byte for byte)` : ''}`
       : '  Safety backup: none (nothing to save, or --no-safety-backup)',
   );
   for (const warning of plan.warnings) lines.push(`  Warning: ${warning}`);

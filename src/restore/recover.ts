@@ -1,23 +1,23 @@
 /**
- * Recovery from a restore that was killed part-way (see journal.ts).
+ * Recovery from a restore that was killed part-way (see journal.ts), with
+ * the same steps the restore runs:
  *
- * - rollback: restore the safety backup the interrupted run made, then
- *   remove what did not exist before (database, collection, embedded store):
- *   the store is as it was before that restore began;
- * - resume: run the interrupted restore again from its archive, keeping the
- *   same safety backup as the way back: the store ends fully restored.
- * Both are ordinary verified restores, so they can themselves be
- * interrupted and recovered again.
+ * - rollback: undo every step that began, from the safety backup the
+ *   interrupted run made (or remove what did not exist before): the store is
+ *   as it was before that restore began;
+ * - resume: verify the interrupted restore's archive again and do the steps
+ *   it did not finish, keeping the same safety backup as the way back.
+ * The journal is updated as steps are undone or done, so a recovery can
+ * itself be interrupted and recovered again.
  */
-import fs from 'node:fs';
 import type { QdrantConfig, StoreConfig } from '../config.js';
-import { ExitCode, UserError } from '../errors.js';
+import { ExitCode, UserError, describeError } from '../errors.js';
 import type { Reporter } from '../output.js';
-import { localDirOf } from '../embedded/local-store.js';
-import { deleteCollection } from '../qdrant/collection.js';
-import { QdrantServer } from '../qdrant/connection.js';
+import type { StagedArchive } from '../vector-store/vector-store.js';
+import { vectorStoreFor } from '../vector-store/select.js';
 import { clearJournal, describeInterrupted, needsRecovery, readJournal, type RestoreJournal } from './journal.js';
-import type { RestoreResult } from './run-restore.js';
+import { discardStaged, stageArchive } from './stage.js';
+import { type StepContext, restoreSteps, rollBack, runSteps, undoSteps } from './steps.js';
 
 export type RecoveryAction = 'rollback' | 'resume';
 
@@ -26,12 +26,13 @@ export interface RecoveryContext {
   qdrant: QdrantConfig | null;
   batchSize: number;
   concurrency: number;
-  cwd: string;
-  force: boolean;
 }
 
-/** Runs a restore of `archive` as part of a recovery (no prompt, no new safety backup). */
-export type RestoreRunner = (archive: string, journal: RestoreJournal) => Promise<RestoreResult>;
+export interface RecoveryOutcome {
+  action: RecoveryAction;
+  /** The archive whose state the store now holds. */
+  archive: string;
+}
 
 /** The interrupted restore of this store, if any; a journal of a run that changed nothing is dropped. */
 export function interruptedRestore(store: StoreConfig): RestoreJournal | null {
@@ -43,51 +44,67 @@ export function interruptedRestore(store: StoreConfig): RestoreJournal | null {
   return journal;
 }
 
-/** Undoes a half-finished embedded swap: the store kept aside goes back in place. */
-function settleEmbeddedSwap(store: StoreConfig): void {
-  const live = localDirOf(store.repoDir);
-  const parent = store.repoDir;
-  if (!fs.existsSync(parent)) return;
-  for (const name of fs.readdirSync(parent)) {
-    if (!name.startsWith('qdrant_data.ba-previous-')) continue;
-    const aside = `${parent}/${name}`;
-    if (!fs.existsSync(live)) fs.renameSync(aside, live);
-    else fs.rmSync(aside, { recursive: true, force: true });
-  }
-}
-
-export async function recover(action: RecoveryAction, journal: RestoreJournal, context: RecoveryContext, run: RestoreRunner, reporter: Reporter): Promise<RestoreResult> {
-  reporter.warn(`${describeInterrupted(journal)}.`);
-  if (action === 'rollback') {
-    if (!journal.safetyBackup) {
-      throw new UserError(
-        `${describeInterrupted(journal)}, and it made no safety backup (--no-safety-backup), so the previous state cannot be put back`,
-        ExitCode.Failure,
-        'Run ba-restore --resume to finish that restore.',
-        'RESTORE_INCOMPLETE',
-      );
-    }
-    reporter.info(`[INFO] Rolling back to the state before it, from ${journal.safetyBackup}`);
-    settleEmbeddedSwap(context.store);
-    const result = await run(journal.safetyBackup, journal);
-    await removeWhatWasAdded(journal, context);
-    clearJournal(context.store.repoDir);
-    return result;
-  }
-  reporter.info(`[INFO] Resuming it from ${journal.archive}`);
-  settleEmbeddedSwap(context.store);
-  const result = await run(journal.archive, journal);
-  clearJournal(context.store.repoDir);
-  return result;
-}
-
-async function removeWhatWasAdded(journal: RestoreJournal, context: RecoveryContext): Promise<void> {
+export async function recover(action: RecoveryAction, journal: RestoreJournal, context: RecoveryContext, reporter: Reporter): Promise<RecoveryOutcome> {
   const { store } = context;
-  if (!journal.previous.database) {
-    for (const suffix of ['', '-journal', '-wal', '-shm']) fs.rmSync(store.dbPath + suffix, { force: true });
+  reporter.warn(`${describeInterrupted(journal)}.`);
+  const staged: Array<Promise<StagedArchive>> = [];
+  const stage = (archive: string): Promise<StagedArchive> => {
+    const promise = stageArchive(archive, store.repoDir, journal.mode.mode === 'embedded', reporter);
+    staged.push(promise);
+    return promise;
+  };
+  let restored: Promise<StagedArchive> | null = null;
+  let saved: Promise<StagedArchive> | null = null;
+  const steps: StepContext = {
+    store,
+    vectors: vectorStoreFor(journal.mode, store, context.qdrant),
+    journal,
+    install: { batchSize: context.batchSize, concurrency: context.concurrency },
+    reporter,
+    restored: () => (restored ??= stage(journal.archive)),
+    saved: () => (journal.safetyBackup === null ? Promise.resolve(null) : (saved ??= stage(journal.safetyBackup))),
+  };
+  try {
+    if (action === 'rollback') await rollBackInterrupted(steps);
+    else await resumeInterrupted(steps);
+  } finally {
+    for (const promise of staged) discardStaged(await promise.catch(() => ({ database: '', embedded: null, rawDatabase: null })));
   }
-  if (!journal.previous.collection) {
-    if (journal.mode.mode === 'embedded') fs.rmSync(localDirOf(store.repoDir), { recursive: true, force: true });
-    else if (journal.mode.mode === 'server' && context.qdrant) await deleteCollection(new QdrantServer(context.qdrant), store.collectionName);
+  clearJournal(store.repoDir);
+  return { action, archive: action === 'rollback' ? (journal.safetyBackup ?? 'the state before it') : journal.archive };
+}
+
+async function rollBackInterrupted(context: StepContext): Promise<void> {
+  const { journal, reporter } = context;
+  if (!journal.safetyBackup && (journal.previous.database || journal.previous.collection)) {
+    throw new UserError(
+      `${describeInterrupted(journal)}, and it made no safety backup (--no-safety-backup), so the previous state cannot be put back`,
+      ExitCode.Failure,
+      'Run ba-restore --resume to finish that restore.',
+      'RESTORE_INCOMPLETE',
+    );
   }
+  reporter.info(`[INFO] Rolling back to the state before it, from ${journal.safetyBackup ?? 'nothing (there was no store before)'}`);
+  try {
+    await undoSteps(restoreSteps(context), context);
+  } catch (err) {
+    throw new UserError(
+      `Rolling back the interrupted restore failed: ${describeError(err)}`,
+      ExitCode.Failure,
+      journal.safetyBackup ? `Nothing is lost: the previous state is in ${journal.safetyBackup}. Once the cause is fixed, run: ba-restore --rollback` : undefined,
+      'RESTORE_INCOMPLETE',
+    );
+  }
+}
+
+async function resumeInterrupted(context: StepContext): Promise<void> {
+  context.reporter.info(`[INFO] Resuming it from ${context.journal.archive}`);
+  const steps = restoreSteps(context);
+  try {
+    await runSteps(steps, context);
+  } catch (err) {
+    context.reporter.warn(`Restore failed: ${describeError(err)}`);
+    await rollBack(steps, context, describeError(err));
+  }
+  context.vectors.settle();
 }

@@ -11,16 +11,17 @@
  * collection's config, and their number against the manifest.
  */
 import fs from 'node:fs';
-import { pipeline as pipeStreams } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type Database from 'better-sqlite3';
 import { openReadOnly } from '../sqlite/open.js';
 import path from 'node:path';
-import { ArchiveError, describeError, diskFullError } from '../errors.js';
+import { ArchiveError, describeError, diskFullError, isProgrammingError } from '../errors.js';
 import {
   DATABASE_ENTRY,
-  FORMAT_VERSION,
   KNOWN_ENTRIES,
+  NEWEST_FORMAT_VERSION,
+  RAW_PREFIX,
+  type RawPart,
   MANIFEST_ENTRY,
   type Manifest,
   VECTORS_ENTRY,
@@ -32,13 +33,9 @@ import type { Reporter } from '../output.js';
 import { printable } from '../output.js';
 import { hasMemoriesTable, integrityCheck, readStats, sameStats, describeStats } from '../sqlite/stats.js';
 import type { SqliteStats } from '../manifest.js';
-import { Utf8Check } from '../json/utf8-check.js';
-import { readVectorsFile, type VectorsDescription } from '../qdrant/vectors-file.js';
-import { comparePointKeys, formatPointKey, type PointKey } from '../qdrant/points.js';
-import { distanceFromText } from '../qdrant/collection.js';
-import { collectionProblem } from './collection-check.js';
+import { type VerifiedVectors, verifyVectorsEntry } from '../qdrant/verify-vectors.js';
 import { type EmbeddedArchive, isEmbeddedEntry, verifyEmbeddedEntries } from '../embedded/verify-embedded.js';
-import { ArchiveReader, type EntryDigest, UnsafeEntryError, ZipFormatError } from './reader.js';
+import { ArchiveReader, type EntryDigest, UnsafeEntryError, ZipFormatError } from '../archive/reader.js';
 
 const MAX_MANIFEST_BYTES = 1024 * 1024;
 
@@ -47,17 +44,13 @@ export interface VerifyOptions {
   extractDatabaseTo?: string;
   /** Where to write the verified embedded vector store (qdrant_data/ layout); removed if verification fails. */
   extractEmbeddedTo?: string;
+  /** A folder for the raw files of a damaged database, in their store-folder layout; removed if verification fails. */
+  extractRawDatabaseTo?: string;
 }
 
 let embeddedScratch = 0;
 
-/** An archive's vector file as verification found it. */
-export interface VerifiedVectors {
-  description: VectorsDescription;
-  points: number;
-  /** SHA-256 of the entry's bytes as verified: a later read must find the same bytes. */
-  sha256: string;
-}
+export type { VerifiedVectors };
 
 export interface VerifiedArchive {
   /** Present when the archive holds the embedded (local-mode) vector store. */
@@ -71,14 +64,12 @@ export interface VerifiedArchive {
   databaseStats: SqliteStats | null;
   /** Present when the archive holds a vector file. */
   vectors: VerifiedVectors | null;
-}
-
-/**
- * A mistake in this code, not in the archive: let it surface as a bug (with
- * its stack) instead of disguising it as a damaged archive.
- */
-function isProgrammingError(err: unknown): boolean {
-  return err instanceof TypeError || err instanceof ReferenceError || (err instanceof RangeError && /call stack/i.test(err.message));
+  /** The database saved as raw files (a safety archive of a damaged or leftover-laden database). */
+  rawDatabase: RawPart | null;
+  /** The embedded store saved as raw files (a safety archive of a damaged store). */
+  rawEmbedded: RawPart | null;
+  /** The archive holds no database because the store had none (a safety archive). */
+  databaseAbsent: boolean;
 }
 
 export async function verifyArchive(archivePath: string, options: VerifyOptions, reporter: Reporter): Promise<VerifiedArchive> {
@@ -101,6 +92,7 @@ export async function verifyArchive(archivePath: string, options: VerifyOptions,
   } catch (err) {
     if (options.extractDatabaseTo) fs.rmSync(options.extractDatabaseTo, { force: true });
     if (options.extractEmbeddedTo) fs.rmSync(options.extractEmbeddedTo, { force: true, recursive: true });
+    if (options.extractRawDatabaseTo) fs.rmSync(options.extractRawDatabaseTo, { force: true, recursive: true });
     if (err instanceof ArchiveError || isProgrammingError(err)) throw err;
     const full = diskFullError(err, options.extractDatabaseTo ? path.dirname(options.extractDatabaseTo) : 'the staging folder');
     if (full) throw full;
@@ -111,37 +103,6 @@ export async function verifyArchive(archivePath: string, options: VerifyOptions,
   }
 }
 
-/**
- * Each point once: a repeated id would be upserted twice and the collection
- * would come out short, which the restore would only notice after replacing
- * the live data. Format 1 files are in Qdrant's id order (the backup checks
- * it), so a rising order proves there is no repeat at no memory cost; the
- * original tool's files are not documented to be ordered, so there every id
- * is remembered.
- */
-class PointIdCheck {
-  private last: PointKey | null = null;
-  private readonly seen = new Set<string>();
-
-  constructor(private readonly ordered: boolean) {}
-
-  /** A problem with this point's id, or null. */
-  check(key: PointKey): string | null {
-    if (this.ordered) {
-      const last = this.last;
-      this.last = key;
-      if (last && comparePointKeys(last, key) >= 0) {
-        return `point ${formatPointKey(key)} comes after point ${formatPointKey(last)}: ids must rise strictly (a point is repeated or out of order)`;
-      }
-      return null;
-    }
-    const text = `${key.kind}:${formatPointKey(key)}`;
-    if (this.seen.has(text)) return `point ${formatPointKey(key)} appears twice`;
-    this.seen.add(text);
-    return null;
-  }
-}
-
 async function verifyOpened(
   reader: ArchiveReader,
   archivePath: string,
@@ -149,11 +110,9 @@ async function verifyOpened(
   reporter: Reporter,
   fail: (problem: string, hint?: string) => never,
 ): Promise<VerifiedArchive> {
-  for (const name of [MANIFEST_ENTRY, DATABASE_ENTRY]) {
-    if (!reader.has(name)) fail(`it has no ${name}`, 'Is this a ba-backup archive?');
-  }
+  if (!reader.has(MANIFEST_ENTRY)) fail(`it has no ${MANIFEST_ENTRY}`, 'Is this a ba-backup archive?');
   for (const name of reader.entries.keys()) {
-    if (!(KNOWN_ENTRIES as readonly string[]).includes(name) && !isEmbeddedEntry(name)) reporter.warn(`Archive ${archivePath}: ignoring unknown entry ${printable(name)}`);
+    if (!(KNOWN_ENTRIES as readonly string[]).includes(name) && !isEmbeddedEntry(name) && !name.startsWith(RAW_PREFIX)) reporter.warn(`Archive ${archivePath}: ignoring unknown entry ${printable(name)}`);
   }
 
   const { data, digest: manifestDigest } = await reader.readSmallEntry(MANIFEST_ENTRY, MAX_MANIFEST_BYTES);
@@ -177,10 +136,14 @@ async function verifyOpened(
   }
   const manifest = parsed.data;
   const formatVersion = formatVersionOf(manifest);
-  if (formatVersion > FORMAT_VERSION) {
-    fail(`it uses archive format ${formatVersion}; this tool reads up to format ${FORMAT_VERSION}`, 'Upgrade ba-backup to restore it.');
+  if (formatVersion > NEWEST_FORMAT_VERSION) {
+    fail(`it uses archive format ${formatVersion}; this tool reads up to format ${NEWEST_FORMAT_VERSION}`, 'Upgrade ba-backup to restore it.');
   }
   void manifestDigest;
+  const rawDatabase = manifest.raw_parts?.database ?? null;
+  const databaseAbsent = manifest.database_absent === true;
+  if (!reader.has(DATABASE_ENTRY) && !rawDatabase && !databaseAbsent) fail(`it has no ${DATABASE_ENTRY}`, 'Is this a ba-backup archive?');
+  if (databaseAbsent && (reader.has(DATABASE_ENTRY) || rawDatabase)) fail('the manifest says the store had no database, but the archive holds one');
 
   const declared = manifest.entries;
   const hasChecksums = declared !== undefined;
@@ -203,23 +166,8 @@ async function verifyOpened(
     if (expected && expected.sha256 !== digest.sha256) fail(`entry ${name} does not match its SHA-256 in the manifest (the archive is damaged)`);
   };
 
-  // the database: streamed to the extraction path, or only checked
-  const db = await reader.openEntry(DATABASE_ENTRY);
-  let databaseStats: SqliteStats | null = null;
-  if (options.extractDatabaseTo) {
-    // The file is created here, synchronously: a write stream opens its file
-    // later, and a failure handled (and the file removed) before that open
-    // would leave the file behind.
-    const fd = fs.openSync(options.extractDatabaseTo, 'wx', 0o600);
-    await pipeline(db.stream, fs.createWriteStream(options.extractDatabaseTo, { fd }));
-    checkDigest(DATABASE_ENTRY, db.digest());
-    databaseStats = checkDatabase(options.extractDatabaseTo, manifest, formatVersion, reporter, fail);
-  } else {
-    for await (const _chunk of db.stream) {
-      // reading is the check
-    }
-    checkDigest(DATABASE_ENTRY, db.digest());
-  }
+  await verifyRawEntries(reader, manifest, options, checkDigest, fail);
+  const databaseStats = reader.has(DATABASE_ENTRY) ? await verifyDatabaseEntry(reader, manifest, formatVersion, options, checkDigest, reporter, fail) : null;
 
   // the embedded vector store
   const embedded = await verifyEmbeddedEntries(
@@ -235,52 +183,93 @@ async function verifyOpened(
   let vectors: VerifiedArchive['vectors'] = null;
   const expectVectors = hasVectors(manifest.stats.qdrant);
   if (reader.has(VECTORS_ENTRY)) {
-    const entry = await reader.openEntry(VECTORS_ENTRY);
-    const result: { value?: { description: VectorsDescription; points: number } } = {};
-    // pipeline, not pipe: a CRC failure upstream must end the loop below, not stall it
-    const text = pipeStreams(entry.stream, new Utf8Check(), () => undefined);
-    const ids = new PointIdCheck(formatVersion >= 1);
-    try {
-      for await (const { keys } of readVectorsFile(text, 100, result)) {
-        for (const key of keys) {
-          const problem = ids.check(key);
-          if (problem) fail(`${VECTORS_ENTRY}: ${problem}`);
-        }
-      }
-    } catch (err) {
-      if (err instanceof ZipFormatError || err instanceof ArchiveError || isProgrammingError(err)) throw err;
-      fail(`${VECTORS_ENTRY}: ${describeError(err)}`);
-    }
-    const digest = entry.digest();
-    checkDigest(VECTORS_ENTRY, digest);
-    vectors = { ...result.value!, sha256: digest.sha256 };
-    const settingsProblem = collectionProblem(vectors.description.collection);
-    if (settingsProblem) fail(`${VECTORS_ENTRY}: ${settingsProblem}`);
-    // The original tool restores from vector_size and distance, this one from
-    // the config: a file where they disagree would restore differently with each.
-    const { header, vectorSize, distance } = vectors.description;
-    if (typeof header.vector_size === 'number' && vectorSize !== null && header.vector_size !== vectorSize) {
-      fail(`${VECTORS_ENTRY}: its vector_size ${header.vector_size} contradicts its collection config (size ${vectorSize})`);
-    }
-    if (typeof header.distance === 'string' && distance !== null && header.collection && distanceFromText(header.distance) !== distance) {
-      fail(`${VECTORS_ENTRY}: its distance ${JSON.stringify(header.distance)} contradicts its collection config (${distance})`);
-    }
-    const declaredCount = manifest.stats.qdrant.total_vectors;
-    if (declaredCount !== undefined && declaredCount !== vectors.points) {
-      fail(`${VECTORS_ENTRY} holds ${vectors.points} points, the manifest says ${declaredCount}`);
-    }
-    const declaredSize = manifest.qdrant?.vector_size;
-    if (declaredSize != null && vectors.description.vectorSize !== null && declaredSize !== vectors.description.vectorSize) {
-      fail(`${VECTORS_ENTRY} has vectors of size ${vectors.description.vectorSize}, the manifest says ${declaredSize}`);
-    }
-    if (vectors.description.distanceFallback) {
-      reporter.warn(`Archive ${archivePath}: unknown distance ${printable(String(vectors.description.header.distance))}; assuming Cosine as the original tool does`);
-    }
+    vectors = await verifyVectorsEntry(reader, manifest, formatVersion, checkDigest, fail, (warning) => reporter.warn(`Archive ${archivePath}: ${warning}`));
   } else if (!embedded && expectVectors && (manifest.stats.qdrant.total_vectors ?? 0) > 0) {
     fail(`the manifest records ${manifest.stats.qdrant.total_vectors} vectors but the zip has no ${VECTORS_ENTRY}`);
   }
 
-  return { path: archivePath, manifest, formatVersion, hasChecksums, databaseStats, vectors, embedded };
+  return {
+    path: archivePath,
+    manifest,
+    formatVersion,
+    hasChecksums,
+    databaseStats,
+    vectors,
+    embedded,
+    rawDatabase,
+    rawEmbedded: manifest.raw_parts?.embedded ?? null,
+    databaseAbsent,
+  };
+}
+
+/** The database entry: streamed to the extraction path and checked there, or only read through. */
+async function verifyDatabaseEntry(
+  reader: ArchiveReader,
+  manifest: Manifest,
+  formatVersion: number,
+  options: VerifyOptions,
+  checkDigest: (name: string, digest: EntryDigest) => void,
+  reporter: Reporter,
+  fail: (problem: string, hint?: string) => never,
+): Promise<SqliteStats | null> {
+  const db = await reader.openEntry(DATABASE_ENTRY);
+  if (options.extractDatabaseTo) {
+    // The file is created here, synchronously: a write stream opens its file
+    // later, and a failure handled (and the file removed) before that open
+    // would leave the file behind.
+    const fd = fs.openSync(options.extractDatabaseTo, 'wx', 0o600);
+    await pipeline(db.stream, fs.createWriteStream(options.extractDatabaseTo, { fd }));
+    checkDigest(DATABASE_ENTRY, db.digest());
+    return checkDatabase(options.extractDatabaseTo, manifest, formatVersion, reporter, fail);
+  }
+  for await (const _chunk of db.stream) {
+    // reading is the check
+  }
+  checkDigest(DATABASE_ENTRY, db.digest());
+  return null;
+}
+
+/**
+ * Raw files (a part saved byte for byte): each listed in the manifest's
+ * raw_parts and entries, read whole against its SHA-256, and extracted in
+ * its store-folder layout when asked (database files to extractRawDatabaseTo,
+ * embedded ones into the embedded staging folder).
+ */
+async function verifyRawEntries(
+  reader: ArchiveReader,
+  manifest: Manifest,
+  options: VerifyOptions,
+  checkDigest: (name: string, digest: EntryDigest) => void,
+  fail: (problem: string) => never,
+): Promise<void> {
+  const parts = manifest.raw_parts ?? {};
+  const targets = new Map<string, string | undefined>();
+  for (const name of parts.database?.files ?? []) {
+    if (!/^raw\/memoryv012\.db(-wal|-journal)?$/.test(name)) fail(`raw database file ${name} is not the database or one of its journals`);
+    targets.set(name, options.extractRawDatabaseTo && path.join(options.extractRawDatabaseTo, name.slice(RAW_PREFIX.length)));
+  }
+  for (const name of parts.embedded?.files ?? []) {
+    if (!name.startsWith(`${RAW_PREFIX}qdrant_data/`)) fail(`raw file ${name} of the embedded store is not inside qdrant_data/`);
+    targets.set(name, options.extractEmbeddedTo && path.join(options.extractEmbeddedTo, ...name.slice(`${RAW_PREFIX}qdrant_data/`.length).split('/')));
+  }
+  for (const name of reader.entries.keys()) {
+    if (name.startsWith(RAW_PREFIX) && !targets.has(name)) fail(`entry ${name} is not listed in the manifest's raw_parts`);
+  }
+  for (const [name, target] of targets) {
+    if (!reader.has(name)) fail(`the manifest lists raw file ${name}, which the zip does not hold`);
+    if (!manifest.entries?.[name]) fail(`entry ${name} is not listed in the manifest`);
+    const entry = await reader.openEntry(name);
+    if (target) {
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      const fd = fs.openSync(target, 'wx', 0o600);
+      await pipeline(entry.stream, fs.createWriteStream(target, { fd }));
+    } else {
+      for await (const _chunk of entry.stream) {
+        // reading is the check
+      }
+    }
+    checkDigest(name, entry.digest());
+  }
 }
 
 function checkDatabase(

@@ -1,0 +1,74 @@
+/**
+ * Carries out a restore plan: the safety backup first (written and verified
+ * before anything changes), then the steps (database, vectors), journaled;
+ * if a step fails, the steps that began are undone from the safety backup.
+ */
+import type { QdrantConfig, QdrantModeChoice, StoreConfig } from '../config.js';
+import { describeError } from '../errors.js';
+import type { SqliteStats } from '../manifest.js';
+import type { Reporter } from '../output.js';
+import type { InstallOptions, StagedArchive, VectorStore } from '../vector-store/vector-store.js';
+import { clearJournal, type RestoreJournal, writeJournal } from './journal.js';
+import type { RestorePlan } from './plan.js';
+import { makeSafetyBackup } from './safety-backup.js';
+import { type StepContext, restoreSteps, rollBack, runSteps } from './steps.js';
+import { discardStaged, stageArchive } from './stage.js';
+
+export interface ApplyOptions {
+  store: StoreConfig;
+  mode: QdrantModeChoice;
+  qdrant: QdrantConfig | null;
+  vectors: VectorStore;
+  install: InstallOptions;
+}
+
+export interface RestoreOutcome {
+  safetyBackupPath: string | null;
+  database: SqliteStats;
+  /** Points loaded, or null when the vectors were not restored. */
+  vectors: number | null;
+}
+
+const NO_ROWS: SqliteStats = { total_memories: 0, total_versions: 0, total_intentions: 0 };
+
+export async function applyRestore(plan: RestorePlan, staged: StagedArchive, options: ApplyOptions, reporter: Reporter): Promise<RestoreOutcome> {
+  const { store } = options;
+  const live = plan.database.current;
+  const journal: RestoreJournal = {
+    pid: process.pid,
+    started: new Date().toISOString(),
+    archive: plan.archivePath,
+    safetyBackup: null,
+    mode: options.mode,
+    previous: { database: live.state !== 'absent', collection: plan.safetyIncludesQdrant },
+    replaceDatabaseFiles: live.state !== 'healthy' || live.leftovers.length > 0,
+    steps: plan.qdrant.action === 'skip' ? [{ name: 'database', state: 'pending' }] : [{ name: 'database', state: 'pending' }, { name: 'vectors', state: 'pending' }],
+    phase: 'safety-backup',
+  };
+  writeJournal(store.repoDir, journal);
+  journal.safetyBackup = await makeSafetyBackup(plan, { store, mode: options.mode, qdrant: options.qdrant, batchSize: options.install.batchSize }, reporter);
+  writeJournal(store.repoDir, journal);
+
+  let saved: Promise<StagedArchive> | null = null;
+  const context: StepContext = {
+    store,
+    vectors: options.vectors,
+    journal,
+    install: options.install,
+    reporter,
+    restored: () => Promise.resolve(staged),
+    saved: () => (journal.safetyBackup === null ? Promise.resolve(null) : (saved ??= stageArchive(journal.safetyBackup, store.repoDir, options.mode.mode === 'embedded', reporter))),
+  };
+  const steps = restoreSteps(context);
+  try {
+    await runSteps(steps, context);
+  } catch (err) {
+    reporter.warn(`Restore failed: ${describeError(err)}`);
+    await rollBack(steps, context, describeError(err));
+  } finally {
+    if (saved) discardStaged(await (saved as Promise<StagedArchive>).catch(() => ({ database: '', embedded: null, rawDatabase: null })));
+  }
+  options.vectors.settle();
+  clearJournal(store.repoDir);
+  return { safetyBackupPath: journal.safetyBackup, database: plan.database.restored ?? NO_ROWS, vectors: context.loaded ?? null };
+}

@@ -1,0 +1,81 @@
+/** The vectors in a collection of a Qdrant server. */
+import type { QdrantConfig, QdrantModeChoice } from '../config.js';
+import { ExitCode, UserError, describeError } from '../errors.js';
+import { describeQdrantStats } from '../manifest.js';
+import { printable } from '../output.js';
+import type { VerifiedArchive } from '../verify/verify-archive.js';
+import { countPoints, deleteCollection } from '../qdrant/collection.js';
+import { collectionPath, QdrantServer } from '../qdrant/connection.js';
+import { importCollection } from '../qdrant/import.js';
+import { NO_CONVERSION } from './no-conversion.js';
+import type { ArchivedVectors, InstallOptions, LiveVectors, StagedArchive, VectorStore } from './vector-store.js';
+
+export class ServerVectorStore implements VectorStore {
+  readonly mode = 'server' as const;
+  readonly server: QdrantServer;
+  /** Asked for early (while the archive is verified): a long verification then does not delay learning that the server is down. */
+  private live: Promise<LiveVectors> | null = null;
+
+  constructor(
+    readonly choice: QdrantModeChoice,
+    config: QdrantConfig,
+    readonly collection: string,
+  ) {
+    this.server = new QdrantServer(config);
+  }
+
+  get location(): string {
+    return `${this.collection} at ${this.server.url}`;
+  }
+
+  readLive(): Promise<LiveVectors> {
+    this.live ??= this.probe();
+    return this.live;
+  }
+
+  private async probe(): Promise<LiveVectors> {
+    let points: number | null;
+    try {
+      points = await countPoints(this.server, this.collection);
+    } catch (err) {
+      return { state: 'unavailable', reason: describeError(err) };
+    }
+    if (points === null) return { state: 'absent' };
+    // Counting works even when the points cannot be served; a safety backup needs them served.
+    try {
+      await this.server.request('POST', `${collectionPath(this.collection)}/points/scroll`, '{"limit":1,"with_payload":true,"with_vector":true}', 'read points');
+    } catch (err) {
+      return { state: 'unreadable', reason: describeError(err) };
+    }
+    return { state: 'healthy', points };
+  }
+
+  archived(archive: VerifiedArchive): ArchivedVectors {
+    if (archive.embedded) {
+      throw new UserError(
+        `${archive.path} holds an embedded (local-mode) vector store, but this store uses a Qdrant server (${this.choice.reason}). ${NO_CONVERSION}`,
+        ExitCode.Failure,
+        'Restore with --qdrant embedded to get the local store back, or --qdrant none to restore the database only.',
+      );
+    }
+    if (!archive.vectors) {
+      return { restorable: false, reason: `the archive holds no vectors (${printable(describeQdrantStats(archive.manifest.stats.qdrant))}); the collection is left as it is` };
+    }
+    const { vectorSize, distance } = archive.vectors.description;
+    return { restorable: true, points: archive.vectors.points, summary: `${archive.vectors.points} points${vectorSize !== null ? ` (${vectorSize} dims, ${distance})` : ''}` };
+  }
+
+  install(staged: StagedArchive, options: InstallOptions): Promise<number> {
+    return importCollection(this.server, this.collection, staged.archive.path, staged.archive.vectors!, options);
+  }
+
+  remove(): Promise<void> {
+    return deleteCollection(this.server, this.collection);
+  }
+
+  undoInstall(): boolean {
+    return false;
+  }
+
+  settle(): void {}
+}

@@ -1,0 +1,46 @@
+/**
+ * --verify: the full validation a restore runs, on archives at rest, without
+ * changing anything (the database is extracted to a temporary file in the
+ * backups folder to run its integrity check, then removed).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ArchiveError, describeError } from '../errors.js';
+import type { Manifest, SqliteStats } from '../manifest.js';
+import { silentReporter } from '../output.js';
+import { tempPath } from '../archive/backups-folder.js';
+import { verifyArchive } from './verify-archive.js';
+
+export interface ArchiveCheck {
+  name: string;
+  path: string;
+  ok: boolean;
+  problem?: string;
+  manifest?: Manifest;
+  database?: SqliteStats;
+  vectors?: number | null;
+  hasChecksums?: boolean;
+}
+
+export async function checkArchive(archivePath: string, scratchDir: string): Promise<ArchiveCheck> {
+  const name = path.basename(archivePath);
+  const extracted = tempPath(scratchDir, '.db');
+  try {
+    const verified = await verifyArchive(archivePath, { extractDatabaseTo: extracted }, silentReporter);
+    return {
+      name,
+      path: archivePath,
+      ok: true,
+      manifest: verified.manifest,
+      database: verified.databaseStats ?? undefined,
+      vectors: verified.vectors ? verified.vectors.points : null,
+      hasChecksums: verified.hasChecksums,
+    };
+  } catch (err) {
+    const problem = err instanceof ArchiveError ? err.message.replace(`Invalid archive ${archivePath}: `, '') : describeError(err);
+    return { name, path: archivePath, ok: false, problem };
+  } finally {
+    fs.rmSync(extracted, { force: true });
+  }
+}
+
