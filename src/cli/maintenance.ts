@@ -24,9 +24,9 @@ export async function verifyBackups(names: string[], store: StoreConfig, json: b
     if (!json) {
       if (result.ok) {
         const db = result.database;
-        const counts = db ? `${db.total_memories} memories, ${db.total_versions} versions, ${result.vectors ?? 'no'} vectors` : '';
-        const notes = result.manifest ? describeAsFound(result.manifest).map((note) => `; ${note}`).join('') : '';
-        process.stdout.write(`OK    ${result.name}  ${counts}${printable(notes)}${result.hasChecksums ? '' : ' (no checksums: original tool)'}\n`);
+        const counts = `${db ? `${db.total_memories} memories, ${db.total_versions} versions, ` : ''}${result.vectors ?? 'no'} vectors`;
+        const notes = result.manifest ? describeAsFound(result.manifest) : [];
+        process.stdout.write(`OK    ${result.name}  ${printable([counts, ...notes].join('; '))}${result.hasChecksums ? '' : ' (no checksums: original tool)'}\n`);
       } else {
         process.stdout.write(`FAIL  ${result.name}: ${printable(result.problem ?? '')}\n`);
       }
