@@ -77,11 +77,28 @@ function format(cycle) {
   return [...cycle.slice(first), ...cycle.slice(0, first), cycle[first]].map(rel).join(' -> ');
 }
 
+// Folders (the first level under `dir`; a file there is its own) must depend one way too.
+const folderOf = (file) => path.relative(dir, file).split(path.sep)[0];
+const folders = new Map();
+for (const [file, deps] of graph) {
+  for (const dep of deps) {
+    const from = folderOf(file), to = folderOf(dep);
+    if (from === to) continue;
+    if (!folders.has(from)) folders.set(from, new Map());
+    if (!folders.get(from).has(to)) folders.get(from).set(to, `${rel(file)} imports ${rel(dep)}`);
+  }
+}
+const reaches = (from, to, seen = new Set()) =>
+  [...(folders.get(from)?.keys() ?? [])].some((next) => next === to || (!seen.has(next) && seen.add(next) && reaches(next, to, seen)));
+const folderLoops = [];
+for (const [from, edges] of folders) for (const [to, example] of edges) if (from < to && reaches(to, from)) folderLoops.push(`${from} <-> ${to} (${example})`);
+
 const cyclic = components.filter((c) => c.length > 1 || graph.get(c[0]).includes(c[0]));
-if (cyclic.length === 0) {
-  console.log(`No import cycles in ${rel(dir)}/ (${files.length} files)`);
+if (cyclic.length === 0 && folderLoops.length === 0) {
+  console.log(`No import cycles in ${rel(dir)}/ (${files.length} files, ${folders.size} folders that import others)`);
   process.exit(0);
 }
+for (const loop of folderLoops) console.log(`Folders that import each other: ${loop}`);
 for (const component of cyclic.sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
   console.log(`Import cycle among ${component.length} file(s): ${component.map(rel).join(', ')}`);
   const inside = new Set(component);

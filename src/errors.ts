@@ -41,6 +41,7 @@ export type ErrorCode =
   | 'RESTORE_ROLLED_BACK'
   | 'RESTORE_INCOMPLETE'
   | 'UNREADABLE_STORE'
+  | 'PERMISSION_DENIED'
   | 'INTERNAL';
 
 const DEFAULT_CODE: Record<ExitCodeValue, ErrorCode> = {
@@ -93,6 +94,25 @@ export function describeError(err: unknown): string {
     return err.message;
   }
   return String(err);
+}
+
+/**
+ * A file-system refusal (a read-only folder, files of another user) reported
+ * as what it is, naming the path, instead of as a damaged archive or a bug.
+ */
+export function permissionError(err: unknown): UserError | null {
+  const { code, path, syscall } = (err ?? {}) as NodeJS.ErrnoException;
+  if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return null;
+  const what = code === 'EROFS' ? 'is on a read-only file system' : 'is not accessible to this user';
+  // a temporary file of ours stands for the folder it was to be written in
+  const temp = path !== undefined && /[\\/]\.ba-tmp-[^\\/]*$/.test(path);
+  const where = path === undefined ? 'a file' : temp ? `cannot write in ${path.replace(/[\\/][^\\/]*$/, '')}:` : path;
+  return new UserError(
+    `Permission denied: ${where} ${temp ? `the folder ${what}` : what}${syscall ? ` (${syscall})` : ''}; nothing was changed`,
+    ExitCode.Failure,
+    'Run as the user that owns the memory store and its backups/ folder, or give that user write access to it.',
+    'PERMISSION_DENIED',
+  );
 }
 
 /** A full disk reported as what it is, naming the folder, instead of as a damaged file or a bug. */

@@ -118,6 +118,16 @@ export function hasVectors(stats: QdrantStats): boolean {
   return !stats.skipped && !stats.collection_not_found && stats.error === undefined;
 }
 
+/**
+ * A database-only archive: made while the vectors could not be read (Qdrant
+ * down, the collection missing, an export failing part-way), as opposed to
+ * one made with Qdrant skipped on purpose.
+ */
+export function isDatabaseOnly(manifest: Manifest): boolean {
+  const { qdrant } = manifest.stats;
+  return !manifest.raw_parts?.embedded && !manifest.discarded && (qdrant.error !== undefined || qdrant.collection_not_found === true);
+}
+
 /** A one-line description of the Qdrant part, for listings and plans. */
 export function describeQdrantStats(stats: QdrantStats): string {
   if (stats.skipped) return 'skipped';
@@ -143,13 +153,14 @@ export function localIsoTime(date: Date): string {
   );
 }
 
-/** What a safety archive says of parts it saved raw, found absent or discarded; empty for an ordinary archive. */
-export function describeAsFound(manifest: Manifest): string[] {
+/** What an archive lacks or saved as found (raw, absent, discarded, database only); empty for a complete archive. */
+export function describeArchiveNotes(manifest: Manifest): string[] {
   const notes: string[] = [];
   const raw = manifest.raw_parts ?? {};
   if (raw.database) notes.push(raw.database.state === 'damaged' ? `damaged database saved raw (${raw.database.reason})` : `leftover files saved raw (${raw.database.reason})`);
   if (raw.embedded) notes.push(`damaged embedded store saved raw (${raw.embedded.reason})`);
   if (manifest.database_absent) notes.push('no database (the store had none)');
   if (manifest.discarded) notes.push(`vectors discarded, not saved (${manifest.discarded.reason})`);
+  if (isDatabaseOnly(manifest)) notes.push(`database only: no vectors (${describeQdrantStats(manifest.stats.qdrant)})`);
   return notes;
 }

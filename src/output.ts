@@ -15,7 +15,8 @@ import type CliProgress from 'cli-progress';
 
 export interface Progress {
   update(done: number): void;
-  finish(): void;
+  /** Ends the bar; a line-mode bar reports the work as done only when it succeeded (the error follows otherwise). */
+  finish(succeeded?: boolean): void;
 }
 
 export interface Reporter {
@@ -99,8 +100,8 @@ function lineProgress(label: string): Progress {
     update: (done) => {
       last = done;
     },
-    finish: () => {
-      process.stdout.write(`[OK] ${label}: ${last} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    finish: (succeeded = true) => {
+      if (succeeded) process.stdout.write(`[OK] ${label}: ${last} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     },
   };
 }

@@ -236,11 +236,13 @@ describe('ba-restore', () => {
     const result = await runCli('restore', [archive, '--yes', '--batch-size', '20', '--concurrency', '1'], { cwd: store.root, env });
     assert.equal(result.code, 1, result.stdout);
     assert.match(result.stderr, /\[ERROR\] Restore failed: Qdrant at .* failed to upsert 20 points: HTTP 503: .*\(gave up after 4 attempts\)\. The previous state was put back from .*safety_\d{8}_\d{6}(_\d+)?\.zip; nothing was lost\n$/);
+    // the loading that failed is not reported as done
+    assert.doesNotMatch(result.stdout, /\[OK\] Restoring vectors/);
     assert.deepEqual(dumpDatabase(store.dbPath), beforeDump);
     assert.deepEqual(server.getPoints(store.collectionName), beforePoints);
   });
 
-  it('restores the database and warns when Qdrant is unreachable, or refuses with --require-qdrant', async () => {
+  it('with Qdrant unreachable: refuses a scripted restore, and a confirmed one ends incomplete (exit 3), never SUCCESS', async () => {
     await changeLiveData();
     const before = liveState();
     const down = { QDRANT_HOST: '127.0.0.1', QDRANT_PORT: '9' };
@@ -248,10 +250,18 @@ describe('ba-restore', () => {
     assert.equal(strict.code, 1);
     assert.match(strict.stderr, /unreachable.*; nothing was changed \(--require-qdrant\)/);
     assert.deepEqual(liveState(), before);
-    const result = await runCli('restore', [archive, '--yes'], { cwd: store.root, env: down });
-    assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /Qdrant collection: not restored: Qdrant at http:\/\/127\.0\.0\.1:9 is unreachable/);
-    assert.match(result.stdout, /Vectors: not restored/);
+    const scripted = await runCli('restore', [archive, '--yes'], { cwd: store.root, env: down });
+    assert.equal(scripted.code, 1, scripted.stdout);
+    assert.match(scripted.stderr, /unreachable.*the archive's 150 vectors cannot be restored, so nothing was changed\n.*--skip-qdrant/);
+    assert.deepEqual(liveState(), before);
+    const typed = await runCli('restore', [archive], { cwd: store.root, env: down, tty: true, input: 'DELETE ALL DATA\n' });
+    assert.equal(typed.code, 3, typed.stdout);
+    assert.match(typed.stdout, /Warning: Qdrant at http:\/\/127\.0\.0\.1:9 is unreachable.*the vectors will not be restored/);
+    assert.match(typed.stdout, /\[WARNING\] The database was restored, the vectors were not: Qdrant at http:\/\/127\.0\.0\.1:9 is unreachable/);
+    assert.doesNotMatch(typed.stdout, /SUCCESS/);
     assert.deepEqual(dumpDatabase(store.dbPath), backedUpDump);
+    const json = await runCli('restore', [archive, '--yes', '--skip-qdrant', '--json'], { cwd: store.root, env: down });
+    assert.equal(json.code, 0, json.stdout);
+    assert.equal(JSON.parse(json.stdout).result, 'restored');
   });
 });

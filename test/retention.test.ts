@@ -79,6 +79,27 @@ describe('retention policy', () => {
     assert.deepEqual(plan.remove.sort(), ['backup_20260501_000000.zip', 'safety_20260401_000000.zip', 'safety_20260402_000000.zip', 'safety_20260403_000000.zip']);
   });
 
+  it('never lets a database-only archive displace the only complete one', () => {
+    const full = backup('2026-03-01T09:00:00');
+    const set = [full, backup('2026-03-01T12:00:00', { complete: false }), backup('2026-03-01T18:00:00', { complete: false })];
+    const plan = applyPolicy(set, { daily: 1 });
+    assert.deepEqual(kept(plan), {
+      'backup_20260301_180000.zip': ['daily 2026-03-01'],
+      'backup_20260301_090000.zip': ['daily 2026-03-01, newest complete'],
+    });
+    assert.deepEqual(plan.remove, ['backup_20260301_120000.zip']);
+  });
+
+  it('keeps the complete archives from before a week-long Qdrant outage', () => {
+    const before = [backup('2026-03-01T10:00:00'), backup('2026-03-02T10:00:00')];
+    const outage = Array.from({ length: 7 }, (_, i) => backup(`2026-03-0${i + 3}T10:00:00`, { complete: false }));
+    const plan = applyPolicy([...before, ...outage], { daily: 7 });
+    const names = Object.keys(kept(plan));
+    for (const c of outage) assert.ok(names.includes(c.name));
+    assert.deepEqual(kept(plan)['backup_20260302_100000.zip'], ['daily 2026-03-02, newest complete']);
+    assert.deepEqual(kept(plan)['backup_20260301_100000.zip'], ['daily 2026-03-01, newest complete']);
+  });
+
   it('holds its invariants on 300 generated archive sets', () => {
     const rng = new Rng(7);
     for (let round = 0; round < 300; round++) {
@@ -88,7 +109,7 @@ describe('retention policy', () => {
       for (let i = 0; i < count; i++) {
         const t = new Date(base + Math.floor(rng.next() * 900) * 86_400_000 + Math.floor(rng.next() * 86_400) * 1000);
         const text = t.toISOString().slice(0, 19);
-        set.push(backup(text, { name: `backup_${i}_${text}.zip`, pinned: rng.next() < 0.05 }));
+        set.push(backup(text, { name: `backup_${i}_${text}.zip`, pinned: rng.next() < 0.05, complete: round % 2 === 0 || rng.next() < 0.6 }));
       }
       const policy: RetentionPolicy = {
         last: rng.next() < 0.5 ? Math.floor(rng.next() * 5) : undefined,
@@ -105,24 +126,36 @@ describe('retention policy', () => {
       // pinned always kept
       for (const c of set) if (c.pinned) assert.ok(keptNames.has(c.name));
       // each rule keeps the newest archive of each of its N most recent periods
+      // each rule keeps the newest archive of each of its N most recent periods, and the newest complete one likewise
+      const complete = set.filter((c) => c.complete !== false);
       for (const rule of ['daily', 'weekly', 'monthly', 'yearly'] as const) {
         const n = policy[rule] ?? 0;
-        const byRule = plan.keep.filter((k) => k.reasons.some((r) => r.startsWith(`${rule} `)));
-        const periods = new Map<string, RetentionCandidate>();
-        for (const c of set) {
-          const p = periodOf(rule, c.time!, c.name);
-          const cur = periods.get(p);
-          if (!cur || key(c) > key(cur)) periods.set(p, c);
+        for (const [pool, note] of [[set, false], [complete, true]] as const) {
+          const byRule = plan.keep.filter((k) => k.reasons.some((r) => r.startsWith(`${rule} `) && r.endsWith(', newest complete') === note));
+          const expected = note && complete.length === set.length ? [] : newestPerPeriod(pool, rule, n);
+          assert.deepEqual(byRule.map((k) => k.name).sort(), expected, `${rule} ${n}${note ? ' complete' : ''}`);
         }
-        const expected = [...periods.entries()].sort((a, b) => (a[0] < b[0] ? 1 : -1)).slice(0, n).map(([, c]) => c.name).sort();
-        assert.deepEqual(byRule.map((k) => k.name).sort(), expected, `${rule} ${n}`);
       }
       const last = policy.last ?? 0;
-      const byLast = plan.keep.filter((k) => k.reasons.some((r) => r.startsWith('last '))).length;
+      const byLast = plan.keep.filter((k) => k.reasons.some((r) => r === `last ${last}`)).length;
       assert.equal(byLast, Math.min(last, set.length));
+      if (complete.length < set.length && last > 0) {
+        const newestComplete = [...complete].sort((a, b) => (key(a) < key(b) ? 1 : -1)).slice(0, last).map((c) => c.name);
+        for (const name of newestComplete) assert.ok(keptNames.has(name), `last ${last} complete`);
+      }
     }
   });
 });
+
+function newestPerPeriod(pool: readonly RetentionCandidate[], rule: 'daily' | 'weekly' | 'monthly' | 'yearly', n: number): string[] {
+  const periods = new Map<string, RetentionCandidate>();
+  for (const c of pool) {
+    const p = periodOf(rule, c.time!, c.name);
+    const cur = periods.get(p);
+    if (!cur || key(c) > key(cur)) periods.set(p, c);
+  }
+  return [...periods.entries()].sort((a, b) => (a[0] < b[0] ? 1 : -1)).slice(0, n).map(([, c]) => c.name).sort();
+}
 
 function key(c: RetentionCandidate): string {
   const t = c.time!;

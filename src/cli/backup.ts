@@ -10,6 +10,7 @@ import { describeQdrantStats } from '../manifest.js';
 import { consoleReporter, formatBytes, printJson } from '../output.js';
 import { pin } from '../archive/pins.js';
 import { assertDatabaseExists, createBackup } from '../backup/create-backup.js';
+import { vectorStoreFor } from '../vector-store/select.js';
 import { acquireLock } from '../lock.js';
 import type { RetentionPolicy } from '../retention/policy.js';
 import { listBackups } from './list.js';
@@ -66,8 +67,9 @@ export function main(argv: string[] = process.argv): Promise<never> {
       .option('--qdrant <mode>', 'where the vectors live: server, embedded (qdrant_data/ local mode) or none (env BA_QDRANT_MODE, default: detected)')
       .option('--skip-qdrant', 'back up the SQLite database only (same as --qdrant none)')
       .addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_STATUS_HELP}\n${EXAMPLES}`);
-    program.parse(argv);
+    program.allowExcessArguments(true).parse(argv);
     const flags = program.opts<BackupFlags>();
+    refuseIdleFlags(flags, program.args);
     const json = flags.json ?? false;
     const store = resolveStoreConfig(flags, process.env, process.cwd());
     if (flags.list) return listBackups(store.backupsDir, json);
@@ -108,6 +110,33 @@ export function main(argv: string[] = process.argv): Promise<never> {
   });
 }
 
+const KEEP_FLAGS = [
+  ['keepLast', '--keep-last'],
+  ['keepDaily', '--keep-daily'],
+  ['keepWeekly', '--keep-weekly'],
+  ['keepMonthly', '--keep-monthly'],
+  ['keepYearly', '--keep-yearly'],
+  ['keepSafety', '--keep-safety'],
+] as const;
+
+/** Flags that would do nothing with the chosen action are refused, not ignored. */
+function refuseIdleFlags(flags: BackupFlags, args: string[]): void {
+  if (args.length > 0) {
+    throw new UsageError(`Unexpected argument ${JSON.stringify(args[0])}`, `To describe the backup, use -d: ba-backup -d ${JSON.stringify(args.join(' '))}`);
+  }
+  const actions = [
+    flags.list ? '--list' : null,
+    flags.verify ? '--verify' : null,
+    flags.prune ? '--prune' : null,
+    typeof flags.pin === 'string' ? '--pin <backup>' : null,
+    flags.unpin ? '--unpin' : null,
+  ].filter((a): a is string => a !== null);
+  if (actions.length > 1) throw new UsageError(`${actions[0]} and ${actions[1]} are separate actions`, 'Run them one at a time.');
+  const keep = KEEP_FLAGS.find(([key]) => flags[key] !== undefined);
+  if (keep && !flags.prune) throw new UsageError(`${keep[1]} goes with --prune`, `To delete old archives: ba-backup --prune ${keep[1]} ${flags[keep[0]]} (add --dry-run to see the plan first).`);
+  if (flags.description && actions.length > 0) throw new UsageError(`-d describes a new backup; it does nothing with ${actions[0]}`, `Leave out -d, or make a backup with ba-backup -d ${JSON.stringify(flags.description)}.`);
+}
+
 async function runBackup(flags: BackupFlags, store: ReturnType<typeof resolveStoreConfig>, json: boolean): Promise<number> {
   const batchSize = parseBatchSize(flags.batchSize);
   const mode = flags.skipQdrant ? { mode: 'none' as const, reason: '--skip-qdrant' } : resolveQdrantMode(flags.qdrant, process.env, fs.existsSync(localDirOf(store.repoDir)));
@@ -115,7 +144,7 @@ async function runBackup(flags: BackupFlags, store: ReturnType<typeof resolveSto
   const reporter = consoleReporter(outputMode(flags));
   reporter.info(`[INFO] Vector store: ${mode.mode} (${mode.reason})`);
   const result = await createBackup(
-    { store, mode, qdrant, description: flags.description, batchSize, requireQdrant: flags.requireQdrant ?? false, kind: 'backup' },
+    { store, vectors: vectorStoreFor(mode, store, qdrant), description: flags.description, batchSize, requireQdrant: flags.requireQdrant ?? false, kind: 'backup' },
     reporter,
   );
   if (flags.pin === true) pin(result.path);

@@ -1,6 +1,6 @@
 /** --list, shared by both commands: the archives in backups/, newest first. */
 import { ExitCode } from '../errors.js';
-import { describeAsFound, describeQdrantStats } from '../manifest.js';
+import { describeArchiveNotes, describeQdrantStats } from '../manifest.js';
 import { formatBytes, printable, printJson } from '../output.js';
 import { catalog } from '../archive/catalog.js';
 
@@ -21,7 +21,7 @@ export async function listBackups(backupsDir: string, json: boolean): Promise<nu
         created_at: e.manifest?.created_at,
         description: e.manifest?.description,
         stats: e.manifest?.stats,
-        as_found: e.manifest ? describeAsFound(e.manifest) : undefined,
+        as_found: e.manifest ? describeArchiveNotes(e.manifest) : undefined,
       })),
     });
     return ExitCode.Success;
@@ -50,7 +50,7 @@ export async function listBackups(backupsDir: string, json: boolean): Promise<nu
         ? `    Memories: no database (see below), Vectors: ${printable(describeQdrantStats(stats.qdrant))}`
         : `    Memories: ${stats.sqlite.total_memories}, Versions: ${stats.sqlite.total_versions}, Vectors: ${printable(describeQdrantStats(stats.qdrant))}`,
     );
-    for (const note of describeAsFound(entry.manifest)) lines.push(`    Saved as found: ${printable(note)}`);
+    for (const note of describeArchiveNotes(entry.manifest)) lines.push(`    Note: ${printable(note)}`);
     if (entry.manifest.description) lines.push(`    Description: ${printable(entry.manifest.description)}`);
     lines.push('');
   }

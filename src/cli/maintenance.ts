@@ -2,7 +2,7 @@
 import path from 'node:path';
 import type { StoreConfig } from '../config.js';
 import { ExitCode } from '../errors.js';
-import { describeAsFound } from '../manifest.js';
+import { describeArchiveNotes } from '../manifest.js';
 import { printable, printJson } from '../output.js';
 import { findArchive, listArchiveFiles } from '../archive/backups-folder.js';
 import { checkArchive } from '../verify/check-archive.js';
@@ -25,7 +25,7 @@ export async function verifyBackups(names: string[], store: StoreConfig, json: b
       if (result.ok) {
         const db = result.database;
         const counts = `${db ? `${db.total_memories} memories, ${db.total_versions} versions, ` : ''}${result.vectors ?? 'no'} vectors`;
-        const notes = result.manifest ? describeAsFound(result.manifest) : [];
+        const notes = result.manifest ? describeArchiveNotes(result.manifest) : [];
         process.stdout.write(`OK    ${result.name}  ${printable([counts, ...notes].join('; '))}${result.hasChecksums ? '' : ' (no checksums: original tool)'}\n`);
       } else {
         process.stdout.write(`FAIL  ${result.name}: ${printable(result.problem ?? '')}\n`);
@@ -36,7 +36,7 @@ export async function verifyBackups(names: string[], store: StoreConfig, json: b
   if (json) {
     printJson({
       ok: failed === 0,
-      archives: results.map((r) => ({ name: r.name, path: r.path, ok: r.ok, problem: r.problem, as_found: r.manifest ? describeAsFound(r.manifest) : undefined, database: r.database, vectors: r.vectors, checksums: r.hasChecksums })),
+      archives: results.map((r) => ({ name: r.name, path: r.path, ok: r.ok, problem: r.problem, as_found: r.manifest ? describeArchiveNotes(r.manifest) : undefined, database: r.database, vectors: r.vectors, checksums: r.hasChecksums })),
     });
   } else if (paths.length === 0) {
     process.stdout.write(`No backups in ${store.backupsDir} to verify.\n`);

@@ -57,6 +57,9 @@ export function main(argv: string[] = process.argv): Promise<never> {
     const [archive] = program.args;
     const store = resolveStoreConfig(flags, process.env, process.cwd());
     const json = flags.json ?? false;
+    if (flags.list && (archive || flags.resume || flags.rollback || flags.dryRun || flags.yes)) {
+      throw new UsageError(`--list does not go with ${archive ? `an archive name (${archive})` : flags.resume ? '--resume' : flags.rollback ? '--rollback' : flags.dryRun ? '--dry-run' : '--yes'}`, 'Run ba-restore --list on its own, then restore one of the archives it shows.');
+    }
     if (flags.list) return listBackups(store.backupsDir, json);
     if (flags.resume && flags.rollback) throw new UsageError('--resume and --rollback exclude each other', 'Choose whether to finish or to undo the interrupted restore.');
     if (!archive && !flags.resume && !flags.rollback) throw new UsageError('No backup given', 'Name an archive, e.g. ba-restore backup_20251024_191534.zip; ba-restore --list shows them.');
@@ -89,6 +92,11 @@ export function main(argv: string[] = process.argv): Promise<never> {
       },
       reporter,
     ).finally(() => lock?.release());
+    if (result.kind === 'recovery-plan') {
+      if (json) printJson({ ok: true, result: 'dry-run', recovery: result.lines, warnings: reporter.warnings });
+      else process.stdout.write(`${result.lines.join('\n')}\n[DRY RUN] No changes made\n`);
+      return ExitCode.Success;
+    }
     if (result.kind === 'recovered') {
       const { recovery } = result;
       if (json) printJson({ ok: true, result: recovery.action === 'rollback' ? 'rolled-back' : 'resumed', archive: recovery.archive, warnings: reporter.warnings });
@@ -96,16 +104,19 @@ export function main(argv: string[] = process.argv): Promise<never> {
       else process.stdout.write(`[SUCCESS] Restore completed successfully! The interrupted restore of ${printable(path.basename(recovery.archive))} is finished.\n`);
       return ExitCode.Success;
     }
+    const vectorsLeft = result.kind === 'restored' && result.plan.qdrant.action === 'skip' && result.plan.qdrant.unavailable === true;
     if (json) {
+      const exitCode = result.kind === 'cancelled' ? ExitCode.Cancelled : vectorsLeft ? ExitCode.Incomplete : ExitCode.Success;
       printJson({
         ok: result.kind !== 'cancelled',
-        result: result.kind,
+        result: vectorsLeft ? 'restored-without-vectors' : result.kind,
+        exit_code: exitCode,
         archive: result.plan.archivePath,
         plan: planDocument(result.plan),
         outcome: result.kind === 'restored' ? { ...result.outcome, safety_backup: result.outcome.safetyBackupPath } : undefined,
-        warnings: reporter.warnings,
+        warnings: [...reporter.warnings, ...result.plan.warnings],
       });
-      return result.kind === 'cancelled' ? ExitCode.Cancelled : ExitCode.Success;
+      return exitCode;
     }
     if (result.kind === 'dry-run') {
       process.stdout.write('[DRY RUN] No changes made\n');
@@ -116,9 +127,10 @@ export function main(argv: string[] = process.argv): Promise<never> {
       return ExitCode.Cancelled;
     }
     const { outcome } = result;
+    const incomplete = result.plan.qdrant.action === 'skip' && result.plan.qdrant.unavailable === true;
     const lines = [
       '',
-      '[SUCCESS] Restore completed successfully!',
+      incomplete ? `[WARNING] The database was restored, the vectors were not: ${result.plan.qdrant.action === 'skip' ? result.plan.qdrant.reason : ''}` : '[SUCCESS] Restore completed successfully!',
       `  Archive: ${printable(path.basename(result.plan.archivePath))}`,
       `  Memories: ${outcome.database.total_memories}`,
       `  Versions: ${outcome.database.total_versions}`,
@@ -126,8 +138,9 @@ export function main(argv: string[] = process.argv): Promise<never> {
       `  Vectors: ${outcome.vectors === null ? 'not restored' : outcome.vectors}`,
     ];
     if (outcome.safetyBackupPath) lines.push(`  Safety backup of the previous state: ${outcome.safetyBackupPath}`);
+    if (incomplete) lines.push('  Run the restore again once Qdrant is reachable to restore the vectors too.');
     process.stdout.write(`${lines.join('\n')}\n`);
-    return ExitCode.Success;
+    return incomplete ? ExitCode.Incomplete : ExitCode.Success;
   });
 }
 

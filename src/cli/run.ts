@@ -5,7 +5,7 @@
  * stdout with a stable `code`.
  */
 import { CommanderError } from 'commander';
-import { ExitCode, type ErrorCode, UserError } from '../errors.js';
+import { ExitCode, type ErrorCode, permissionError, UserError } from '../errors.js';
 import { printable, printJson } from '../output.js';
 
 export async function runCommand(name: string, argv: string[], body: () => Promise<number>): Promise<never> {
@@ -28,6 +28,7 @@ function reportError(name: string, err: unknown, json: boolean): number {
     if (json) printJson({ ok: false, error: { code: 'USAGE', message: err.message.replace(/^error: /, ''), exit_code: ExitCode.Usage } });
     return ExitCode.Usage;
   }
+  err = permissionError(err) ?? err;
   if (err instanceof UserError) {
     if (json) {
       printJson({ ok: false, error: { code: err.code, message: err.message, hint: err.hint, exit_code: err.exitCode } });

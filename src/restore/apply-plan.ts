@@ -3,7 +3,7 @@
  * before anything changes), then the steps (database, vectors), journaled;
  * if a step fails, the steps that began are undone from the safety backup.
  */
-import type { QdrantConfig, QdrantModeChoice, StoreConfig } from '../config.js';
+import type { StoreConfig } from '../config.js';
 import { describeError } from '../errors.js';
 import type { SqliteStats } from '../manifest.js';
 import type { Reporter } from '../output.js';
@@ -16,8 +16,6 @@ import { discardStaged, stageArchive } from './stage.js';
 
 export interface ApplyOptions {
   store: StoreConfig;
-  mode: QdrantModeChoice;
-  qdrant: QdrantConfig | null;
   vectors: VectorStore;
   install: InstallOptions;
 }
@@ -39,14 +37,14 @@ export async function applyRestore(plan: RestorePlan, staged: StagedArchive, opt
     started: new Date().toISOString(),
     archive: plan.archivePath,
     safetyBackup: null,
-    mode: options.mode,
+    mode: options.vectors.choice,
     previous: { database: live.state !== 'absent', collection: plan.safetyIncludesQdrant },
     replaceDatabaseFiles: live.state !== 'healthy' || live.leftovers.length > 0,
     steps: plan.qdrant.action === 'skip' ? [{ name: 'database', state: 'pending' }] : [{ name: 'database', state: 'pending' }, { name: 'vectors', state: 'pending' }],
     phase: 'safety-backup',
   };
   writeJournal(store.repoDir, journal);
-  journal.safetyBackup = await makeSafetyBackup(plan, { store, mode: options.mode, qdrant: options.qdrant, batchSize: options.install.batchSize }, reporter);
+  journal.safetyBackup = await makeSafetyBackup(plan, { store, vectors: options.vectors, batchSize: options.install.batchSize }, reporter);
   writeJournal(store.repoDir, journal);
 
   let saved: Promise<StagedArchive> | null = null;
@@ -57,7 +55,7 @@ export async function applyRestore(plan: RestorePlan, staged: StagedArchive, opt
     install: options.install,
     reporter,
     restored: () => Promise.resolve(staged),
-    saved: () => (journal.safetyBackup === null ? Promise.resolve(null) : (saved ??= stageArchive(journal.safetyBackup, store.repoDir, options.mode.mode === 'embedded', reporter))),
+    saved: () => (journal.safetyBackup === null ? Promise.resolve(null) : (saved ??= stageArchive(journal.safetyBackup, store.repoDir, reporter))),
   };
   const steps = restoreSteps(context);
   try {

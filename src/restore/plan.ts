@@ -51,7 +51,8 @@ export type QdrantStep =
       /** The live vectors cannot be read, so they are discarded, not saved. */
       discard: boolean;
     }
-  | { action: 'skip'; reason: string };
+  /** `unavailable`: the archive's vectors could not be restored (the server cannot be reached): the restore is incomplete. */
+  | { action: 'skip'; reason: string; unavailable?: true };
 
 export interface RestorePlan {
   archivePath: string;
@@ -102,19 +103,26 @@ function planVectors(live: LiveState, vectors: { mode: QdrantMode; location: str
   const current = live.vectors;
   if (current.state === 'unavailable') {
     if (options.requireQdrant) throw new UserError(`${current.reason}; nothing was changed (--require-qdrant)`, ExitCode.Failure, undefined, 'QDRANT_UNAVAILABLE');
-    warnings.push(`${current.reason}; the vectors will not be restored.`);
-    return { action: 'skip', reason: `${current.reason}; only the database will be restored` };
-  }
-  if (vectors.mode === 'embedded') {
-    if (live.inUse.state === 'held' && !options.force) {
+    // A script must not end up with archived memories beside stale vectors without having asked for it.
+    if (options.scripted) {
       throw new UserError(
-        `The memory server seems to be running on this store: ${live.inUse.by}; nothing was changed`,
+        `${current.reason}; the archive's ${archived.points} vectors cannot be restored, so nothing was changed`,
         ExitCode.Failure,
-        'Stop the memory server, then run the restore again (--force overrides this check).',
+        'Make Qdrant reachable (check QDRANT_URL and QDRANT_API_KEY) and run the restore again, or pass --skip-qdrant to restore the database alone.',
+        'QDRANT_UNAVAILABLE',
       );
     }
-    if (live.inUse.state === 'unknown') warnings.push(`Could not tell whether the memory server is running: ${live.inUse.why}.`);
+    warnings.push(`${current.reason}; the vectors will not be restored: the store would hold the archived memories beside the current vectors.`);
+    return { action: 'skip', reason: `${current.reason}; only the database will be restored`, unavailable: true };
   }
+  if (live.inUse.state === 'held' && !options.force) {
+    throw new UserError(
+      `The memory server seems to be running on this store: ${live.inUse.by}; nothing was changed`,
+      ExitCode.Failure,
+      'Stop the memory server, then run the restore again (--force overrides this check).',
+    );
+  }
+  if (live.inUse.state === 'unknown') warnings.push(`Could not tell whether the memory server is running: ${live.inUse.why}.`);
   const discard = current.state === 'unreadable';
   if (discard && options.scripted && !options.discardUnreadable) {
     throw new UserError(

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { tempPath } from '../archive/backups-folder.js';
-import { filesUnder } from '../backup/raw-copy.js';
+import { filesUnder } from '../archive/raw-files.js';
 
 export function putFilesBack(stagedDir: string, targetDir: string): void {
   for (const file of filesUnder(stagedDir)) {

@@ -14,6 +14,9 @@ import type { QdrantConfig, StoreConfig } from '../config.js';
 import { ExitCode, UserError, describeError } from '../errors.js';
 import type { Reporter } from '../output.js';
 import type { StagedArchive } from '../vector-store/vector-store.js';
+import { describeArchiveNotes } from '../manifest.js';
+import { describeStats } from '../sqlite/stats.js';
+import { type VerifiedArchive, verifyArchive } from '../verify/verify-archive.js';
 import { vectorStoreFor } from '../vector-store/select.js';
 import { clearJournal, describeInterrupted, needsRecovery, readJournal, type RestoreJournal } from './journal.js';
 import { discardStaged, stageArchive } from './stage.js';
@@ -49,7 +52,7 @@ export async function recover(action: RecoveryAction, journal: RestoreJournal, c
   reporter.warn(`${describeInterrupted(journal)}.`);
   const staged: Array<Promise<StagedArchive>> = [];
   const stage = (archive: string): Promise<StagedArchive> => {
-    const promise = stageArchive(archive, store.repoDir, journal.mode.mode === 'embedded', reporter);
+    const promise = stageArchive(archive, store.repoDir, reporter);
     staged.push(promise);
     return promise;
   };
@@ -72,6 +75,35 @@ export async function recover(action: RecoveryAction, journal: RestoreJournal, c
   }
   clearJournal(store.repoDir);
   return { action, archive: action === 'rollback' ? (journal.safetyBackup ?? 'the state before it') : journal.archive };
+}
+
+/** What --rollback or --resume would do, for a dry run: the saved state is verified, nothing changes. */
+export async function describeRecovery(action: RecoveryAction, journal: RestoreJournal, reporter: Reporter): Promise<string[]> {
+  const lines = [`${describeInterrupted(journal)}.`];
+  const begun = journal.steps.filter((s) => s.state !== 'pending').map((s) => s.name);
+  const unfinished = journal.steps.filter((s) => s.state !== 'done').map((s) => s.name);
+  if (action === 'resume') {
+    lines.push(`A resume verifies ${journal.archive} again, then restores the ${unfinished.join(' and ')}.`);
+    return lines;
+  }
+  if (!journal.safetyBackup && (journal.previous.database || journal.previous.collection)) {
+    lines.push('It made no safety backup (--no-safety-backup), so it cannot be rolled back; ba-restore --resume finishes it.');
+    return lines;
+  }
+  lines.push(`A rollback undoes what it changed (${begun.join(' and ')}), putting back the state from before it:`);
+  if (journal.safetyBackup) {
+    const saved = await verifyArchive(journal.safetyBackup, {}, reporter);
+    lines.push(`  from the safety backup ${journal.safetyBackup} (verified):`);
+    for (const note of [describeSavedDatabase(saved), ...describeArchiveNotes(saved.manifest)]) lines.push(`    ${note}`);
+  }
+  if (!journal.previous.database) lines.push('    the database is removed (there was none)');
+  if (!journal.previous.collection) lines.push('    the vectors are removed (there were none, or they could not be saved)');
+  return lines;
+}
+
+function describeSavedDatabase(saved: VerifiedArchive): string {
+  if (saved.databaseStats) return `database: ${describeStats(saved.databaseStats)}; vectors: ${saved.vectors ? saved.vectors.points : (saved.embedded?.collections.map((c) => `${c.name} ${c.points}`).join(', ') ?? 'none')}`;
+  return 'database: as saved raw or absent (below)';
 }
 
 async function rollBackInterrupted(context: StepContext): Promise<void> {

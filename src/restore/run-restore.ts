@@ -11,12 +11,11 @@ import { ExitCode, UsageError, UserError } from '../errors.js';
 import type { Reporter } from '../output.js';
 import { findArchive, refuseSymlinks, removeStaleTempFiles, tempPath } from '../archive/backups-folder.js';
 import { readLiveDatabase } from '../sqlite/live-database.js';
-import { EmbeddedVectorStore } from '../vector-store/embedded-store.js';
 import { vectorStoreFor } from '../vector-store/select.js';
-import type { VectorStore } from '../vector-store/vector-store.js';
+import type { LiveVectors, VectorStore } from '../vector-store/vector-store.js';
 import { applyRestore, type RestoreOutcome } from './apply-plan.js';
 import { describeInterrupted, journalPath } from './journal.js';
-import { interruptedRestore, recover, type RecoveryAction, type RecoveryOutcome } from './recover.js';
+import { describeRecovery, interruptedRestore, recover, type RecoveryAction, type RecoveryOutcome } from './recover.js';
 import { describePlan, type LiveState, planRestore, type RestorePlan } from './plan.js';
 import { discardStaged, stageArchive } from './stage.js';
 
@@ -50,7 +49,9 @@ export type RestoreResult =
   | { kind: 'dry-run'; plan: RestorePlan }
   | { kind: 'cancelled'; plan: RestorePlan }
   | { kind: 'restored'; plan: RestorePlan; outcome: RestoreOutcome }
-  | { kind: 'recovered'; recovery: RecoveryOutcome };
+  | { kind: 'recovered'; recovery: RecoveryOutcome }
+  /** --rollback or --resume with --dry-run: what it would do. */
+  | { kind: 'recovery-plan'; lines: string[] };
 
 export const CONFIRM_PHRASE = 'DELETE ALL DATA';
 
@@ -69,8 +70,18 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
   const db = store.dbPath;
   refuseSymlinks([store.backupsDir, path.dirname(store.repoDir), store.repoDir, db, `${db}-journal`, `${db}-wal`, `${db}-shm`, journalPath(store.repoDir), localDirOf(store.repoDir)]);
   if (fs.existsSync(store.repoDir)) removeStaleTempFiles(store.repoDir);
-  const recovered = await settleInterrupted(request, reporter);
-  if (recovered && archivePath === null) return { kind: 'recovered', recovery: recovered };
+  const journal = interruptedRestore(store);
+  if (!journal && request.recovery) {
+    throw new UserError(`There is no interrupted restore to ${request.recovery} in ${store.repoDir}`, ExitCode.Failure, 'ba-restore --list shows the archives you can restore.');
+  }
+  if (journal && request.dryRun) {
+    if (request.recovery) return { kind: 'recovery-plan', lines: await describeRecovery(request.recovery, journal, reporter) };
+    reporter.warn(`${describeInterrupted(journal)}; a real restore first rolls it back (or run ba-restore --resume to finish it)`);
+  } else if (journal) {
+    const recovery = { store, qdrant: request.qdrant, batchSize: request.batchSize, concurrency: request.concurrency };
+    const recovered = await recover(request.recovery ?? 'rollback', journal, recovery, reporter);
+    if (archivePath === null) return { kind: 'recovered', recovery: recovered };
+  }
   if (archivePath === null) throw new UsageError('No backup given', 'Name an archive, e.g. ba-restore backup_20251024_191534.zip; ba-restore --list shows them.');
 
   // The verified copy goes next to the live database, so that installing it
@@ -78,18 +89,19 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
   const stagingDir = fs.existsSync(store.repoDir) || !request.dryRun ? store.repoDir : path.dirname(archivePath);
   fs.mkdirSync(stagingDir, { recursive: true });
   let vectors = vectorStoreFor(request.mode, store, request.qdrant);
-  // asked while the archive is verified: a long verification then does not delay learning that the server is down
-  if (vectors.mode === 'server') void vectors.readLive();
+  // asked while the archive is verified: a long verification then does not delay learning that a server is down
+  const early = vectors.readLive();
   reporter.info(`[INFO] Verifying ${archivePath}...`);
-  const staged = await stageArchive(archivePath, stagingDir, request.mode.mode !== 'none', reporter);
+  const staged = await stageArchive(archivePath, stagingDir, reporter);
   try {
     const { archive } = staged;
     // A fresh machine has no qdrant_data/ yet: an embedded archive then says where the vectors go.
-    if ((archive.embedded || archive.rawEmbedded) && request.mode.defaulted) {
+    const archiveChoseStore = (archive.embedded !== null || archive.rawEmbedded !== null) && request.mode.defaulted === true;
+    if (archiveChoseStore) {
       vectors = vectorStoreFor({ mode: 'embedded', reason: 'the archive holds an embedded store and nothing else was chosen' }, store, request.qdrant);
     }
     reporter.info(`[INFO] Vector store: ${vectors.mode} (${vectors.choice.reason})`);
-    const live = await readLiveState(store, vectors, stagingDir);
+    const live = await readLiveState(store, vectors, stagingDir, archiveChoseStore ? vectors.readLive() : early);
     const plan = planRestore(archive, live, { mode: vectors.mode, location: vectors.location, archived: vectors.archived(archive) }, {
       store,
       force: request.force,
@@ -104,33 +116,17 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
     if (request.dryRun) return { kind: 'dry-run', plan };
     if (!request.yes && !(await request.confirm())) return { kind: 'cancelled', plan };
     const install = { batchSize: request.batchSize, concurrency: request.concurrency };
-    const outcome = await applyRestore(plan, staged, { store, mode: vectors.choice, qdrant: request.qdrant, vectors, install }, reporter);
+    const outcome = await applyRestore(plan, staged, { store, vectors, install }, reporter);
     return { kind: 'restored', plan, outcome };
   } finally {
     discardStaged(staged);
   }
 }
 
-/** Brings an interrupted restore to one whole state first (a dry run only warns); returns what a recovery did. */
-async function settleInterrupted(request: RestoreRequest, reporter: Reporter): Promise<RecoveryOutcome | null> {
-  const journal = interruptedRestore(request.store);
-  if (!journal) {
-    if (request.recovery) {
-      throw new UserError(`There is no interrupted restore to ${request.recovery} in ${request.store.repoDir}`, ExitCode.Failure, 'ba-restore --list shows the archives you can restore.');
-    }
-    return null;
-  }
-  if (request.dryRun) {
-    reporter.warn(`${describeInterrupted(journal)}; a real restore first rolls it back (or run ba-restore --resume to finish it)`);
-    return null;
-  }
-  return recover(request.recovery ?? 'rollback', journal, { store: request.store, qdrant: request.qdrant, batchSize: request.batchSize, concurrency: request.concurrency }, reporter);
-}
-
-async function readLiveState(store: StoreConfig, vectors: VectorStore, scratchDir: string): Promise<LiveState> {
+async function readLiveState(store: StoreConfig, vectors: VectorStore, scratchDir: string, liveVectors: Promise<LiveVectors>): Promise<LiveState> {
   return {
     database: readLiveDatabase(store.dbPath, tempPath(scratchDir, '.db')),
-    vectors: await vectors.readLive(),
-    inUse: vectors instanceof EmbeddedVectorStore ? vectors.inUse() : { state: 'free' },
+    vectors: await liveVectors,
+    inUse: vectors.inUse(),
   };
 }

@@ -5,17 +5,18 @@
  * be read is recorded as discarded.
  */
 import path from 'node:path';
-import type { QdrantConfig, QdrantModeChoice, StoreConfig } from '../config.js';
+import type { StoreConfig } from '../config.js';
 import { UserError, describeError } from '../errors.js';
 import type { Reporter } from '../output.js';
 import { silentReporter } from '../output.js';
 import { createBackup } from '../backup/create-backup.js';
+import { NoVectorStore } from '../vector-store/no-store.js';
+import type { VectorStore } from '../vector-store/vector-store.js';
 import type { RestorePlan } from './plan.js';
 
 export interface SafetyOptions {
   store: StoreConfig;
-  mode: QdrantModeChoice;
-  qdrant: QdrantConfig | null;
+  vectors: VectorStore;
   batchSize: number;
 }
 
@@ -23,24 +24,19 @@ export interface SafetyOptions {
 export async function makeSafetyBackup(plan: RestorePlan, options: SafetyOptions, reporter: Reporter): Promise<string | null> {
   if (!plan.safetyBackup) return null;
   reporter.info('[INFO] Saving the current state to a safety backup...');
-  const vectors = plan.qdrant.action === 'skip' ? null : plan.qdrant.current;
-  const saveVectors = plan.safetyIncludesQdrant || vectors?.state === 'unreadable';
+  const found = plan.qdrant.action === 'skip' ? undefined : plan.qdrant.current;
+  const saveVectors = plan.safetyIncludesQdrant || found?.state === 'unreadable';
   let result;
   try {
     result = await createBackup(
       {
         store: options.store,
-        mode: saveVectors ? options.mode : { mode: 'none', reason: 'no vectors to save' },
-        qdrant: saveVectors ? options.qdrant : null,
+        vectors: saveVectors ? options.vectors : new NoVectorStore({ mode: 'none', reason: 'no vectors to save' }),
         description: `Safety backup before restoring ${path.basename(plan.archivePath)}`,
         batchSize: options.batchSize,
         requireQdrant: plan.safetyIncludesQdrant,
         kind: 'safety',
-        asFound: {
-          database: plan.database.current,
-          embeddedDamaged: vectors?.state === 'damaged' ? vectors.reason : undefined,
-          discarded: vectors?.state === 'unreadable' ? { collection: options.store.collectionName, reason: vectors.reason } : undefined,
-        },
+        asFound: { database: plan.database.current, vectors: found },
       },
       silentReporter,
     );

@@ -10,11 +10,11 @@ import { verifyArchive } from '../verify/verify-archive.js';
 import type { Reporter } from '../output.js';
 import type { StagedArchive } from '../vector-store/vector-store.js';
 
-export async function stageArchive(archivePath: string, stagingDir: string, withEmbedded: boolean, reporter: Reporter): Promise<StagedArchive> {
+export async function stageArchive(archivePath: string, stagingDir: string, reporter: Reporter): Promise<StagedArchive> {
   const database = tempPath(stagingDir, '.db');
-  const embedded = withEmbedded ? tempPath(stagingDir, '') : null;
+  const embedded = tempPath(stagingDir, '');
   const rawDatabase = tempPath(stagingDir, '');
-  const archive = await verifyArchive(archivePath, { extractDatabaseTo: database, extractEmbeddedTo: embedded ?? undefined, extractRawDatabaseTo: rawDatabase }, reporter);
+  const archive = await verifyArchive(archivePath, { extractDatabaseTo: database, extractEmbeddedTo: embedded, extractRawDatabaseTo: rawDatabase }, reporter);
   return { archive, database, embedded, rawDatabase };
 }
 

@@ -110,10 +110,12 @@ function vectorsStep(context: StepContext): RestoreStep {
       const summary = vectors.archived(staged.archive);
       reporter.info(`[INFO] Restoring ${summary.restorable ? summary.summary : 'vectors'} into ${vectors.location}`);
       const bar = reporter.progress('Restoring vectors', summary.restorable ? summary.points : 0);
+      let succeeded = false;
       try {
         context.loaded = await vectors.install(staged, { ...context.install, onProgress: (n) => bar.update(n) });
+        succeeded = true;
       } finally {
-        bar.finish();
+        bar.finish(succeeded);
       }
     },
     undo: async () => {

@@ -10,6 +10,12 @@
  * Sunday, ISO week numbering), so DST shifts and time zone changes of the
  * machine do not move an archive into another day.
  *
+ * An incomplete archive (the database without the vectors, made while
+ * Qdrant was down) never displaces a complete one: each rule is applied a
+ * second time to the complete archives alone, so the newest complete archive
+ * of each of its periods is kept as well, and a long outage cannot prune the
+ * last archives that hold the vectors.
+ *
  * Pinned archives are always kept. Safety backups written by restores are
  * not subject to the rules: the newest `safetyKeep` of them are kept.
  * Archives whose time is unknown (unreadable manifest) are always kept:
@@ -44,6 +50,8 @@ export interface RetentionCandidate {
   /** null when the archive's creation time cannot be read. */
   time: LocalTime | null;
   pinned: boolean;
+  /** False for a database-only archive made while the vectors could not be read; absent means complete. */
+  complete?: boolean;
 }
 
 export interface Kept {
@@ -121,6 +129,20 @@ export function periodOf(rule: Rule, t: LocalTime, name: string): string {
   }
 }
 
+/** Keeps the newest of `archives` (newest first) in each of the rule's `limit` most recent periods. */
+function keepNewestPerPeriod(archives: RetentionCandidate[], rule: Rule, limit: number, note: string, addReason: (name: string, reason: string) => void): void {
+  let taken = 0;
+  let lastPeriod: string | null = null;
+  for (const c of archives) {
+    if (taken >= limit) break;
+    const period = periodOf(rule, c.time!, c.name);
+    if (period === lastPeriod) continue;
+    lastPeriod = period;
+    taken++;
+    addReason(c.name, `${rule === 'last' ? `last ${limit}` : `${rule} ${period}`}${note}`);
+  }
+}
+
 export function applyPolicy(candidates: readonly RetentionCandidate[], policy: RetentionPolicy, safetyKeep = 3): RetentionPlan {
   const reasons = new Map<string, string[]>();
   const addReason = (name: string, reason: string): void => {
@@ -141,19 +163,12 @@ export function applyPolicy(candidates: readonly RetentionCandidate[], policy: R
   }
 
   const backups = newestFirst(candidates.filter((c) => c.kind === 'backup' && c.time !== null));
+  const complete = backups.filter((c) => c.complete !== false);
   for (const rule of RULES) {
     const limit = policy[rule] ?? 0;
     if (limit <= 0) continue;
-    let taken = 0;
-    let lastPeriod: string | null = null;
-    for (const c of backups) {
-      if (taken >= limit) break;
-      const period = periodOf(rule, c.time!, c.name);
-      if (period === lastPeriod) continue;
-      lastPeriod = period;
-      taken++;
-      addReason(c.name, rule === 'last' ? `last ${limit}` : `${rule} ${period}`);
-    }
+    keepNewestPerPeriod(backups, rule, limit, '', addReason);
+    if (complete.length < backups.length) keepNewestPerPeriod(complete, rule, limit, ', newest complete', addReason);
   }
 
   const safety = newestFirst(candidates.filter((c) => c.kind === 'safety' && c.time !== null));

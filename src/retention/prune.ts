@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { UsageError } from '../errors.js';
+import { isDatabaseOnly } from '../manifest.js';
 import { catalog, type CatalogEntry } from '../archive/catalog.js';
 import { pinPath } from '../archive/pins.js';
 import { applyPolicy, isEmptyPolicy, parseLocalTime, parseTimestamp, type RetentionCandidate, type RetentionPlan, type RetentionPolicy } from './policy.js';
@@ -18,7 +19,7 @@ export interface PrunePlan extends RetentionPlan {
 export function candidateOf(entry: CatalogEntry): RetentionCandidate {
   const manifest = entry.manifest;
   const time = manifest ? (parseLocalTime(manifest.created_at) ?? parseTimestamp(manifest.timestamp)) : null;
-  return { name: entry.name, kind: entry.kind, time, pinned: entry.pinned };
+  return { name: entry.name, kind: entry.kind, time, pinned: entry.pinned, complete: manifest ? !isDatabaseOnly(manifest) : true };
 }
 
 export async function planPrune(backupsDir: string, policy: RetentionPolicy, safetyKeep: number): Promise<PrunePlan> {

@@ -12,7 +12,8 @@ import type { VerifiedArchive } from '../verify/verify-archive.js';
 import { countStoredPoints, localDirOf, probeInUse, readMeta, storagePath, type LockState } from '../embedded/local-store.js';
 import { ASIDE_MARK, swapInEmbedded } from '../embedded/swap.js';
 import { NO_CONVERSION } from './no-conversion.js';
-import type { ArchivedVectors, LiveVectors, StagedArchive, VectorStore } from './vector-store.js';
+import { openEmbeddedBackup } from './embedded-backup.js';
+import type { ArchivedVectors, BackupRequest, LiveVectors, StagedArchive, VectorsBackup, VectorStore } from './vector-store.js';
 
 export class EmbeddedVectorStore implements VectorStore {
   readonly mode = 'embedded' as const;
@@ -82,6 +83,10 @@ export class EmbeddedVectorStore implements VectorStore {
 
   settle(): void {
     for (const aside of this.asideFolders()) fs.rmSync(aside, { recursive: true, force: true });
+  }
+
+  openBackup(request: BackupRequest): Promise<VectorsBackup> {
+    return Promise.resolve(openEmbeddedBackup(this.repoDir, this.localDir, this.collection, request));
   }
 
   /** Previous stores kept aside by an install, this run's or a killed one's. */

@@ -1,6 +1,8 @@
 /** No vector store: the vectors are skipped (--qdrant none, --skip-qdrant) and left as they are. */
 import type { QdrantModeChoice } from '../config.js';
-import type { ArchivedVectors, LiveVectors, VectorStore } from './vector-store.js';
+import type { LockState } from '../embedded/local-store.js';
+import { NoVectorsBackup } from './no-vectors-backup.js';
+import type { ArchivedVectors, LiveVectors, VectorsBackup, VectorStore } from './vector-store.js';
 
 export class NoVectorStore implements VectorStore {
   readonly mode = 'none' as const;
@@ -24,9 +26,17 @@ export class NoVectorStore implements VectorStore {
     return Promise.resolve();
   }
 
+  inUse(): LockState {
+    return { state: 'free' };
+  }
+
   undoInstall(): boolean {
     return false;
   }
 
   settle(): void {}
+
+  openBackup(): Promise<VectorsBackup> {
+    return Promise.resolve(new NoVectorsBackup('Qdrant was skipped', { total_vectors: 0, skipped: true }));
+  }
 }

@@ -1,5 +1,6 @@
 /** The vectors in a collection of a Qdrant server. */
 import type { QdrantConfig, QdrantModeChoice } from '../config.js';
+import type { LockState } from '../embedded/local-store.js';
 import { ExitCode, UserError, describeError } from '../errors.js';
 import { describeQdrantStats } from '../manifest.js';
 import { printable } from '../output.js';
@@ -8,7 +9,8 @@ import { countPoints, deleteCollection } from '../qdrant/collection.js';
 import { collectionPath, QdrantServer } from '../qdrant/connection.js';
 import { importCollection } from '../qdrant/import.js';
 import { NO_CONVERSION } from './no-conversion.js';
-import type { ArchivedVectors, InstallOptions, LiveVectors, StagedArchive, VectorStore } from './vector-store.js';
+import { openServerBackup } from './server-backup.js';
+import type { ArchivedVectors, BackupRequest, InstallOptions, LiveVectors, StagedArchive, VectorsBackup, VectorStore } from './vector-store.js';
 
 export class ServerVectorStore implements VectorStore {
   readonly mode = 'server' as const;
@@ -73,9 +75,17 @@ export class ServerVectorStore implements VectorStore {
     return deleteCollection(this.server, this.collection);
   }
 
+  inUse(): LockState {
+    return { state: 'free' };
+  }
+
   undoInstall(): boolean {
     return false;
   }
 
   settle(): void {}
+
+  openBackup(request: BackupRequest): Promise<VectorsBackup> {
+    return openServerBackup(this.server, this.collection, request);
+  }
 }

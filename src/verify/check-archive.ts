@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ArchiveError, describeError } from '../errors.js';
+import { ArchiveError, permissionError } from '../errors.js';
 import type { Manifest, SqliteStats } from '../manifest.js';
 import { silentReporter } from '../output.js';
 import { tempPath } from '../archive/backups-folder.js';
@@ -37,7 +37,9 @@ export async function checkArchive(archivePath: string, scratchDir: string): Pro
       hasChecksums: verified.hasChecksums,
     };
   } catch (err) {
-    const problem = err instanceof ArchiveError ? err.message.replace(`Invalid archive ${archivePath}: `, '') : describeError(err);
+    // only a damaged archive fails the check; a local problem (permissions, a full disk) stops the command
+    if (!(err instanceof ArchiveError)) throw permissionError(err) ?? err;
+    const problem = err.message.replace(`Invalid archive ${archivePath}: `, '');
     return { name, path: archivePath, ok: false, problem };
   } finally {
     fs.rmSync(extracted, { force: true });

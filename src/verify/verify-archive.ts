@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import type Database from 'better-sqlite3';
 import { openReadOnly } from '../sqlite/open.js';
 import path from 'node:path';
-import { ArchiveError, describeError, diskFullError, isProgrammingError } from '../errors.js';
+import { ArchiveError, describeError, diskFullError, isProgrammingError, permissionError } from '../errors.js';
 import {
   DATABASE_ENTRY,
   KNOWN_ENTRIES,
@@ -83,6 +83,9 @@ export async function verifyArchive(archivePath: string, options: VerifyOptions,
   try {
     reader = await ArchiveReader.open(archivePath);
   } catch (err) {
+    // a folder or file this user may not read says nothing about the archive
+    const denied = permissionError(err);
+    if (denied) throw denied;
     if (err instanceof UnsafeEntryError) return fail(err.message);
     if (isProgrammingError(err)) throw err;
     return fail(`not a readable zip file (${describeError(err)})`);
@@ -94,6 +97,8 @@ export async function verifyArchive(archivePath: string, options: VerifyOptions,
     if (options.extractEmbeddedTo) fs.rmSync(options.extractEmbeddedTo, { force: true, recursive: true });
     if (options.extractRawDatabaseTo) fs.rmSync(options.extractRawDatabaseTo, { force: true, recursive: true });
     if (err instanceof ArchiveError || isProgrammingError(err)) throw err;
+    const denied = permissionError(err);
+    if (denied) throw denied;
     const full = diskFullError(err, options.extractDatabaseTo ? path.dirname(options.extractDatabaseTo) : 'the staging folder');
     if (full) throw full;
     if (err instanceof ZipFormatError) return fail(err.message);

@@ -24,6 +24,8 @@ export interface CliOptions {
   /** Text written to standard input, then closed. */
   input?: string;
   tty?: boolean;
+  /** Run as this user and group (needs root): an ordinary user, for permission checks. */
+  user?: { uid: number; gid: number };
 }
 
 /** The environment a test command sees: no Qdrant or store settings leak in from the machine. */
@@ -49,7 +51,7 @@ export function runCli(bin: keyof typeof BIN, args: string[], options: CliOption
   const command = [process.execPath, BIN[bin], ...args];
   const child = options.tty
     ? spawn('script', ['-q', '-e', '-c', command.map(shellQuote).join(' '), '/dev/null'], { cwd: options.cwd, env })
-    : spawn(command[0]!, command.slice(1), { cwd: options.cwd, env });
+    : spawn(command[0]!, command.slice(1), { cwd: options.cwd, env, ...options.user });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
