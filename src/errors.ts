@@ -5,6 +5,7 @@
  * code (see cli/run.ts). A UserError prints as one line without a stack; any
  * other error is a bug and prints its stack.
  */
+import fs from 'node:fs';
 
 export const ExitCode = {
   /** Everything asked for was done. */
@@ -104,8 +105,8 @@ export function permissionError(err: unknown): UserError | null {
   const { code, path, syscall } = (err ?? {}) as NodeJS.ErrnoException;
   if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') return null;
   const what = code === 'EROFS' ? 'is on a read-only file system' : 'is not accessible to this user';
-  // a temporary file of ours stands for the folder it was to be written in
-  const temp = path !== undefined && /[\\/]\.ba-tmp-[^\\/]*$/.test(path);
+  // a file that could not be created (ours, temporary or a lock) stands for the folder it was to be written in
+  const temp = path !== undefined && (/[\\/]\.ba-tmp-[^\\/]*$/.test(path) || !fs.existsSync(path));
   const where = path === undefined ? 'a file' : temp ? `cannot write in ${path.replace(/[\\/][^\\/]*$/, '')}:` : path;
   return new UserError(
     `Permission denied: ${where} ${temp ? `the folder ${what}` : what}${syscall ? ` (${syscall})` : ''}; nothing was changed`,

@@ -102,8 +102,9 @@ export async function describeRecovery(action: RecoveryAction, journal: RestoreJ
 }
 
 function describeSavedDatabase(saved: VerifiedArchive): string {
-  if (saved.databaseStats) return `database: ${describeStats(saved.databaseStats)}; vectors: ${saved.vectors ? saved.vectors.points : (saved.embedded?.collections.map((c) => `${c.name} ${c.points}`).join(', ') ?? 'none')}`;
-  return 'database: as saved raw or absent (below)';
+  const vectors = saved.vectors ? saved.vectors.points : (saved.embedded?.collections.map((c) => `${c.name} ${c.points}`).join(', ') ?? 'none');
+  if (saved.rawDatabase || saved.databaseAbsent) return `vectors: ${vectors}`;
+  return `database: ${describeStats(saved.manifest.stats.sqlite)}; vectors: ${vectors}`;
 }
 
 async function rollBackInterrupted(context: StepContext): Promise<void> {
