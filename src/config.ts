@@ -69,6 +69,8 @@ export interface StoreInput {
   root?: string;
   username?: string;
   agent?: string;
+  /** Another collection name than <username>_<agent>_memories (a restore rehearsed beside the live one). */
+  collection?: string;
 }
 
 export function resolveStoreConfig(input: StoreInput, env: NodeJS.ProcessEnv, cwd: string): StoreConfig {
@@ -92,7 +94,7 @@ export function resolveStoreConfig(input: StoreInput, env: NodeJS.ProcessEnv, cw
     repoDir,
     dbPath: path.join(repoDir, DATABASE_FILE),
     backupsDir: path.join(root, 'backups'),
-    collectionName: `${username}_${agent}_memories`,
+    collectionName: input.collection === undefined ? `${username}_${agent}_memories` : check(storeName, { value: input.collection, source: '--collection' }, 'Use a Qdrant collection name of letters, digits, _, - and .'),
   };
 }
 

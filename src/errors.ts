@@ -43,6 +43,7 @@ export type ErrorCode =
   | 'RESTORE_INCOMPLETE'
   | 'UNREADABLE_STORE'
   | 'PERMISSION_DENIED'
+  | 'DATABASE_IN_USE'
   | 'INTERNAL';
 
 const DEFAULT_CODE: Record<ExitCodeValue, ErrorCode> = {

@@ -51,6 +51,19 @@ export function removeStaleTempFiles(dir: string): string[] {
   return removed;
 }
 
+/** Removes this process's own temporary files in `dir` (an interrupted run cleaning up after itself). */
+export function removeOwnTempFiles(dir: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (Number(TEMP_NAME.exec(name)?.[1]) === process.pid) fs.rmSync(path.join(dir, name), { force: true, recursive: true });
+  }
+}
+
 function fsyncDir(dir: string): void {
   // Directories cannot be opened for fsync on Windows; the rename is durable there anyway.
   if (process.platform === 'win32') return;
@@ -174,7 +187,32 @@ export function refuseSymlinks(paths: readonly string[]): void {
 export function findArchive(arg: string, backupsDir: string, cwd: string, tool: 'ba-backup' | 'ba-restore'): string {
   const located = locateArchive(arg, backupsDir, cwd);
   if (!located.found) {
-    throw new UserError(`Backup not found: ${located.tried.join(', ')}`, ExitCode.Failure, `Run ${tool} --list to see the available backups.`, 'BACKUP_NOT_FOUND');
+    const near = closestNames(path.basename(arg), (listArchiveFiles(backupsDir) ?? []).map((f) => f.name));
+    const hint = near.length > 0 ? `Did you mean ${near.join(' or ')}? ${tool} --list shows every backup.` : `Run ${tool} --list to see the available backups.`;
+    throw new UserError(`Backup not found: ${located.tried.join(', ')}`, ExitCode.Failure, hint, 'BACKUP_NOT_FOUND');
   }
   return located.found;
+}
+
+/** Up to three names closest to `wanted` (a typo of a few characters), closest first. */
+export function closestNames(wanted: string, names: readonly string[]): string[] {
+  const target = wanted.endsWith('.zip') ? wanted : `${wanted}.zip`;
+  const limit = Math.max(2, Math.floor(target.length / 4));
+  return names
+    .map((name) => ({ name, distance: editDistance(target, name) }))
+    .filter((c) => c.distance <= limit)
+    .sort((a, b) => a.distance - b.distance || (a.name < b.name ? -1 : 1))
+    .slice(0, 3)
+    .map((c) => c.name);
+}
+
+/** Levenshtein distance, one row at a time. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    previous = row;
+  }
+  return previous[b.length]!;
 }

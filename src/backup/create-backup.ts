@@ -9,7 +9,8 @@
  * the caller requires Qdrant, in which case nothing is written.
  */
 import fs from 'node:fs';
-import type { StoreConfig } from '../config.js';
+import path from 'node:path';
+import { DATABASE_FILE, type StoreConfig } from '../config.js';
 import { ExitCode, UserError, describeError, diskFullError } from '../errors.js';
 import {
   DATABASE_ENTRY,
@@ -27,6 +28,7 @@ import { type DatabaseSnapshot, snapshotDatabase } from '../sqlite/snapshot.js';
 import { databaseFiles, type LiveDatabase } from '../sqlite/live-database.js';
 import { describeStats } from '../sqlite/stats.js';
 import { toolVersion } from '../version.js';
+import { cleanOnInterrupt } from '../interrupt.js';
 import { type ArchiveKind, ensureBackupsDir, publishArchive, removeStaleTempFiles, tempPath } from '../archive/backups-folder.js';
 import { copyRaw, discardRawCopy, type RawCopy, rawEntryName, rawPartOf } from '../archive/raw-files.js';
 import { checkWrittenArchive } from '../archive/read-back.js';
@@ -74,18 +76,33 @@ export interface BackupResult {
 export const DATABASE_NOT_FOUND_HINT =
   'Check BA_USERNAME and BA_AGENT_NAME (or --username/--agent) match the memory server, and --root points at the folder holding memory_repos/.';
 
-/** Fails, before anything is written, when the store has no database. */
-export function assertDatabaseExists(store: StoreConfig): void {
-  if (!fs.existsSync(store.dbPath)) {
-    throw new UserError(`Database not found: ${store.dbPath}`, ExitCode.Failure, DATABASE_NOT_FOUND_HINT, 'DATABASE_NOT_FOUND');
+/** Fails, before anything is written, when the store has no database; says what is there instead. */
+export function assertDatabaseExists(store: StoreConfig, cwd: string): void {
+  if (fs.existsSync(store.dbPath)) return;
+  throw new UserError(`Database not found: ${store.dbPath}`, ExitCode.Failure, databaseNotFoundHint(store, cwd), 'DATABASE_NOT_FOUND');
+}
+
+function databaseNotFoundHint(store: StoreConfig, cwd: string): string {
+  // run from inside memory_repos/ or backups/: the root is a level or two up
+  const parts = path.resolve(cwd).split(path.sep);
+  const inside = parts.lastIndexOf('memory_repos') >= 0 ? parts.lastIndexOf('memory_repos') : parts[parts.length - 1] === 'backups' ? parts.length - 1 : -1;
+  if (inside > 0 && path.resolve(cwd) === path.resolve(store.root)) {
+    return `You are inside ${parts[inside]}/: run from ${parts.slice(0, inside).join(path.sep) || path.sep}, or pass --root ${parts.slice(0, inside).join(path.sep) || path.sep}.`;
   }
+  const reposDir = path.join(store.root, 'memory_repos');
+  const stores = fs.existsSync(reposDir) ? fs.readdirSync(reposDir).filter((name) => fs.existsSync(path.join(reposDir, name, DATABASE_FILE))) : [];
+  if (stores.length > 0) {
+    return `${reposDir} holds ${stores.map((name) => `${name}/`).join(', ')}; set --username and --agent (or BA_USERNAME and BA_AGENT_NAME) so that <username>_<agent> names one of them.`;
+  }
+  return DATABASE_NOT_FOUND_HINT;
 }
 
 export async function createBackup(options: BackupOptions, reporter: Reporter): Promise<BackupResult> {
   const { store } = options;
-  if (!options.asFound) assertDatabaseExists(store);
+  if (!options.asFound && !fs.existsSync(store.dbPath)) assertDatabaseExists(store, store.root);
   ensureBackupsDir(store.backupsDir);
   removeStaleTempFiles(store.backupsDir);
+  cleanOnInterrupt(store.backupsDir);
   const date = (options.now ?? (() => new Date()))();
 
   const snapshotPath = tempPath(store.backupsDir, '.db');

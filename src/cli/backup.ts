@@ -1,7 +1,7 @@
 /** ba-backup: parses flags, resolves configuration, calls the core. */
 import { Option } from 'commander';
 import fs from 'node:fs';
-import { parseBatchSize, resolveQdrantConfig, resolveQdrantMode, resolveStoreConfig } from '../config.js';
+import { parseBatchSize, type QdrantConfig, type QdrantModeChoice, resolveQdrantConfig, resolveQdrantMode, resolveStoreConfig, type StoreConfig } from '../config.js';
 import { localDirOf } from '../embedded/local-store.js';
 import { ExitCode, UsageError, UserError } from '../errors.js';
 import { describeInterrupted } from '../restore/journal.js';
@@ -14,7 +14,8 @@ import { vectorStoreFor } from '../vector-store/select.js';
 import { acquireLock } from '../lock.js';
 import type { RetentionPolicy } from '../retention/policy.js';
 import { listBackups } from './list.js';
-import { pinBackup, pruneBackups, verifyBackups } from './maintenance.js';
+import { checkFresh, pinBackup, pruneBackups, verifyBackups } from './maintenance.js';
+import { compareBackups, inspectBackup } from './inspect.js';
 import { type CommonFlags, ENVIRONMENT_HELP, EXIT_STATUS_HELP, baseProgram, outputMode, parseCount, parseTimeout } from './common.js';
 import { runCommand } from './run.js';
 
@@ -32,6 +33,9 @@ interface BackupFlags extends CommonFlags {
   keepSafety?: string;
   pin?: string | boolean;
   unpin?: string;
+  checkFresh?: string;
+  inspect?: string;
+  compare?: string[];
   requireQdrant?: boolean;
   skipQdrant?: boolean;
   qdrant?: string;
@@ -49,7 +53,7 @@ Examples:
 
 export function main(argv: string[] = process.argv): Promise<never> {
   return runCommand('ba-backup', argv, async () => {
-    const program = baseProgram('ba-backup', 'Back up a BuildAutomata memory store (SQLite database and Qdrant collection) into backups/backup_YYYYMMDD_HHMMSS.zip.')
+    const program = baseProgram('ba-backup', 'Back up a BuildAutomata memory store (SQLite database and Qdrant collection) into backups/backup_YYYYMMDD_HHMMSS.zip.', argv.includes('--json'))
       .option('-d, --description <text>', 'what this backup is for', '')
       .option('-l, --list', 'list the archives in backups/, newest first')
       .option('--verify [backups...]', 'fully check archives (all when none is named) without changing anything')
@@ -63,6 +67,9 @@ export function main(argv: string[] = process.argv): Promise<never> {
       .addOption(new Option('--keep-safety <n>', 'with --prune: safety backups made by restores to keep (default: 3)'))
       .option('--pin [backup]', 'pin the new backup, or the named archive: prune never deletes it')
       .option('--unpin <backup>', 'remove the pin of an archive')
+      .option('--inspect <backup>', 'show what an archive holds: counts per table, the collection, its memories (newest first)')
+      .option('--compare <backups...>', 'what changed from an archive to the live store, or from one archive to another: memories and points')
+      .option('--check-fresh <age>', 'exit 1 unless the newest complete backup is at most this old (90m, 26h, 2d, 1w): for monitoring')
       .option('--require-qdrant', 'fail, writing nothing, when the Qdrant collection cannot be exported')
       .option('--qdrant <mode>', 'where the vectors live: server, embedded (qdrant_data/ local mode) or none (env BA_QDRANT_MODE, default: detected)')
       .option('--skip-qdrant', 'back up the SQLite database only (same as --qdrant none)')
@@ -74,10 +81,16 @@ export function main(argv: string[] = process.argv): Promise<never> {
     const store = resolveStoreConfig(flags, process.env, process.cwd());
     if (flags.list) return listBackups(store.backupsDir, json);
     if (flags.verify) return verifyBackups(flags.verify === true ? [] : flags.verify, store, json);
+    if (flags.checkFresh !== undefined) return checkFresh(flags.checkFresh, store, json);
+    if (flags.inspect !== undefined) return inspectBackup(flags.inspect, store, json);
+    if (flags.compare !== undefined) {
+      const { mode, qdrant } = resolveVectors(flags, store);
+      return compareBackups(flags.compare, store, vectorStoreFor(mode, store, qdrant), json);
+    }
 
     const creating = !flags.prune && !flags.unpin && typeof flags.pin !== 'string';
     if (creating) {
-      assertDatabaseExists(store);
+      assertDatabaseExists(store, process.cwd());
       const interrupted = interruptedRestore(store);
       if (interrupted) {
         throw new UserError(
@@ -130,6 +143,9 @@ function refuseIdleFlags(flags: BackupFlags, args: string[]): void {
     flags.prune ? '--prune' : null,
     typeof flags.pin === 'string' ? '--pin <backup>' : null,
     flags.unpin ? '--unpin' : null,
+    flags.checkFresh !== undefined ? '--check-fresh' : null,
+    flags.inspect !== undefined ? '--inspect' : null,
+    flags.compare !== undefined ? '--compare' : null,
   ].filter((a): a is string => a !== null);
   if (actions.length > 1) throw new UsageError(`${actions[0]} and ${actions[1]} are separate actions`, 'Run them one at a time.');
   const keep = KEEP_FLAGS.find(([key]) => flags[key] !== undefined);
@@ -137,10 +153,15 @@ function refuseIdleFlags(flags: BackupFlags, args: string[]): void {
   if (flags.description && actions.length > 0) throw new UsageError(`-d describes a new backup; it does nothing with ${actions[0]}`, `Leave out -d, or make a backup with ba-backup -d ${JSON.stringify(flags.description)}.`);
 }
 
+/** The vector-store mode and server configuration the flags and environment choose. */
+function resolveVectors(flags: BackupFlags, store: StoreConfig): { mode: QdrantModeChoice; qdrant: QdrantConfig | null } {
+  const mode = flags.skipQdrant ? { mode: 'none' as const, reason: '--skip-qdrant' } : resolveQdrantMode(flags.qdrant, process.env, fs.existsSync(localDirOf(store.repoDir)));
+  return { mode, qdrant: mode.mode === 'server' ? resolveQdrantConfig({ timeoutMs: parseTimeout(flags.timeout) }, process.env) : null };
+}
+
 async function runBackup(flags: BackupFlags, store: ReturnType<typeof resolveStoreConfig>, json: boolean): Promise<number> {
   const batchSize = parseBatchSize(flags.batchSize);
-  const mode = flags.skipQdrant ? { mode: 'none' as const, reason: '--skip-qdrant' } : resolveQdrantMode(flags.qdrant, process.env, fs.existsSync(localDirOf(store.repoDir)));
-  const qdrant = mode.mode === 'server' ? resolveQdrantConfig({ timeoutMs: parseTimeout(flags.timeout) }, process.env) : null;
+  const { mode, qdrant } = resolveVectors(flags, store);
   const reporter = consoleReporter(outputMode(flags));
   reporter.info(`[INFO] Vector store: ${mode.mode} (${mode.reason})`);
   const result = await createBackup(
@@ -162,6 +183,8 @@ async function runBackup(flags: BackupFlags, store: ReturnType<typeof resolveSto
     });
     return code;
   }
+  // -q: nothing on success, so that cron mails only on trouble (an incomplete backup has warned on stderr)
+  if (flags.quiet) return code;
   const out = [
     '',
     result.complete ? '[SUCCESS] Backup created successfully!' : '[SUCCESS] Backup created, without Qdrant vectors.',

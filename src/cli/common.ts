@@ -34,13 +34,14 @@ export interface CommonFlags {
   json?: boolean;
 }
 
-export function baseProgram(name: string, description: string): Command {
+/** The shared program; with --json, a usage error is left to the JSON document on stdout (see run.ts). */
+export function baseProgram(name: string, description: string, json: boolean): Command {
   return new Command(name)
     .description(description)
     .version(toolVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => write(`[ERROR] ${text.replace(/^error: /, '')}`) })
+    .configureOutput({ outputError: (text, write) => (json ? undefined : write(`[ERROR] ${text.replace(/^error: /, '')}`)) })
     .addOption(new Option('--root <dir>', 'folder holding memory_repos/ and backups/ (env BA_MEMORY_ROOT, default: current directory)'))
     .addOption(new Option('--username <name>', 'memory server user name (env BA_USERNAME, default: buildautomata_ai_v012)'))
     .addOption(new Option('--agent <name>', 'memory server agent name (env BA_AGENT_NAME, default: claude_assistant)'))

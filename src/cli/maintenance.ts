@@ -1,7 +1,9 @@
 /** ba-backup --verify, --prune, --pin and --unpin: output around the core functions. */
 import path from 'node:path';
 import type { StoreConfig } from '../config.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
+import { catalog } from '../archive/catalog.js';
+import { describeAge, freshness, parseAge } from '../archive/freshness.js';
 import { describeArchiveNotes } from '../manifest.js';
 import { printable, printJson } from '../output.js';
 import { findArchive, listArchiveFiles } from '../archive/backups-folder.js';
@@ -76,4 +78,24 @@ export function pinBackup(name: string, store: StoreConfig, on: boolean, json: b
   if (json) printJson({ ok: true, archive: archivePath, pinned: on });
   else process.stdout.write(`${on ? 'Pinned' : 'Unpinned'} ${archivePath}${on ? ': prune will never delete it' : ''}\n`);
   return ExitCode.Success;
+}
+
+/** --check-fresh AGE: exit 0 when the newest complete backup is at most AGE old, 1 otherwise (for cron and health checks). */
+export async function checkFresh(limit: string, store: StoreConfig, json: boolean): Promise<number> {
+  const limitMs = parseAge(limit);
+  if (limitMs === null) throw new UsageError(`Invalid --check-fresh ${JSON.stringify(limit)}: must be an age such as 90m, 26h, 2d or 1w`, 'For a nightly backup: --check-fresh 26h.');
+  const entries = (await catalog(store.backupsDir)) ?? [];
+  const result = freshness(entries.map((e) => ({ name: e.name, kind: e.kind, manifest: e.manifest, mtimeMs: e.mtime.getTime() })), limitMs, Date.now());
+  if (json) {
+    printJson({ ok: result.fresh, fresh: result.fresh, limit, newest: result.newest && { name: result.newest.name, age_seconds: Math.round(result.newest.ageMs / 1000) } });
+    return result.fresh ? ExitCode.Success : ExitCode.Failure;
+  }
+  if (!result.newest) {
+    process.stderr.write(`[ERROR] No complete backup in ${store.backupsDir}\n`);
+    return ExitCode.Failure;
+  }
+  const line = `the newest complete backup, ${result.newest.name}, is ${describeAge(result.newest.ageMs)} old`;
+  if (result.fresh) process.stdout.write(`[OK] Fresh: ${line} (limit ${limit})\n`);
+  else process.stderr.write(`[ERROR] Stale: ${line}, older than ${limit}\n`);
+  return result.fresh ? ExitCode.Success : ExitCode.Failure;
 }

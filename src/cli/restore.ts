@@ -6,7 +6,7 @@ import { localDirOf } from '../embedded/local-store.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { consoleReporter, printable, printJson } from '../output.js';
 import { acquireLock } from '../lock.js';
-import type { RestorePlan } from '../restore/plan.js';
+import { describePlan, type RestorePlan } from '../restore/plan.js';
 import { CONFIRM_PHRASE, runRestore } from '../restore/run-restore.js';
 import { listBackups } from './list.js';
 import { askForPhrase } from './prompt.js';
@@ -25,6 +25,7 @@ interface RestoreFlags extends CommonFlags {
   resume?: boolean;
   rollback?: boolean;
   discardUnreadable?: boolean;
+  collection?: string;
   safetyBackup: boolean;
 }
 
@@ -37,7 +38,7 @@ Examples:
 
 export function main(argv: string[] = process.argv): Promise<never> {
   return runCommand('ba-restore', argv, async () => {
-    const program = baseProgram('ba-restore', 'Restore a BuildAutomata memory store from a ba-backup archive (or one made by the original Python scripts).')
+    const program = baseProgram('ba-restore', 'Restore a BuildAutomata memory store from a ba-backup archive (or one made by the original Python scripts).', argv.includes('--json'))
       .argument('[backup]', 'archive name in backups/, or a path to one')
       .option('--dry-run', 'verify the archive and show what would be restored; change nothing')
       .option('-l, --list', 'list the archives in backups/, newest first')
@@ -51,6 +52,7 @@ export function main(argv: string[] = process.argv): Promise<never> {
       .option('--no-safety-backup', 'do not save the current state before replacing it')
       .option('--discard-unreadable', 'with --yes: accept losing live vectors that cannot be read (and so cannot be saved)')
       .option('--concurrency <n>', 'upsert requests in flight at once (default: 2)')
+      .option('--collection <name>', 'restore the vectors into this collection instead of <username>_<agent>_memories (with --root: a rehearsal beside the live store)')
       .addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_STATUS_HELP}\n${EXAMPLES}`);
     program.parse(argv);
     const flags = program.opts<RestoreFlags>();
@@ -67,6 +69,9 @@ export function main(argv: string[] = process.argv): Promise<never> {
 
     const reporter = consoleReporter(outputMode(flags));
     const mode = flags.skipQdrant ? { mode: 'none' as const, reason: '--skip-qdrant' } : resolveQdrantMode(flags.qdrant, process.env, fs.existsSync(localDirOf(store.repoDir)));
+    if (flags.collection !== undefined && mode.mode === 'embedded') {
+      throw new UsageError('--collection names a collection on a Qdrant server; the embedded store keeps the names it was saved with', 'To rehearse an embedded restore, give another --root instead.');
+    }
     const lock = flags.dryRun ? null : await acquireLock(store.backupsDir, 'ba-restore');
     const result = await runRestore(
       {
@@ -113,12 +118,14 @@ export function main(argv: string[] = process.argv): Promise<never> {
         exit_code: exitCode,
         archive: result.plan.archivePath,
         plan: planDocument(result.plan),
-        outcome: result.kind === 'restored' ? { ...result.outcome, safety_backup: result.outcome.safetyBackupPath } : undefined,
+        outcome: result.kind === 'restored' ? { safety_backup: result.outcome.safetyBackupPath, database: result.outcome.database, vectors: result.outcome.vectors } : undefined,
         warnings: [...reporter.warnings, ...result.plan.warnings],
       });
       return exitCode;
     }
     if (result.kind === 'dry-run') {
+      // the plan is the point of a dry run: -q shows it too
+      if (flags.quiet) process.stdout.write(`${describePlan(result.plan).map(printable).join('\n')}\n`);
       process.stdout.write('[DRY RUN] No changes made\n');
       return ExitCode.Success;
     }
@@ -139,7 +146,12 @@ export function main(argv: string[] = process.argv): Promise<never> {
     ];
     if (outcome.safetyBackupPath) lines.push(`  Safety backup of the previous state: ${outcome.safetyBackupPath}`);
     if (incomplete) lines.push('  Run the restore again once Qdrant is reachable to restore the vectors too.');
-    process.stdout.write(`${lines.join('\n')}\n`);
+    if (flags.quiet) {
+      // -q: nothing on success; an incomplete restore says so on stderr
+      if (incomplete) process.stderr.write(`${lines[1]!}\n`);
+    } else {
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
     return incomplete ? ExitCode.Incomplete : ExitCode.Success;
   });
 }

@@ -7,18 +7,26 @@
 import { CommanderError } from 'commander';
 import { ExitCode, type ErrorCode, permissionError, UserError } from '../errors.js';
 import { printable, printJson } from '../output.js';
+import { toolVersion } from '../version.js';
+import { exitCleanlyOnInterrupt } from '../interrupt.js';
 
 export async function runCommand(name: string, argv: string[], body: () => Promise<number>): Promise<never> {
   const json = argv.includes('--json');
+  exitCleanlyOnInterrupt(name);
   let code: number;
   try {
-    code = await body();
+    code = json && (argv.includes('--version') || argv.includes('-V')) ? printVersion(name) : await body();
   } catch (err) {
     code = reportError(name, err, json);
   }
   // Let stdout drain before exiting (pipes are asynchronous).
   await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
   process.exit(code);
+}
+
+function printVersion(name: string): number {
+  printJson({ ok: true, name, version: toolVersion() });
+  return ExitCode.Success;
 }
 
 function reportError(name: string, err: unknown, json: boolean): number {

@@ -4,7 +4,8 @@
  * if a step fails, the steps that began are undone from the safety backup.
  */
 import type { StoreConfig } from '../config.js';
-import { describeError } from '../errors.js';
+import { ExitCode, UserError, describeError } from '../errors.js';
+import { type LiveDatabase, waitUntilWritable } from '../sqlite/live-database.js';
 import type { SqliteStats } from '../manifest.js';
 import type { Reporter } from '../output.js';
 import type { InstallOptions, StagedArchive, VectorStore } from '../vector-store/vector-store.js';
@@ -27,11 +28,29 @@ export interface RestoreOutcome {
   vectors: number | null;
 }
 
+/** How long a restore waits for another process to let go of the live database. */
+const IN_USE_WAIT_MS = 5_000;
+
+/** Stops before the safety backup when another process holds the live database (SQLite could not replace it). */
+async function refuseDatabaseInUse(live: LiveDatabase, reporter: Reporter): Promise<void> {
+  // Only a healthy database without side files can be asked: opening one with a hot journal would roll it back.
+  if (live.state !== 'healthy' || live.leftovers.length > 0) return;
+  const announce = (): void => reporter.info(`[INFO] The database is in use by another process; waiting up to ${IN_USE_WAIT_MS / 1000} s for it to let go...`);
+  if (await waitUntilWritable(live.path, IN_USE_WAIT_MS, announce)) return;
+  throw new UserError(
+    `The database ${live.path} is in use by another process (the memory server, or the app that starts it), so it cannot be replaced; nothing was changed`,
+    ExitCode.Failure,
+    'Close the memory server (or the desktop app that starts it), then run the restore again.',
+    'DATABASE_IN_USE',
+  );
+}
+
 const NO_ROWS: SqliteStats = { total_memories: 0, total_versions: 0, total_intentions: 0 };
 
 export async function applyRestore(plan: RestorePlan, staged: StagedArchive, options: ApplyOptions, reporter: Reporter): Promise<RestoreOutcome> {
   const { store } = options;
   const live = plan.database.current;
+  await refuseDatabaseInUse(live, reporter);
   const journal: RestoreJournal = {
     pid: process.pid,
     started: new Date().toISOString(),

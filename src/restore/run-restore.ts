@@ -9,6 +9,7 @@ import type { QdrantConfig, QdrantModeChoice, StoreConfig } from '../config.js';
 import { localDirOf } from '../embedded/local-store.js';
 import { ExitCode, UsageError, UserError } from '../errors.js';
 import type { Reporter } from '../output.js';
+import { cleanOnInterrupt } from '../interrupt.js';
 import { findArchive, refuseSymlinks, removeStaleTempFiles, tempPath } from '../archive/backups-folder.js';
 import { readLiveDatabase } from '../sqlite/live-database.js';
 import { vectorStoreFor } from '../vector-store/select.js';
@@ -88,6 +89,7 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
   // never crosses file systems; a dry run must not create that folder.
   const stagingDir = fs.existsSync(store.repoDir) || !request.dryRun ? store.repoDir : path.dirname(archivePath);
   fs.mkdirSync(stagingDir, { recursive: true });
+  cleanOnInterrupt(stagingDir);
   let vectors = vectorStoreFor(request.mode, store, request.qdrant);
   // asked while the archive is verified: a long verification then does not delay learning that a server is down
   const early = vectors.readLive();

@@ -20,7 +20,9 @@ export async function installDatabase(verifiedPath: string, livePath: string): P
   const source = openReadOnly(verifiedPath);
   try {
     // Large steps: fewer chances for a reader of the live file to make a step wait.
-    await source.backup(livePath, { progress: () => 1_000 });
+    const copied = await source.backup(livePath, { progress: () => 1_000 });
+    // A destination another connection holds ends the backup before its first page, reported as done.
+    if (copied.totalPages === 0) throw new Error('another process holds the database, so nothing could be written');
   } catch (err) {
     throw new UserError(`Cannot write database ${livePath}: ${describeError(err)}`, undefined, 'Stop the memory server so that nothing holds the database, then run the restore again.');
   } finally {

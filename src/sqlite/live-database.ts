@@ -65,6 +65,33 @@ function inspect(file: string, livePath: string): LiveDatabase {
   }
 }
 
+/**
+ * Waits until no other connection holds the database (a read transaction of
+ * the memory server blocks SQLite from writing it), up to `waitMs`; calls
+ * `waiting` once if it has to wait. True when the database is free.
+ */
+export async function waitUntilWritable(dbPath: string, waitMs: number, waiting: () => void): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  let told = false;
+  const db = new Database(dbPath, { fileMustExist: true, timeout: 0 });
+  try {
+    for (;;) {
+      try {
+        db.exec('BEGIN EXCLUSIVE');
+        db.exec('ROLLBACK');
+        return true;
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() >= deadline) return false;
+      }
+      if (!told) waiting();
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    db.close();
+  }
+}
+
 /** quick_check's report, which names the schema on a line of its own, as one line. */
 function oneLine(report: string): string {
   return report

@@ -36,6 +36,11 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 
   /** Whether a running memory server holds the store. */
+  /** Embedded point ids are pickled keys, not comparable with an archive's: not listed. */
+  pointIds(): Promise<Set<string> | null> {
+    return Promise.resolve(null);
+  }
+
   inUse(): LockState {
     return fs.existsSync(this.localDir) ? probeInUse(this.localDir) : { state: 'free' };
   }

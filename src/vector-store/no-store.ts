@@ -26,6 +26,10 @@ export class NoVectorStore implements VectorStore {
     return Promise.resolve();
   }
 
+  pointIds(): Promise<Set<string> | null> {
+    return Promise.resolve(null);
+  }
+
   inUse(): LockState {
     return { state: 'free' };
   }

@@ -75,6 +75,18 @@ export class ServerVectorStore implements VectorStore {
     return deleteCollection(this.server, this.collection);
   }
 
+  async pointIds(): Promise<Set<string> | null> {
+    if ((await countPoints(this.server, this.collection)) === null) return new Set();
+    const ids = new Set<string>();
+    let offset: string | number | undefined;
+    do {
+      const page = await this.server.call('read point ids', (client) => client.scroll(this.collection, { limit: 1000, offset, with_payload: false, with_vector: false }), true);
+      for (const point of page.points) ids.add(String(point.id));
+      offset = (page.next_page_offset ?? undefined) as string | number | undefined;
+    } while (offset !== undefined);
+    return ids;
+  }
+
   inUse(): LockState {
     return { state: 'free' };
   }
