@@ -44,6 +44,7 @@ export type ErrorCode =
   | 'UNREADABLE_STORE'
   | 'PERMISSION_DENIED'
   | 'DATABASE_IN_USE'
+  | 'OTHER_AGENT'
   | 'INTERNAL';
 
 const DEFAULT_CODE: Record<ExitCodeValue, ErrorCode> = {

@@ -133,7 +133,7 @@ export function describeQdrantStats(stats: QdrantStats): string {
   if (stats.skipped) return 'skipped';
   if (stats.collection_not_found) return 'collection not found';
   if (stats.error !== undefined) return `not exported (${stats.error})`;
-  return String(stats.total_vectors ?? 0);
+  return (stats.total_vectors ?? 0).toLocaleString('en-US');
 }
 
 function pad(n: number, width = 2): string {

@@ -119,7 +119,8 @@ export function printable(text: string): string {
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
-  const units = ['KB', 'MB', 'GB', 'TB'];
+  // computed in powers of 1024, so named so
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes / 1024;
   let unit = 0;
   while (value >= 1024 && unit < units.length - 1) {
@@ -127,6 +128,39 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${value.toFixed(2)} ${units[unit]}`;
+}
+
+/** A count with thousands separators: 100,000. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+/** "3 hours", "2 days": an age in its largest whole unit. */
+export function describeAge(ms: number): string {
+  const [unit, size] = ms >= 2 * DAY ? ['day', DAY] : ms >= 2 * HOUR ? ['hour', HOUR] : ['minute', MINUTE];
+  const n = Math.max(0, Math.floor(ms / size));
+  return `${n} ${unit}${n === 1 ? '' : 's'}`;
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * When an archive was made, in this machine's local time with its UTC offset
+ * and the age: "2026-11-30 14:05:09 +01:00 (3 hours ago)". Archives of the
+ * original tool record only the local time of the machine that made them.
+ */
+export function formatCreated(created: { created_at: string; created_at_utc?: string }, nowMs: number = Date.now()): string {
+  const utc = created.created_at_utc ? Date.parse(created.created_at_utc) : Number.NaN;
+  if (Number.isNaN(utc)) return `${printable(created.created_at)} (local time where it was made)`;
+  const d = new Date(utc);
+  const offset = -d.getTimezoneOffset();
+  const zone = `${offset < 0 ? '-' : '+'}${pad2(Math.floor(Math.abs(offset) / 60))}:${pad2(Math.abs(offset) % 60)}`;
+  const local = `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  return `${local} ${zone} (${describeAge(nowMs - utc)} ago)`;
 }
 
 /**

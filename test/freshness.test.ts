@@ -1,7 +1,8 @@
 /** Freshness for monitoring: the newest complete backup against a limit (pure). */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeAge, freshness, parseAge } from '../src/archive/freshness.js';
+import { freshness, parseAge } from '../src/archive/freshness.js';
+import { describeAge } from '../src/output.js';
 import type { Manifest } from '../src/manifest.js';
 
 const HOUR = 3_600_000;

@@ -80,7 +80,7 @@ describe('operating backups', () => {
     assert.equal(plan.plan.qdrant.restored, 40);
   });
 
-  it('--verify checks every archive: OK lines, a FAIL line and exit 5 for a damaged one', async () => {
+  it('--verify checks every archive: [OK] lines, an [ERROR] line and exit 5 for a damaged one', async () => {
     const root = makeTempDir('ba-verify');
     fs.mkdirSync(path.join(root, 'backups'));
     fs.copyFileSync(good, path.join(root, 'backups', 'backup_20260101_000000.zip'));
@@ -94,8 +94,8 @@ describe('operating backups', () => {
     const before = fs.readdirSync(path.join(root, 'backups')).sort();
     const result = await runCli('backup', ['--verify'], { cwd: root, env });
     assert.equal(result.code, 5);
-    assert.match(result.stdout, /^FAIL {2}backup_20260102_000000\.zip: entry memoryv012\.db does not match its SHA-256/m);
-    assert.match(result.stdout, /^OK {4}backup_20260101_000000\.zip {2}40 memories, \d+ versions, 40 vectors$/m);
+    assert.match(result.stdout, /^\[ERROR\] backup_20260102_000000\.zip: entry memoryv012\.db does not match its SHA-256/m);
+    assert.match(result.stdout, /^\[OK\] backup_20260101_000000\.zip {2}40 memories, \d+ versions, 40 vectors$/m);
     assert.match(result.stdout, /1 of 2 archives verified, 1 failed\.\n$/);
     assert.deepEqual(fs.readdirSync(path.join(root, 'backups')).sort(), before, 'verify changes nothing');
     const one = await runCli('backup', ['--verify', 'backup_20260101_000000.zip', '--json'], { cwd: root, env });

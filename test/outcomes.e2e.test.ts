@@ -169,6 +169,23 @@ describe('honest outcomes', () => {
     assert.deepEqual(server.getPoints('rehearsal'), livePoints);
   });
 
+  it("restoring another agent's archive is asked for explicitly, not left to the plan's last line", async () => {
+    const other = createMemoryStore({ root: store.root, agent: 'other_agent', memories: 5, dims: 16 });
+    const otherEnv = { ...env, BA_AGENT_NAME: 'other_agent' };
+    const before = dumpDatabase(other.dbPath);
+    const scripted = await runCli('restore', [complete, '--yes', '--skip-qdrant'], { cwd: store.root, env: otherEnv });
+    assert.equal(scripted.code, 1, scripted.stdout);
+    assert.match(scripted.stderr, /was made for buildautomata_ai_v012_claude_assistant, not for buildautomata_ai_v012_other_agent .*nothing was changed\n.*--other-agent/);
+    assert.deepEqual(dumpDatabase(other.dbPath), before);
+    const asked = await runCli('restore', [complete, '--skip-qdrant'], { cwd: store.root, env: otherEnv, tty: true, input: 'no\n' });
+    assert.equal(asked.code, 4);
+    assert.match(asked.stdout, /Made for: buildautomata_ai_v012_claude_assistant {2}\[WARNING\] another agent/);
+    assert.match(asked.stdout, /\[WARNING\] This archive was made for buildautomata_ai_v012_claude_assistant: its memories replace those of buildautomata_ai_v012_other_agent\.\r?\n\[WARNING\] This replaces/);
+    const allowed = await runCli('restore', [complete, '--yes', '--skip-qdrant', '--other-agent'], { cwd: store.root, env: otherEnv });
+    assert.equal(allowed.code, 0, allowed.stderr);
+    assert.equal(dumpDatabase(other.dbPath).memories!.length, 30);
+  });
+
   it('refuses flags that would do nothing, naming them', async () => {
     const cases: Array<[string[], RegExp]> = [
       [['before upgrade'], /Unexpected argument "before upgrade"\n.*ba-backup -d "before upgrade"/],
@@ -205,7 +222,7 @@ describe('honest outcomes', () => {
     assert.match(made.stderr, new RegExp(`^\\[ERROR\\] Permission denied: cannot write in ${backups}: the folder is not accessible to this user .*; nothing was changed\\n.*\\n$`));
     const verified = await runCli('backup', ['--verify'], { cwd: root, user: NOBODY });
     assert.equal(verified.code, 1, verified.stdout);
-    assert.doesNotMatch(verified.stdout, /FAIL/);
+    assert.doesNotMatch(verified.stdout + verified.stderr, /\[ERROR\] backup_|Invalid archive/);
     assert.match(verified.stderr, /Permission denied: cannot write in .*backups/);
     const dry = await runCli('restore', [before[0]!, '--dry-run'], { cwd: root, user: NOBODY });
     assert.doesNotMatch(dry.stderr, /Invalid archive|INTERNAL|bug/);

@@ -256,7 +256,7 @@ describe('ba-restore', () => {
     assert.deepEqual(liveState(), before);
     const typed = await runCli('restore', [archive], { cwd: store.root, env: down, tty: true, input: 'DELETE ALL DATA\n' });
     assert.equal(typed.code, 3, typed.stdout);
-    assert.match(typed.stdout, /Warning: Qdrant at http:\/\/127\.0\.0\.1:9 is unreachable.*the vectors will not be restored/);
+    assert.match(typed.stdout, /\[WARNING\] Qdrant at http:\/\/127\.0\.0\.1:9 is unreachable.*the vectors will not be restored/);
     assert.match(typed.stdout, /\[WARNING\] The database was restored, the vectors were not: Qdrant at http:\/\/127\.0\.0\.1:9 is unreachable/);
     assert.doesNotMatch(typed.stdout, /SUCCESS/);
     assert.deepEqual(dumpDatabase(store.dbPath), backedUpDump);

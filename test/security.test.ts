@@ -407,6 +407,8 @@ describe('strings from archives print with control characters escaped', () => {
     // ...and an archive made elsewhere can carry escapes in every string
     const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8'));
     manifest.created_at = `2020-01-01T00:00:00${ESC}[2K`;
+    // without the UTC time, the recorded local time is what is shown
+    delete manifest.created_at_utc;
     manifest.config.username = `user${ESC}]0;title\u0007`;
     manifest.config.agent_name = `agent\u009b2J`;
     manifest.tool.name = `tool${ESC}c`;
@@ -451,8 +453,8 @@ describe('strings from archives print with control characters escaped', () => {
       const result = await runCli('restore', [target, '--dry-run'], { cwd: store.root, env });
       assert.equal(result.code, 0, result.stderr);
       assertInert(result, `ba-restore ${JSON.stringify(target)} --dry-run`);
-      assert.match(result.stdout, /Created: 2020-01-01T00:00:00\\x1b\[2K {2}"\\x1b\[2J/);
-      assert.match(result.stdout, /made for user\\x1b\]0;title\\x07_agent\\x9b2J/);
+      assert.match(result.stdout, /Created: 2020-01-01T00:00:00\\x1b\[2K \(local time where it was made\) {2}"\\x1b\[2J/);
+      assert.match(result.stdout, /Made for: user\\x1b\]0;title\\x07_agent\\x9b2J/);
     }
   });
 

@@ -36,10 +36,3 @@ export function parseAge(text: string): number | null {
   const m = /^(\d+(?:\.\d+)?)([mhdw])$/.exec(text.trim());
   return m ? Number(m[1]) * UNITS[m[2]!]! : null;
 }
-
-/** "3 hours", "2 days": the largest whole unit. */
-export function describeAge(ms: number): string {
-  const [unit, size] = ms >= 2 * UNITS.d! ? ['day', UNITS.d!] : ms >= 2 * UNITS.h! ? ['hour', UNITS.h!] : ['minute', UNITS.m!];
-  const n = Math.max(0, Math.floor(ms / size));
-  return `${n} ${unit}${n === 1 ? '' : 's'}`;
-}

@@ -7,7 +7,7 @@ import { ExitCode, UsageError, UserError } from '../errors.js';
 import { describeInterrupted } from '../restore/journal.js';
 import { interruptedRestore } from '../restore/recover.js';
 import { describeQdrantStats } from '../manifest.js';
-import { consoleReporter, formatBytes, printJson } from '../output.js';
+import { consoleReporter, formatBytes, formatCount, printJson } from '../output.js';
 import { pin } from '../archive/pins.js';
 import { assertDatabaseExists, createBackup } from '../backup/create-backup.js';
 import { vectorStoreFor } from '../vector-store/select.js';
@@ -190,9 +190,9 @@ async function runBackup(flags: BackupFlags, store: ReturnType<typeof resolveSto
     result.complete ? '[SUCCESS] Backup created successfully!' : '[SUCCESS] Backup created, without Qdrant vectors.',
     `  Location: ${result.path}`,
     `  Size: ${formatBytes(result.size)}`,
-    `  Memories: ${stats.sqlite.total_memories}`,
-    `  Versions: ${stats.sqlite.total_versions}`,
-    `  Intentions: ${stats.sqlite.total_intentions}`,
+    `  Memories: ${formatCount(stats.sqlite.total_memories)}`,
+    `  Versions: ${formatCount(stats.sqlite.total_versions)}`,
+    `  Intentions: ${formatCount(stats.sqlite.total_intentions)}`,
     `  Vectors: ${describeQdrantStats(stats.qdrant)}`,
   ];
   if (flags.pin === true) out.push('  Pinned: prune will never delete it');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { StoreConfig } from '../config.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { describeQdrantStats } from '../manifest.js';
-import { printable, printJson } from '../output.js';
+import { formatCreated, printable, printJson } from '../output.js';
 import { findArchive } from '../archive/backups-folder.js';
 import { compareViews } from '../inspect/compare.js';
 import { type MemoryRow, type StoreView, viewArchive, viewLive } from '../inspect/store-view.js';
@@ -36,7 +36,7 @@ export async function inspectBackup(name: string, store: StoreConfig, json: bool
   }
   const lines = [
     `Archive ${contents.label}`,
-    `  Created: ${manifest.created_at}${manifest.description ? `  "${manifest.description}"` : ''}`,
+    `  Created: ${formatCreated(manifest)}${manifest.description ? `  "${manifest.description}"` : ''}`,
     `  Made for: ${manifest.config.username}_${manifest.config.agent_name} (collection ${manifest.config.collection_name})`,
     `  Tables: ${Object.entries(contents.tables).map(([table, n]) => `${table} ${n}`).join(', ')}`,
     `  Vectors: ${vectors ? `${vectors.points} points${vectors.description.vectorSize !== null ? ` (${vectors.description.vectorSize} dims, ${vectors.description.distance})` : ''}` : describeQdrantStats(manifest.stats.qdrant)}`,

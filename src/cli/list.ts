@@ -1,7 +1,7 @@
 /** --list, shared by both commands: the archives in backups/, newest first. */
 import { ExitCode } from '../errors.js';
 import { describeArchiveNotes, describeQdrantStats } from '../manifest.js';
-import { formatBytes, printable, printJson } from '../output.js';
+import { formatBytes, formatCount, formatCreated, printable, printJson } from '../output.js';
 import { catalog } from '../archive/catalog.js';
 
 export async function listBackups(backupsDir: string, json: boolean): Promise<number> {
@@ -44,11 +44,11 @@ export async function listBackups(backupsDir: string, json: boolean): Promise<nu
     }
     const { stats } = entry.manifest;
     lines.push(
-      `    Created: ${printable(entry.manifest.created_at)}`,
+      `    Created: ${formatCreated(entry.manifest)}`,
       `    Size: ${formatBytes(entry.size)}`,
       entry.manifest.raw_parts?.database?.state === 'damaged' || entry.manifest.database_absent
         ? `    Memories: no database (see below), Vectors: ${printable(describeQdrantStats(stats.qdrant))}`
-        : `    Memories: ${stats.sqlite.total_memories}, Versions: ${stats.sqlite.total_versions}, Vectors: ${printable(describeQdrantStats(stats.qdrant))}`,
+        : `    Memories: ${formatCount(stats.sqlite.total_memories)}, Versions: ${formatCount(stats.sqlite.total_versions)}, Vectors: ${printable(describeQdrantStats(stats.qdrant))}`,
     );
     for (const note of describeArchiveNotes(entry.manifest)) lines.push(`    Note: ${printable(note)}`);
     if (entry.manifest.description) lines.push(`    Description: ${printable(entry.manifest.description)}`);

@@ -3,9 +3,9 @@ import path from 'node:path';
 import type { StoreConfig } from '../config.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { catalog } from '../archive/catalog.js';
-import { describeAge, freshness, parseAge } from '../archive/freshness.js';
+import { freshness, parseAge } from '../archive/freshness.js';
 import { describeArchiveNotes } from '../manifest.js';
-import { printable, printJson } from '../output.js';
+import { describeAge, formatCount, printable, printJson } from '../output.js';
 import { findArchive, listArchiveFiles } from '../archive/backups-folder.js';
 import { checkArchive } from '../verify/check-archive.js';
 import { pin, unpin } from '../archive/pins.js';
@@ -26,11 +26,11 @@ export async function verifyBackups(names: string[], store: StoreConfig, json: b
     if (!json) {
       if (result.ok) {
         const db = result.database;
-        const counts = `${db ? `${db.total_memories} memories, ${db.total_versions} versions, ` : ''}${result.vectors ?? 'no'} vectors`;
+        const counts = `${db ? `${formatCount(db.total_memories)} memories, ${formatCount(db.total_versions)} versions, ` : ''}${result.vectors === null || result.vectors === undefined ? 'no' : formatCount(result.vectors)} vectors`;
         const notes = result.manifest ? describeArchiveNotes(result.manifest) : [];
-        process.stdout.write(`OK    ${result.name}  ${printable([counts, ...notes].join('; '))}${result.hasChecksums ? '' : ' (no checksums: original tool)'}\n`);
+        process.stdout.write(`[OK] ${result.name}  ${printable([counts, ...notes].join('; '))}${result.hasChecksums ? '' : ' (no checksums: original tool)'}\n`);
       } else {
-        process.stdout.write(`FAIL  ${result.name}: ${printable(result.problem ?? '')}\n`);
+        process.stdout.write(`[ERROR] ${result.name}: ${printable(result.problem ?? '')}\n`);
       }
     }
   }

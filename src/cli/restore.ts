@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { parseBatchSize, resolveQdrantConfig, resolveQdrantMode, resolveStoreConfig } from '../config.js';
 import { localDirOf } from '../embedded/local-store.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { consoleReporter, printable, printJson } from '../output.js';
+import { consoleReporter, formatCount, printable, printJson } from '../output.js';
 import { acquireLock } from '../lock.js';
 import { describePlan, type RestorePlan } from '../restore/plan.js';
 import { CONFIRM_PHRASE, runRestore } from '../restore/run-restore.js';
@@ -25,6 +25,7 @@ interface RestoreFlags extends CommonFlags {
   resume?: boolean;
   rollback?: boolean;
   discardUnreadable?: boolean;
+  otherAgent?: boolean;
   collection?: string;
   safetyBackup: boolean;
 }
@@ -50,6 +51,7 @@ export function main(argv: string[] = process.argv): Promise<never> {
       .option('--rollback', 'undo a restore that was interrupted: put back the state from before it')
       .option('--force', 'restore even though the memory server seems to be running on the embedded store')
       .option('--no-safety-backup', 'do not save the current state before replacing it')
+      .option('--other-agent', "with --yes: restore an archive made for another user or agent into this store")
       .option('--discard-unreadable', 'with --yes: accept losing live vectors that cannot be read (and so cannot be saved)')
       .option('--concurrency <n>', 'upsert requests in flight at once (default: 2)')
       .option('--collection <name>', 'restore the vectors into this collection instead of <username>_<agent>_memories (with --root: a rehearsal beside the live store)')
@@ -87,11 +89,13 @@ export function main(argv: string[] = process.argv): Promise<never> {
         requireQdrant: flags.requireQdrant ?? false,
         safetyBackup: flags.safetyBackup,
         discardUnreadable: flags.discardUnreadable ?? false,
+        otherAgent: flags.otherAgent ?? false,
         batchSize: parseBatchSize(flags.batchSize),
         concurrency: parseBatchSize(flags.concurrency ?? '2', '--concurrency'),
         cwd: process.cwd(),
-        confirm: () => {
-          process.stdout.write('WARNING: this replaces the data shown as "now" above.\n');
+        confirm: (plan) => {
+          if (plan.madeFor !== plan.restoredInto) process.stdout.write(`[WARNING] This archive was made for ${plan.madeFor}: its memories replace those of ${plan.restoredInto}.\n`);
+          process.stdout.write('[WARNING] This replaces the data shown as "now" above.\n');
           return askForPhrase(`Type '${CONFIRM_PHRASE}' to confirm: `, CONFIRM_PHRASE);
         },
       },
@@ -139,10 +143,10 @@ export function main(argv: string[] = process.argv): Promise<never> {
       '',
       incomplete ? `[WARNING] The database was restored, the vectors were not: ${result.plan.qdrant.action === 'skip' ? result.plan.qdrant.reason : ''}` : '[SUCCESS] Restore completed successfully!',
       `  Archive: ${printable(path.basename(result.plan.archivePath))}`,
-      `  Memories: ${outcome.database.total_memories}`,
-      `  Versions: ${outcome.database.total_versions}`,
-      `  Intentions: ${outcome.database.total_intentions}`,
-      `  Vectors: ${outcome.vectors === null ? 'not restored' : outcome.vectors}`,
+      `  Memories: ${formatCount(outcome.database.total_memories)}`,
+      `  Versions: ${formatCount(outcome.database.total_versions)}`,
+      `  Intentions: ${formatCount(outcome.database.total_intentions)}`,
+      `  Vectors: ${outcome.vectors === null ? 'not restored' : formatCount(outcome.vectors)}`,
     ];
     if (outcome.safetyBackupPath) lines.push(`  Safety backup of the previous state: ${outcome.safetyBackupPath}`);
     if (incomplete) lines.push('  Run the restore again once Qdrant is reachable to restore the vectors too.');

@@ -12,7 +12,7 @@ import type { StoreConfig } from '../config.js';
 import type { LockState } from '../embedded/local-store.js';
 import { ExitCode, UserError } from '../errors.js';
 import type { RawPart, SqliteStats } from '../manifest.js';
-import { printable } from '../output.js';
+import { formatCreated, printable } from '../output.js';
 import type { VerifiedArchive } from '../verify/verify-archive.js';
 import type { LiveDatabase } from '../sqlite/live-database.js';
 import { describeStats } from '../sqlite/stats.js';
@@ -38,6 +38,8 @@ export interface RestoreOptions {
   scripted: boolean;
   /** The user accepts that parts which cannot be read are discarded (--discard-unreadable). */
   discardUnreadable: boolean;
+  /** A scripted restore of another agent's archive was asked for (--other-agent). */
+  otherAgent: boolean;
 }
 
 export type QdrantStep =
@@ -56,6 +58,9 @@ export type QdrantStep =
 
 export interface RestorePlan {
   archivePath: string;
+  /** The store the archive was made for, and the one it goes into (<username>_<agent>). */
+  madeFor: string;
+  restoredInto: string;
   archive: VerifiedArchive;
   database: { path: string; current: LiveDatabase; restored: SqliteStats | null; raw: RawPart | null };
   qdrant: QdrantStep;
@@ -70,9 +75,14 @@ export function planRestore(archive: VerifiedArchive, live: LiveState, vectors: 
   const { store } = options;
   const warnings: string[] = [];
   const source = archive.manifest.config;
-  if (source.username !== store.username || source.agent_name !== store.agent) {
-    warnings.push(
-      `The archive was made for ${printable(source.username)}_${printable(source.agent_name)}; it will be restored into ${store.username}_${store.agent}.`,
+  const madeFor = `${printable(source.username)}_${printable(source.agent_name)}`;
+  const restoredInto = `${store.username}_${store.agent}`;
+  if (madeFor !== restoredInto && options.scripted && !options.otherAgent) {
+    throw new UserError(
+      `${archive.path} was made for ${madeFor}, not for ${restoredInto} (the store it would replace); nothing was changed`,
+      ExitCode.Failure,
+      "Pass --other-agent to restore another agent's memories into this store, or pick the store with --username and --agent.",
+      'OTHER_AGENT',
     );
   }
   const qdrant = planVectors(live, vectors, options, warnings);
@@ -83,6 +93,8 @@ export function planRestore(archive: VerifiedArchive, live: LiveState, vectors: 
   }
   return {
     archivePath: archive.path,
+    madeFor,
+    restoredInto,
     archive,
     database: {
       path: store.dbPath,
@@ -167,7 +179,10 @@ export function describePlan(plan: RestorePlan): string[] {
   const lines = [
     `Restore plan for ${path.basename(plan.archivePath)}`,
     `  Archive: ${plan.archivePath}`,
-    `  Created: ${printable(manifest.created_at)}${manifest.description ? `  "${printable(manifest.description)}"` : ''}`,
+    `  Created: ${formatCreated(manifest)}${manifest.description ? `  "${printable(manifest.description)}"` : ''}`,
+    plan.madeFor === plan.restoredInto
+      ? `  Made for: ${plan.madeFor}`
+      : `  Made for: ${plan.madeFor}  [WARNING] another agent: its memories replace those of ${plan.restoredInto}`,
     `  Checks: ${plan.archive.hasChecksums ? 'zip CRCs, SHA-256 checksums' : 'zip CRCs (no checksums: archive of the original tool)'}, database integrity, ${plan.archive.vectors ? `${plan.archive.vectors.points} vectors` : 'no vectors'}: all passed`,
     '',
     `  SQLite database: ${plan.database.path}`,
@@ -192,6 +207,6 @@ export function describePlan(plan: RestorePlan): string[] {
       ? `  Safety backup: the current state is saved to backups/ before anything changes${damaged ? ` (${damaged} as raw files, byte for byte)` : ''}`
       : '  Safety backup: none (nothing to save, or --no-safety-backup)',
   );
-  for (const warning of plan.warnings) lines.push(`  Warning: ${warning}`);
+  for (const warning of plan.warnings) lines.push(`  [WARNING] ${warning}`);
   return lines;
 }

@@ -39,11 +39,13 @@ export interface RestoreRequest {
   safetyBackup: boolean;
   /** Live parts that cannot be read may be discarded (--discard-unreadable). */
   discardUnreadable: boolean;
+  /** Another agent's archive may replace this store without asking (--other-agent). */
+  otherAgent: boolean;
   batchSize: number;
   concurrency: number;
   cwd: string;
-  /** Asks for the confirmation phrase; true when it was typed exactly. */
-  confirm: () => Promise<boolean>;
+  /** Asks for the confirmation phrase after the plan was shown; true when it was typed exactly. */
+  confirm: (plan: RestorePlan) => Promise<boolean>;
 }
 
 export type RestoreResult =
@@ -111,12 +113,13 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
       safetyBackup: request.safetyBackup,
       scripted: request.yes,
       discardUnreadable: request.discardUnreadable,
+      otherAgent: request.otherAgent,
     });
     reporter.info('');
     for (const line of describePlan(plan)) reporter.info(line);
     reporter.info('');
     if (request.dryRun) return { kind: 'dry-run', plan };
-    if (!request.yes && !(await request.confirm())) return { kind: 'cancelled', plan };
+    if (!request.yes && !(await request.confirm(plan))) return { kind: 'cancelled', plan };
     const install = { batchSize: request.batchSize, concurrency: request.concurrency };
     const outcome = await applyRestore(plan, staged, { store, vectors, install }, reporter);
     return { kind: 'restored', plan, outcome };

@@ -4,6 +4,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { SqliteStats } from '../manifest.js';
+import { formatCount } from '../output.js';
 
 function tableExists(db: Database.Database, table: string): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
@@ -39,5 +40,5 @@ export function sameStats(a: SqliteStats, b: SqliteStats): boolean {
 }
 
 export function describeStats(stats: SqliteStats): string {
-  return `${stats.total_memories} memories, ${stats.total_versions} versions, ${stats.total_intentions} intentions`;
+  return `${formatCount(stats.total_memories)} memories, ${formatCount(stats.total_versions)} versions, ${formatCount(stats.total_intentions)} intentions`;
 }
