@@ -151,9 +151,9 @@ export const batchSizeSchema = z.coerce
   .min(1, 'must be at least 1')
   .max(10_000, 'must be at most 10000');
 
-export function parseBatchSize(value: string | undefined, flag = '--batch-size'): number {
-  if (value === undefined) return 100;
-  return check(batchSizeSchema, { value, source: flag }, 'Use a whole number from 1 to 10000; the default is 100.');
+export function parseBatchSize(value: string | undefined, flag = '--batch-size', fallback = 100): number {
+  if (value === undefined) return fallback;
+  return check(batchSizeSchema, { value, source: flag }, `Use a whole number from 1 to 10000; the default is ${fallback}.`);
 }
 
 export type QdrantMode = 'server' | 'embedded' | 'none';

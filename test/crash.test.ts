@@ -35,6 +35,27 @@ function runAndKill(bin: 'backup' | 'restore', args: string[], cwd: string, env:
   });
 }
 
+/**
+ * Runs a bin and kills it `delayMs` after its journal says a step that
+ * changes the store has begun (or when it ends first): kills that land in the
+ * middle of a change whatever the machine's speed or load.
+ */
+async function runAndKillWhileChanging(bin: 'restore', args: string[], cwd: string, env: Record<string, string>, journal: string, delayMs: number): Promise<number | null> {
+  const child = spawn(process.execPath, [BIN[bin], ...args], { cwd, env: cleanEnv(env), stdio: 'ignore' });
+  let exit: number | null | undefined;
+  const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve((exit = code))));
+  const changing = (): boolean => {
+    try {
+      return /"phase": "(database|vectors)"/.test(fs.readFileSync(journal, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  while (exit === undefined && !changing()) await new Promise((r) => setTimeout(r, 5));
+  if (exit === undefined) setTimeout(() => child.kill('SIGKILL'), delayMs);
+  return closed;
+}
+
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = Date.now();
   await fn();
@@ -119,7 +140,12 @@ describe(`crashes (${TRIALS} trials per command)`, () => {
     const outcomes = { killed: 0, rolledBack: 0, resumed: 0, untouched: 0, finished: 0 };
     for (let trial = 0; trial < TRIALS; trial++) {
       const target = 1 - current;
-      const code = await runAndKill('restore', args(states[target]!.archive), store.root, env, Math.floor(rng.next() * duration * 1.1));
+      // half the kills at any moment of the run, half while the store is being changed
+      const journal = path.join(store.repoDir, '.ba-restore-journal.json');
+      const code =
+        trial % 4 < 2
+          ? await runAndKill('restore', args(states[target]!.archive), store.root, env, Math.floor(rng.next() * duration * 1.1))
+          : await runAndKillWhileChanging('restore', args(states[target]!.archive), store.root, env, journal, Math.floor(rng.next() * duration * 0.5));
       if (code !== null) {
         assert.equal(code, 0);
         outcomes.finished++;
@@ -205,8 +231,12 @@ describe(`crashes (${TRIALS} trials per command)`, () => {
     for (let trial = 0; trial < trials; trial++) {
       const damaged = damage(8192 + trial);
       fs.writeFileSync(store.dbPath, damaged);
-      // most kills land once the damaged file was saved, while the store changes
-      const code = await runAndKill('restore', args, store.root, env, Math.floor((0.3 + rng.next() * 0.8) * duration));
+      // kills at any moment, and while the store changes (after the damaged file was saved)
+      const journal = path.join(store.repoDir, '.ba-restore-journal.json');
+      const code =
+        trial % 4 < 2
+          ? await runAndKill('restore', args, store.root, env, Math.floor(rng.next() * duration * 1.1))
+          : await runAndKillWhileChanging('restore', args, store.root, env, journal, Math.floor(rng.next() * duration * 0.5));
       const afterKill = code === null ? await runCli('restore', [trial % 2 === 0 ? '--rollback' : '--resume'], { cwd: store.root, env }) : null;
       if (code === null) outcomes.killed++;
       const isDamaged = fs.existsSync(store.dbPath) && fileHash(store.dbPath) === createHash('sha256').update(damaged).digest('hex');

@@ -201,6 +201,12 @@ describe('honest outcomes', () => {
     const restore = await runCli('restore', ['--list', complete], { cwd: store.root, env });
     assert.equal(restore.code, 2);
     assert.match(restore.stderr, /--list does not go with an archive name/);
+    const concurrency = await runCli('restore', [complete, '--dry-run', '--concurrency', 'x'], { cwd: store.root, env });
+    assert.equal(concurrency.code, 2);
+    assert.match(concurrency.stderr, /Invalid --concurrency "x".*\n.*the default is 2\./);
+    const unpin = await runCli('backup', ['--unpin', complete], { cwd: store.root, env });
+    assert.equal(unpin.code, 0);
+    assert.match(unpin.stdout, /was not pinned; nothing to do/);
   });
 
   it('an ordinary user with a read-only backups folder gets one line naming it, never a damaged archive', async (t) => {

@@ -9,9 +9,11 @@ Exit status (the same for both commands):
   0  success
   1  failure (nothing was changed unless the message says so)
   2  usage error: a bad flag, argument or environment variable
-  3  backup written without the Qdrant vectors (see the warning)
+  3  done without the Qdrant vectors (see the warning): a database-only backup, or a
+     confirmed restore that could not restore them
   4  restore cancelled at the confirmation prompt
-  5  an archive failed validation`;
+  5  an archive failed validation
+  130  interrupted (Ctrl-C); temporary files removed`;
 
 export const ENVIRONMENT_HELP = `
 Environment:

@@ -8,7 +8,7 @@ import { describeArchiveNotes } from '../manifest.js';
 import { describeAge, formatCount, printable, printJson } from '../output.js';
 import { findArchive, listArchiveFiles } from '../archive/backups-folder.js';
 import { checkArchive } from '../verify/check-archive.js';
-import { pin, unpin } from '../archive/pins.js';
+import { isPinned, pin, unpin } from '../archive/pins.js';
 import type { RetentionPolicy } from '../retention/policy.js';
 import { applyPrune, planPrune } from '../retention/prune.js';
 
@@ -73,10 +73,12 @@ export async function pruneBackups(store: StoreConfig, policy: RetentionPolicy, 
 
 export function pinBackup(name: string, store: StoreConfig, on: boolean, json: boolean): number {
   const archivePath = findNamedArchive(name, store);
+  const wasPinned = isPinned(archivePath);
   if (on) pin(archivePath);
   else unpin(archivePath);
-  if (json) printJson({ ok: true, archive: archivePath, pinned: on });
-  else process.stdout.write(`${on ? 'Pinned' : 'Unpinned'} ${archivePath}${on ? ': prune will never delete it' : ''}\n`);
+  if (json) printJson({ ok: true, archive: archivePath, pinned: on, was_pinned: wasPinned });
+  else if (on) process.stdout.write(`[OK] Pinned ${archivePath}: prune will never delete it\n`);
+  else process.stdout.write(wasPinned ? `[OK] Unpinned ${archivePath}\n` : `[INFO] ${archivePath} was not pinned; nothing to do\n`);
   return ExitCode.Success;
 }
 

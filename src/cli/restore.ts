@@ -91,7 +91,7 @@ export function main(argv: string[] = process.argv): Promise<never> {
         discardUnreadable: flags.discardUnreadable ?? false,
         otherAgent: flags.otherAgent ?? false,
         batchSize: parseBatchSize(flags.batchSize),
-        concurrency: parseBatchSize(flags.concurrency ?? '2', '--concurrency'),
+        concurrency: parseBatchSize(flags.concurrency, '--concurrency', 2),
         cwd: process.cwd(),
         confirm: (plan) => {
           if (plan.madeFor !== plan.restoredInto) process.stdout.write(`[WARNING] This archive was made for ${plan.madeFor}: its memories replace those of ${plan.restoredInto}.\n`);

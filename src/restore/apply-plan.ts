@@ -59,6 +59,7 @@ export async function applyRestore(plan: RestorePlan, staged: StagedArchive, opt
     mode: options.vectors.choice,
     previous: { database: live.state !== 'absent', collection: plan.safetyIncludesQdrant },
     replaceDatabaseFiles: live.state !== 'healthy' || live.leftovers.length > 0,
+    discarded: plan.qdrant.action !== 'skip' && plan.qdrant.discard,
     steps: plan.qdrant.action === 'skip' ? [{ name: 'database', state: 'pending' }] : [{ name: 'database', state: 'pending' }, { name: 'vectors', state: 'pending' }],
     phase: 'safety-backup',
   };

@@ -27,6 +27,8 @@ export interface RestoreJournal {
   mode: QdrantModeChoice;
   /** What existed (and was saved) before the restore, so a rollback removes what it added. */
   previous: { database: boolean; collection: boolean };
+  /** The live vectors could not be read and were discarded, not saved (--discard-unreadable). */
+  discarded?: boolean;
   /** Whether the live database files were replaced rather than written into (damaged, leftovers or absent). */
   replaceDatabaseFiles?: boolean;
   steps: Array<{ name: StepName; state: StepState }>;

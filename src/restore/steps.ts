@@ -153,7 +153,9 @@ export async function rollBack(steps: RestoreStep[], context: StepContext, probl
   }
   clearJournal(context.store.repoDir);
   throw new UserError(
-    `Restore failed: ${problem}. The previous state was put back${journal.safetyBackup ? ` from ${journal.safetyBackup}` : ''}; nothing was lost`,
+    journal.discarded
+      ? `Restore failed: ${problem}. The previous database was put back${journal.safetyBackup ? ` from ${journal.safetyBackup}` : ''}; the unreadable vectors could not be (they were discarded, as --discard-unreadable allowed)`
+      : `Restore failed: ${problem}. The previous state was put back${journal.safetyBackup ? ` from ${journal.safetyBackup}` : ''}; nothing was lost`,
     ExitCode.Failure,
     undefined,
     'RESTORE_ROLLED_BACK',
