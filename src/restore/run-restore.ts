@@ -11,7 +11,7 @@ import { ExitCode, UsageError, UserError } from '../errors.js';
 import type { Reporter } from '../output.js';
 import { cleanOnInterrupt } from '../interrupt.js';
 import { findArchive, refuseSymlinks, removeStaleTempFiles, tempPath } from '../archive/backups-folder.js';
-import { readLiveDatabase } from '../sqlite/live-database.js';
+import { readLiveDatabase, SIDE_SUFFIXES } from '../sqlite/live-database.js';
 import { vectorStoreFor } from '../vector-store/select.js';
 import type { LiveVectors, VectorStore } from '../vector-store/vector-store.js';
 import { applyRestore, type RestoreOutcome } from './apply-plan.js';
@@ -71,20 +71,10 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
   // Before anything is read or written: every path a restore writes to must be
   // the real thing, not a link to somewhere else (see refuseSymlinks).
   const db = store.dbPath;
-  refuseSymlinks([store.backupsDir, path.dirname(store.repoDir), store.repoDir, db, `${db}-journal`, `${db}-wal`, `${db}-shm`, journalPath(store.repoDir), localDirOf(store.repoDir)]);
+  refuseSymlinks([store.backupsDir, path.dirname(store.repoDir), store.repoDir, db, ...SIDE_SUFFIXES.map((suffix) => db + suffix), journalPath(store.repoDir), localDirOf(store.repoDir)]);
   if (fs.existsSync(store.repoDir)) removeStaleTempFiles(store.repoDir);
-  const journal = interruptedRestore(store);
-  if (!journal && request.recovery) {
-    throw new UserError(`There is no interrupted restore to ${request.recovery} in ${store.repoDir}`, ExitCode.Failure, 'ba-restore --list shows the archives you can restore.');
-  }
-  if (journal && request.dryRun) {
-    if (request.recovery) return { kind: 'recovery-plan', lines: await describeRecovery(request.recovery, journal, reporter) };
-    reporter.warn(`${describeInterrupted(journal)}; a real restore first rolls it back (or run ba-restore --resume to finish it)`);
-  } else if (journal) {
-    const recovery = { store, qdrant: request.qdrant, batchSize: request.batchSize, concurrency: request.concurrency };
-    const recovered = await recover(request.recovery ?? 'rollback', journal, recovery, reporter);
-    if (archivePath === null) return { kind: 'recovered', recovery: recovered };
-  }
+  const settled = await settleInterrupted(request, reporter);
+  if (settled && (archivePath === null || settled.kind === 'recovery-plan')) return settled;
   if (archivePath === null) throw new UsageError('No backup given', 'Name an archive, e.g. ba-restore backup_20251024_191534.zip; ba-restore --list shows them.');
 
   // The verified copy goes next to the live database, so that installing it
@@ -126,6 +116,27 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
   } finally {
     discardStaged(staged);
   }
+}
+
+/**
+ * An interrupted restore is brought to one whole state first (rolled back
+ * unless --resume says otherwise); a dry run only says what would happen.
+ * Returns what was done or would be done, or null when nothing was interrupted.
+ */
+async function settleInterrupted(request: RestoreRequest, reporter: Reporter): Promise<RestoreResult | null> {
+  const { store } = request;
+  const journal = interruptedRestore(store);
+  if (!journal) {
+    if (!request.recovery) return null;
+    throw new UserError(`There is no interrupted restore to ${request.recovery} in ${store.repoDir}`, ExitCode.Failure, 'ba-restore --list shows the archives you can restore.');
+  }
+  if (request.dryRun) {
+    if (request.recovery) return { kind: 'recovery-plan', lines: await describeRecovery(request.recovery, journal, reporter) };
+    reporter.warn(`${describeInterrupted(journal)}; a real restore first rolls it back (or run ba-restore --resume to finish it)`);
+    return null;
+  }
+  const context = { store, qdrant: request.qdrant, batchSize: request.batchSize, concurrency: request.concurrency };
+  return { kind: 'recovered', recovery: await recover(request.recovery ?? 'rollback', journal, context, reporter) };
 }
 
 async function readLiveState(store: StoreConfig, vectors: VectorStore, scratchDir: string, liveVectors: Promise<LiveVectors>): Promise<LiveState> {

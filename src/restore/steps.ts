@@ -87,7 +87,7 @@ function databaseStep(context: StepContext): RestoreStep {
 }
 
 /** Makes the live database what the staged archive holds: its raw files, none, or the verified copy. */
-export async function putDatabase(staged: StagedArchive, dbPath: string, replaceFiles: boolean): Promise<void> {
+async function putDatabase(staged: StagedArchive, dbPath: string, replaceFiles: boolean): Promise<void> {
   const { archive } = staged;
   if (archive.rawDatabase || archive.databaseAbsent) {
     removeDatabaseFiles(dbPath);
