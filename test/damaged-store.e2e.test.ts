@@ -21,6 +21,7 @@ import { dumpDatabase, type DatabaseDump } from './support/db-dump.js';
 import { clientFor, seedCollection } from './support/qdrant-seed.js';
 import { cleanupTempDirs, makeTempDir } from './support/temp.js';
 import { readZipEntries } from './support/zip-contents.js';
+import { buildZip } from './support/raw-zip.js';
 
 const DB = 'memoryv012.db';
 const DB_DAMAGED = /SQLite database: [^\n]*\n +now: +damaged: \S[^\n]*/;
@@ -238,6 +239,43 @@ describe('ba-restore of a damaged or missing live store', () => {
     fs.writeFileSync(c.store.dbPath, randomBytes(20000));
     assert.throws(() => dumpDatabase(c.store.dbPath), /file is not a database/, 'the damage is real');
     await recovers(c, { now: DB_DAMAGED, part: 'database', state: 'damaged', raw: rawOf(c, DB) });
+  });
+
+  it('a tampered safety archive is refused: raw bytes changed, a raw file unlisted or misnamed', async () => {
+    const c = await serverCase('tamper');
+    fs.writeFileSync(c.store.dbPath, randomBytes(20000));
+    const saved = await restore(c);
+    const manifest = JSON.parse(saved.entries.get('manifest.json')!.toString('utf8')) as Record<string, unknown>;
+    const rebuilt = (edit: (entries: Map<string, Buffer>, m: Record<string, unknown>) => void): string => {
+      const entries = new Map(saved.entries);
+      const m = structuredClone(manifest);
+      edit(entries, m);
+      entries.set('manifest.json', Buffer.from(JSON.stringify(m)));
+      const file = path.join(c.backupsDir, `tampered_${Math.random().toString(16).slice(2)}.zip`);
+      fs.writeFileSync(file, buildZip([...entries].map(([name, data]) => ({ name, data }))));
+      return file;
+    };
+    const cases: Array<[string, string, RegExp]> = [
+      ['raw bytes changed', rebuilt((e) => e.set(`raw/${DB}`, randomBytes(20000))), /entry raw\/memoryv012\.db does not match its SHA-256/],
+      ['a raw file not listed', rebuilt((e) => e.set('raw/extra.txt', Buffer.from('x'))), /entry raw\/extra\.txt is not listed in the manifest's raw_parts/],
+      [
+        'a raw database file of another name',
+        rebuilt((e, m) => {
+          e.set('raw/run.sh', e.get(`raw/${DB}`)!);
+          const parts = m.raw_parts as { database: { files: string[] } };
+          parts.database.files = ['raw/run.sh'];
+          (m.entries as Record<string, unknown>)['raw/run.sh'] = (m.entries as Record<string, unknown>)[`raw/${DB}`];
+        }),
+        /raw database file raw\/run\.sh is not the database or one of its journals/,
+      ],
+    ];
+    for (const [what, file, message] of cases) {
+      const verified = await runCli('backup', ['--verify', file], { cwd: c.store.root, env: c.env });
+      assert.equal(verified.code, 5, `${what}: ${verified.stdout}`);
+      assert.match(verified.stdout, message, what);
+      const dry = await runCli('restore', [file, '--dry-run'], { cwd: c.store.root, env: c.env });
+      assert.equal(dry.code, 5, what);
+    }
   });
 
   it('a database of zero bytes', async () => {
