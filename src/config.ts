@@ -119,14 +119,13 @@ const urlSchema = z.string().refine((text) => {
 }, 'must be an http:// or https:// URL');
 
 export interface QdrantInput {
-  url?: string;
   timeoutMs?: number;
 }
 
 export function resolveQdrantConfig(input: QdrantInput, env: NodeJS.ProcessEnv): QdrantConfig {
   const apiKey = env.QDRANT_API_KEY ? env.QDRANT_API_KEY : undefined;
   const timeoutMs = input.timeoutMs ?? 60_000;
-  const urlInput = pick(input.url, '--qdrant-url', env.QDRANT_URL, 'QDRANT_URL', undefined);
+  const urlInput = pick(undefined, '', env.QDRANT_URL, 'QDRANT_URL', undefined);
   if (urlInput.value !== undefined) {
     const text = check(urlSchema, urlInput, 'Use a URL such as http://localhost:6333.');
     const url = new URL(text);

@@ -108,6 +108,36 @@ export type QdrantStats = z.infer<typeof qdrantStatsSchema>;
 
 export type SqliteStats = Manifest['stats']['sqlite'];
 
+/** A zod error's first issue in words: "field a.b: message" ("(top)" for the whole value). */
+export function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return `field ${issue?.path.join('.') || '(top)'}: ${issue?.message ?? 'invalid'}`;
+}
+
+/**
+ * Reads manifest.json's bytes the one way both a full verification and a
+ * listing read them: strict UTF-8, JSON, then the schema. Throws an Error
+ * saying what is wrong, in words that name manifest.json.
+ */
+export function parseManifest(data: Buffer): Manifest {
+  let text: string;
+  try {
+    // fatal: invalid bytes would otherwise become U+FFFD without a word
+    text = new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch {
+    throw new Error('manifest.json is not valid UTF-8 text');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`manifest.json is not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`manifest.json ${describeIssue(parsed.error)}`);
+  return parsed.data;
+}
+
 /** The version an archive declares; the original tool's archives are version 0. */
 export function formatVersionOf(manifest: Manifest): number {
   return manifest.format_version ?? 0;

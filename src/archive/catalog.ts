@@ -3,7 +3,7 @@
  * Only the manifest is read (fast); a full check is `verifyArchive`.
  */
 import { describeError } from '../errors.js';
-import { MANIFEST_ENTRY, type Manifest, manifestSchema } from '../manifest.js';
+import { MANIFEST_ENTRY, type Manifest, parseManifest } from '../manifest.js';
 import { type ArchiveFile, listArchiveFiles } from './backups-folder.js';
 import { isPinned } from './pins.js';
 import { ArchiveReader } from './reader.js';
@@ -19,9 +19,7 @@ export async function readManifestOnly(path: string): Promise<Manifest> {
   const reader = await ArchiveReader.open(path);
   try {
     const { data } = await reader.readSmallEntry(MANIFEST_ENTRY, 1024 * 1024);
-    const parsed = manifestSchema.safeParse(JSON.parse(data.toString('utf8')));
-    if (!parsed.success) throw new Error(`manifest.json: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-    return parsed.data;
+    return parseManifest(data);
   } finally {
     reader.close();
   }

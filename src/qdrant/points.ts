@@ -162,14 +162,6 @@ export function scanPointText(raw: string): PointTextShape {
   return { idNumberText, idStringText, duplicateKey, depth: maxDepth };
 }
 
-/** A point's key read from its raw text alone (the text must be valid JSON). */
-export function pointKeyFromText(raw: string): PointKey | string {
-  const text = scanPointText(raw);
-  if (text.idStringText !== null) return pointKeyOf(JSON.parse(text.idStringText), null);
-  if (text.idNumberText !== null) return pointKeyOf(Number(text.idNumberText), text.idNumberText);
-  return 'the point has no valid "id"';
-}
-
 /** Qdrant's id order: all integers ascending, then UUIDs by their 128-bit value. */
 export function comparePointKeys(a: PointKey, b: PointKey): number {
   if (a.kind !== b.kind) return a.kind === 'int' ? -1 : 1;

@@ -17,6 +17,7 @@
  */
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
+import { describeIssue } from '../manifest.js';
 import { RawArraySplitter } from '../json/raw-array-splitter.js';
 import {
   type ArchivedCollection,
@@ -88,10 +89,7 @@ export function describeVectors(siblings: ReadonlyMap<string, string>): VectorsD
   const raw: Record<string, unknown> = {};
   for (const [key, text] of siblings) raw[key] = JSON.parse(text);
   const parsed = headerSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new Error(`header field ${issue?.path.join('.') || '(top)'}: ${issue?.message ?? 'invalid'}`);
-  }
+  if (!parsed.success) throw new Error(`header ${describeIssue(parsed.error)}`);
   const header = parsed.data as VectorsFileHeader;
   if (header.format_version !== undefined && header.format_version > VECTORS_FORMAT_VERSION) {
     throw new NewerFormatError(

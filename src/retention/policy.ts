@@ -89,10 +89,6 @@ function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
-export function formatLocalTime(t: LocalTime): string {
-  return `${t.year}-${pad(t.month)}-${pad(t.day)} ${pad(t.hour)}:${pad(t.minute)}:${pad(t.second)}`;
-}
-
 function sortKey(t: LocalTime): string {
   return `${pad(t.year, 4)}${pad(t.month)}${pad(t.day)}${pad(t.hour)}${pad(t.minute)}${pad(t.second)}${pad(t.microsecond, 6)}`;
 }

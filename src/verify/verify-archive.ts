@@ -27,7 +27,7 @@ import {
   VECTORS_ENTRY,
   formatVersionOf,
   hasVectors,
-  manifestSchema,
+  parseManifest,
 } from '../manifest.js';
 import type { Reporter } from '../output.js';
 import { printable } from '../output.js';
@@ -120,31 +120,17 @@ async function verifyOpened(
     if (!(KNOWN_ENTRIES as readonly string[]).includes(name) && !isEmbeddedEntry(name) && !name.startsWith(RAW_PREFIX)) reporter.warn(`Archive ${archivePath}: ignoring unknown entry ${printable(name)}`);
   }
 
-  const { data, digest: manifestDigest } = await reader.readSmallEntry(MANIFEST_ENTRY, MAX_MANIFEST_BYTES);
-  let manifestText: string;
+  const { data } = await reader.readSmallEntry(MANIFEST_ENTRY, MAX_MANIFEST_BYTES);
+  let manifest: Manifest;
   try {
-    // fatal: invalid bytes would otherwise become U+FFFD without a word
-    manifestText = new TextDecoder('utf-8', { fatal: true }).decode(data);
-  } catch {
-    return fail('manifest.json is not valid UTF-8 text');
-  }
-  let manifestJson: unknown;
-  try {
-    manifestJson = JSON.parse(manifestText);
+    manifest = parseManifest(data);
   } catch (err) {
-    return fail(`manifest.json is not valid JSON (${describeError(err)})`);
+    return fail(describeError(err));
   }
-  const parsed = manifestSchema.safeParse(manifestJson);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    return fail(`manifest.json field ${issue?.path.join('.') || '(top)'}: ${issue?.message ?? 'invalid'}`);
-  }
-  const manifest = parsed.data;
   const formatVersion = formatVersionOf(manifest);
   if (formatVersion > NEWEST_FORMAT_VERSION) {
     fail(`it uses archive format ${formatVersion}; this tool reads up to format ${NEWEST_FORMAT_VERSION}`, 'Upgrade ba-backup to restore it.');
   }
-  void manifestDigest;
   const rawDatabase = manifest.raw_parts?.database ?? null;
   const databaseAbsent = manifest.database_absent === true;
   if (!reader.has(DATABASE_ENTRY) && !rawDatabase && !databaseAbsent) fail(`it has no ${DATABASE_ENTRY}`, 'Is this a ba-backup archive?');
