@@ -22,11 +22,8 @@ export async function checkWrittenArchive(archivePath: string, manifest: Manifes
     await Promise.all(
       names.map(async (name) => {
         const expected = declared[name]!;
-        const { stream, digest } = await reader.openEntry(name);
-        for await (const _chunk of stream) {
-          // reading is the check: CRC-32 and size are verified at the end of the stream
-        }
-        const actual = digest();
+        // reading is the check: CRC-32 and size are verified at the end of the stream
+        const actual = await reader.readThrough(name);
         if (actual.sha256 !== expected.sha256 || actual.size !== expected.size) throw new Error(`entry ${name} does not read back as it was written`);
       }),
     );

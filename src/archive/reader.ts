@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { crc32, createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import { printable } from '../output.js';
@@ -243,6 +244,28 @@ export class ArchiveReader {
       raw.destroy();
     });
     return { stream: checking, digest: () => checking.digest() };
+  }
+
+  /**
+   * Writes an entry to a new file (0600) and returns its digest. The file is
+   * created synchronously before any byte flows: a write stream opens its file
+   * later, and a failure handled (the file removed) before that open would
+   * leave the file behind.
+   */
+  async extractEntry(name: string, target: string): Promise<EntryDigest> {
+    const { stream, digest } = await this.openEntry(name);
+    const fd = fs.openSync(target, 'wx', 0o600);
+    await pipeline(stream, fs.createWriteStream(target, { fd }));
+    return digest();
+  }
+
+  /** Reads an entry through without keeping it: the reading checks its CRC and size; returns its digest. */
+  async readThrough(name: string): Promise<EntryDigest> {
+    const { stream, digest } = await this.openEntry(name);
+    for await (const _chunk of stream) {
+      // reading is the check
+    }
+    return digest();
   }
 
   /** Reads a small entry whole, refusing one larger than maxBytes. */

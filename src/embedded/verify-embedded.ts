@@ -7,7 +7,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import type Database from 'better-sqlite3';
 import { openReadOnly } from '../sqlite/open.js';
 import { describeError } from '../errors.js';
@@ -69,12 +68,8 @@ export async function verifyEmbeddedEntries(
     if (!(collection in meta.collections)) fail(`${name} stores collection ${collection}, which ${META_ENTRY} does not list`);
     const target = stagingDir ? storagePath(stagingDir, collection) : scratchFile();
     fs.mkdirSync(path.dirname(target), { recursive: true });
-    // created synchronously, so that a failure before the stream opens it cannot leave it behind
-    const fd = fs.openSync(target, 'wx', 0o600);
     try {
-      const entry = await reader.openEntry(name);
-      await pipeline(entry.stream, fs.createWriteStream(target, { fd }));
-      checkDigest(name, entry.digest());
+      checkDigest(name, await reader.extractEntry(name, target));
       const points = checkStorage(target, name, fail);
       const expected = declared?.collections?.[collection]?.points;
       if (expected !== undefined && expected !== points) fail(`${name} holds ${points} points, the manifest says ${expected}`);

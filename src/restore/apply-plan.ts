@@ -13,7 +13,7 @@ import { clearJournal, type RestoreJournal, writeJournal } from './journal.js';
 import type { RestorePlan } from './plan.js';
 import { makeSafetyBackup } from './safety-backup.js';
 import { type StepContext, restoreSteps, rollBack, runSteps } from './steps.js';
-import { discardStaged, stageArchive } from './stage.js';
+import { StagingArea } from './stage.js';
 
 export interface ApplyOptions {
   store: StoreConfig;
@@ -67,7 +67,7 @@ export async function applyRestore(plan: RestorePlan, staged: StagedArchive, opt
   journal.safetyBackup = await makeSafetyBackup(plan, { store, vectors: options.vectors, batchSize: options.install.batchSize }, reporter);
   writeJournal(store.repoDir, journal);
 
-  let saved: Promise<StagedArchive> | null = null;
+  const staging = new StagingArea(store.repoDir, reporter);
   const context: StepContext = {
     store,
     vectors: options.vectors,
@@ -75,7 +75,7 @@ export async function applyRestore(plan: RestorePlan, staged: StagedArchive, opt
     install: options.install,
     reporter,
     restored: () => Promise.resolve(staged),
-    saved: () => (journal.safetyBackup === null ? Promise.resolve(null) : (saved ??= stageArchive(journal.safetyBackup, store.repoDir, reporter))),
+    saved: () => (journal.safetyBackup === null ? Promise.resolve(null) : staging.stage(journal.safetyBackup)),
   };
   const steps = restoreSteps(context);
   try {
@@ -84,7 +84,7 @@ export async function applyRestore(plan: RestorePlan, staged: StagedArchive, opt
     reporter.warn(`Restore failed: ${describeError(err)}`);
     await rollBack(steps, context, describeError(err));
   } finally {
-    if (saved) discardStaged(await (saved as Promise<StagedArchive>).catch(() => ({ database: '', embedded: null, rawDatabase: null })));
+    await staging.discardAll();
   }
   options.vectors.settle();
   clearJournal(store.repoDir);

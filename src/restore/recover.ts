@@ -13,13 +13,12 @@
 import type { QdrantConfig, StoreConfig } from '../config.js';
 import { ExitCode, UserError, describeError } from '../errors.js';
 import type { Reporter } from '../output.js';
-import type { StagedArchive } from '../vector-store/vector-store.js';
 import { describeArchiveNotes } from '../manifest.js';
 import { describeStats } from '../sqlite/stats.js';
 import { type VerifiedArchive, verifyArchive } from '../verify/verify-archive.js';
 import { vectorStoreFor } from '../vector-store/select.js';
 import { clearJournal, describeInterrupted, needsRecovery, readJournal, type RestoreJournal } from './journal.js';
-import { discardStaged, stageArchive } from './stage.js';
+import { StagingArea } from './stage.js';
 import { type StepContext, restoreSteps, rollBack, runSteps, undoSteps } from './steps.js';
 
 export type RecoveryAction = 'rollback' | 'resume';
@@ -50,28 +49,21 @@ export function interruptedRestore(store: StoreConfig): RestoreJournal | null {
 export async function recover(action: RecoveryAction, journal: RestoreJournal, context: RecoveryContext, reporter: Reporter): Promise<RecoveryOutcome> {
   const { store } = context;
   reporter.warn(`${describeInterrupted(journal)}.`);
-  const staged: Array<Promise<StagedArchive>> = [];
-  const stage = (archive: string): Promise<StagedArchive> => {
-    const promise = stageArchive(archive, store.repoDir, reporter);
-    staged.push(promise);
-    return promise;
-  };
-  let restored: Promise<StagedArchive> | null = null;
-  let saved: Promise<StagedArchive> | null = null;
+  const staging = new StagingArea(store.repoDir, reporter);
   const steps: StepContext = {
     store,
     vectors: vectorStoreFor(journal.mode, store, context.qdrant),
     journal,
     install: { batchSize: context.batchSize, concurrency: context.concurrency },
     reporter,
-    restored: () => (restored ??= stage(journal.archive)),
-    saved: () => (journal.safetyBackup === null ? Promise.resolve(null) : (saved ??= stage(journal.safetyBackup))),
+    restored: () => staging.stage(journal.archive),
+    saved: () => (journal.safetyBackup === null ? Promise.resolve(null) : staging.stage(journal.safetyBackup)),
   };
   try {
     if (action === 'rollback') await rollBackInterrupted(steps);
     else await resumeInterrupted(steps);
   } finally {
-    for (const promise of staged) discardStaged(await promise.catch(() => ({ database: '', embedded: null, rawDatabase: null })));
+    await staging.discardAll();
   }
   clearJournal(store.repoDir);
   return { action, archive: action === 'rollback' ? (journal.safetyBackup ?? 'the state before it') : journal.archive };

@@ -21,3 +21,33 @@ export async function stageArchive(archivePath: string, stagingDir: string, repo
 export function discardStaged(staged: { database: string; embedded: string | null; rawDatabase: string | null }): void {
   for (const file of [staged.database, staged.embedded, staged.rawDatabase]) if (file) fs.rmSync(file, { recursive: true, force: true });
 }
+
+/**
+ * Archives staged on first use and discarded together: the safety archive a
+ * rollback puts back, the archive a resume finishes. Each is verified once.
+ */
+export class StagingArea {
+  private readonly staged = new Map<string, Promise<StagedArchive>>();
+
+  constructor(
+    private readonly dir: string,
+    private readonly reporter: Reporter,
+  ) {}
+
+  stage(archivePath: string): Promise<StagedArchive> {
+    let staged = this.staged.get(archivePath);
+    if (!staged) {
+      staged = stageArchive(archivePath, this.dir, this.reporter);
+      this.staged.set(archivePath, staged);
+    }
+    return staged;
+  }
+
+  /** Removes every staged copy (an archive that failed verification removed its own). */
+  async discardAll(): Promise<void> {
+    for (const staged of this.staged.values()) {
+      const done = await staged.catch(() => null);
+      if (done) discardStaged(done);
+    }
+  }
+}

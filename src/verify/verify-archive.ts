@@ -11,7 +11,6 @@
  * collection's config, and their number against the manifest.
  */
 import fs from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import type Database from 'better-sqlite3';
 import { openReadOnly } from '../sqlite/open.js';
 import path from 'node:path';
@@ -203,21 +202,12 @@ async function verifyDatabaseEntry(
   reporter: Reporter,
   fail: (problem: string, hint?: string) => never,
 ): Promise<SqliteStats | null> {
-  const db = await reader.openEntry(DATABASE_ENTRY);
-  if (options.extractDatabaseTo) {
-    // The file is created here, synchronously: a write stream opens its file
-    // later, and a failure handled (and the file removed) before that open
-    // would leave the file behind.
-    const fd = fs.openSync(options.extractDatabaseTo, 'wx', 0o600);
-    await pipeline(db.stream, fs.createWriteStream(options.extractDatabaseTo, { fd }));
-    checkDigest(DATABASE_ENTRY, db.digest());
-    return checkDatabase(options.extractDatabaseTo, manifest, formatVersion, reporter, fail);
+  if (!options.extractDatabaseTo) {
+    checkDigest(DATABASE_ENTRY, await reader.readThrough(DATABASE_ENTRY));
+    return null;
   }
-  for await (const _chunk of db.stream) {
-    // reading is the check
-  }
-  checkDigest(DATABASE_ENTRY, db.digest());
-  return null;
+  checkDigest(DATABASE_ENTRY, await reader.extractEntry(DATABASE_ENTRY, options.extractDatabaseTo));
+  return checkDatabase(options.extractDatabaseTo, manifest, formatVersion, reporter, fail);
 }
 
 /**
@@ -249,17 +239,8 @@ async function verifyRawEntries(
   for (const [name, target] of targets) {
     if (!reader.has(name)) fail(`the manifest lists raw file ${name}, which the zip does not hold`);
     if (!manifest.entries?.[name]) fail(`entry ${name} is not listed in the manifest`);
-    const entry = await reader.openEntry(name);
-    if (target) {
-      fs.mkdirSync(path.dirname(target), { recursive: true });
-      const fd = fs.openSync(target, 'wx', 0o600);
-      await pipeline(entry.stream, fs.createWriteStream(target, { fd }));
-    } else {
-      for await (const _chunk of entry.stream) {
-        // reading is the check
-      }
-    }
-    checkDigest(name, entry.digest());
+    if (target) fs.mkdirSync(path.dirname(target), { recursive: true });
+    checkDigest(name, target ? await reader.extractEntry(name, target) : await reader.readThrough(name));
   }
 }
 
