@@ -56,7 +56,8 @@ export function startCpuWindow(serverPid: number): CpuWindow {
       const server1 = processCpuMs(serverPid);
       const own = ownCpuMs() - own0;
       const serverMs = server0 === null || server1 === null ? null : server1 - server0;
-      if (busy0 === null || busy1 === null || serverMs === null || toolMs === null || wall <= 0) return { othersCores: null, serverMs };
+      if (busy0 === null || busy1 === null || serverMs === null || toolMs === null || wall <= 0)
+        return { othersCores: null, serverMs };
       const others = busy1 - busy0 - serverMs - own - toolMs;
       return { othersCores: Math.max(0, others) / wall, serverMs };
     },
@@ -68,13 +69,16 @@ export function startCpuWindow(serverPid: number): CpuWindow {
  * `cores` cores busy over one second; returns how long it waited and the
  * last load seen (null without /proc).
  */
-export async function waitForQuiet(serverPid: number, maxMs: number, cores = 0.25): Promise<{ waitedMs: number; othersCores: number | null }> {
+export async function waitForQuiet(
+  serverPid: number,
+  maxMs: number,
+  cores = 0.25,
+): Promise<{ waitedMs: number; othersCores: number | null }> {
   const started = performance.now();
-  let others: number | null = null;
   for (;;) {
     const window = startCpuWindow(serverPid);
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    others = window.end(0).othersCores;
+    const others = window.end(0).othersCores;
     const waited = performance.now() - started;
     if (others === null || others < cores || waited >= maxMs) return { waitedMs: waited, othersCores: others };
   }

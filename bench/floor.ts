@@ -30,7 +30,11 @@ export interface ExtractedEntry {
 }
 
 /** Extracts the named entries (checked against their CRC by the project's reader) into dir. */
-export async function extractEntries(archivePath: string, names: readonly string[], dir: string): Promise<ExtractedEntry[]> {
+export async function extractEntries(
+  archivePath: string,
+  names: readonly string[],
+  dir: string,
+): Promise<ExtractedEntry[]> {
   const reader = await ArchiveReader.open(archivePath);
   try {
     const out: ExtractedEntry[] = [];
@@ -65,7 +69,11 @@ export async function deflateFloor(entries: readonly ExtractedEntry[]): Promise<
   let compressed = 0;
   for (const entry of entries) {
     const out = sink();
-    await pipeline(fs.createReadStream(entry.path, { highWaterMark: CHUNK }), zlib.createDeflateRaw({ level: COMPRESSION_LEVEL, chunkSize: DEFLATE_CHUNK }), out);
+    await pipeline(
+      fs.createReadStream(entry.path, { highWaterMark: CHUNK }),
+      zlib.createDeflateRaw({ level: COMPRESSION_LEVEL, chunkSize: DEFLATE_CHUNK }),
+      out,
+    );
     compressed += out.bytes;
   }
   return { ms: performance.now() - t0, compressed };
@@ -73,7 +81,9 @@ export async function deflateFloor(entries: readonly ExtractedEntry[]): Promise<
 
 function openZip(archivePath: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.open(archivePath, { lazyEntries: true, autoClose: false }, (err, zip) => (err || !zip ? reject(err ?? new Error('cannot open')) : resolve(zip))),
+    yauzl.open(archivePath, { lazyEntries: true, autoClose: false }, (err, zip) =>
+      err || !zip ? reject(err ?? new Error('cannot open')) : resolve(zip),
+    ),
   );
 }
 
@@ -95,7 +105,9 @@ export async function inflateEntries(archivePath: string, names: readonly string
     let ms = 0;
     for (const entry of entries.filter((e) => names.includes(e.fileName))) {
       const raw = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
-        zip.openReadStream(entry, { decompress: false }, (err, s) => (err || !s ? reject(err ?? new Error('cannot read')) : resolve(s))),
+        zip.openReadStream(entry, { decompress: false }, (err, s) =>
+          err || !s ? reject(err ?? new Error('cannot read')) : resolve(s),
+        ),
       );
       const chunks: Buffer[] = [];
       for await (const c of raw) chunks.push(c as Buffer);
@@ -103,14 +115,15 @@ export async function inflateEntries(archivePath: string, names: readonly string
       const t0 = performance.now();
       const out = sink();
       await pipeline(
-        (async function* () {
+        (function* () {
           for (let i = 0; i < compressed.length; i += CHUNK) yield compressed.subarray(i, i + CHUNK);
         })(),
         zlib.createInflateRaw({ chunkSize: DEFLATE_CHUNK }),
         out,
       );
       ms += performance.now() - t0;
-      if (out.bytes !== entry.uncompressedSize) throw new Error(`inflating ${entry.fileName} gave ${out.bytes} bytes, expected ${entry.uncompressedSize}`);
+      if (out.bytes !== entry.uncompressedSize)
+        throw new Error(`inflating ${entry.fileName} gave ${out.bytes} bytes, expected ${entry.uncompressedSize}`);
     }
     return ms;
   } finally {

@@ -27,7 +27,10 @@ function gitRevision(): string | null {
   const cwd = fileURLToPath(new URL('../..', import.meta.url));
   const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd, encoding: 'utf8' });
   if (head.status !== 0) return null;
-  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'bin', 'package.json'], { cwd, encoding: 'utf8' });
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'bin', 'package.json'], {
+    cwd,
+    encoding: 'utf8',
+  });
   return head.stdout.trim() + (dirty.status === 0 && dirty.stdout.trim() !== '' ? ' (src modified)' : '');
 }
 

@@ -46,7 +46,8 @@ export class UsageProblem extends Error {}
 function positiveInt(name: string, text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const value = Number(text.replace(/_/g, ''));
-  if (!Number.isInteger(value) || value < 1) throw new UsageProblem(`--${name} must be a whole number >= 1, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageProblem(`--${name} must be a whole number >= 1, got ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -55,7 +56,8 @@ function sizeList(text: string | undefined): number[] {
   if (text === undefined) return [20000];
   return text.split(',').map((part) => {
     const m = /^(\d[\d_]*)(k?)$/i.exec(part.trim());
-    if (!m) throw new UsageProblem(`--memories takes whole numbers (e.g. 20000 or 2k,20k,100k), got ${JSON.stringify(part)}`);
+    if (!m)
+      throw new UsageProblem(`--memories takes whole numbers (e.g. 20000 or 2k,20k,100k), got ${JSON.stringify(part)}`);
     const value = Number(m[1]!.replace(/_/g, '')) * (m[2] ? 1000 : 1);
     if (value < 1) throw new UsageProblem('--memories must be >= 1');
     return value;

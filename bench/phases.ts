@@ -17,7 +17,11 @@ import { installDatabase } from '../src/sqlite/install.js';
 import { integrityCheck } from '../src/sqlite/stats.js';
 
 async function post(url: string, method: 'POST' | 'PUT', body: string | Buffer): Promise<Buffer> {
-  const response = await fetch(url, { method, headers: { 'content-type': 'application/json', accept: 'application/json' }, body: body as BodyInit });
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', accept: 'application/json' },
+    body: body as BodyInit,
+  });
   const bytes = Buffer.from(await response.arrayBuffer());
   if (!response.ok) throw new Error(`${method} ${url}: HTTP ${response.status}: ${bytes.toString('utf8', 0, 200)}`);
   return bytes;
@@ -98,7 +102,12 @@ export async function replayVectorsRead(jsonPath: string): Promise<{ ms: number;
 }
 
 /** Sequential upserts (wait=true) of the archived points' text, as the restore sends them; only the waits are timed. */
-export async function replayUpserts(serverUrl: string, collection: string, jsonPath: string, batchSize: number): Promise<{ waitMs: number; requests: number }> {
+export async function replayUpserts(
+  serverUrl: string,
+  collection: string,
+  jsonPath: string,
+  batchSize: number,
+): Promise<{ waitMs: number; requests: number }> {
   const url = `${serverUrl}/collections/${encodeURIComponent(collection)}/points?wait=true`;
   let waitMs = 0;
   let requests = 0;

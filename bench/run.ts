@@ -138,7 +138,8 @@ async function readEntrySizes(archivePath: string): Promise<{ database: number; 
   try {
     const { data } = await reader.readSmallEntry(MANIFEST_ENTRY, 1024 * 1024);
     const manifest = JSON.parse(data.toString('utf8')) as { entries?: Record<string, { size: number }> };
-    const size = (name: string): number => manifest.entries?.[name]?.size ?? reader.entries.get(name)?.uncompressedSize ?? 0;
+    const size = (name: string): number =>
+      manifest.entries?.[name]?.size ?? reader.entries.get(name)?.uncompressedSize ?? 0;
     return { database: size(DATABASE_ENTRY), vectors: size(VECTORS_ENTRY) };
   } finally {
     reader.close();
@@ -153,7 +154,9 @@ async function benchSize(memories: number, options: BenchOptions, rss: RssMethod
   try {
     log(`\n== ${int(memories)} memories, ${dims} dims, ${runs} run${runs === 1 ? '' : 's'} of each command ==`);
     if (options.keep) log(`temporary folder (kept): ${dir}`);
-    progress(`building the fixture store and loading ${int(memories)} points into the test server (pid ${server.pid}, ${server.url})`);
+    progress(
+      `building the fixture store and loading ${int(memories)} points into the test server (pid ${server.pid}, ${server.url})`,
+    );
     const store = await seedStore(path.join(dir, 'store'), memories, dims, server.url, options.loadBatch);
     log(
       `setup: store built in ${secs(store.buildMs)} s (database ${mb(store.dbBytes)} MB); ` +
@@ -166,7 +169,9 @@ async function benchSize(memories: number, options: BenchOptions, rss: RssMethod
       if (options.settle === 0) return 0;
       const quiet = await waitForQuiet(server.pid, options.settle * 1000);
       if (quiet.othersCores !== null && quiet.othersCores >= 0.25) {
-        progress(`other programs still use ${quiet.othersCores.toFixed(2)} cores after ${secs(quiet.waitedMs)} s; measuring anyway`);
+        progress(
+          `other programs still use ${quiet.othersCores.toFixed(2)} cores after ${secs(quiet.waitedMs)} s; measuring anyway`,
+        );
       }
       return quiet.waitedMs;
     };
@@ -241,7 +246,13 @@ async function benchSize(memories: number, options: BenchOptions, rss: RssMethod
       archiveBytes,
       backup,
       restore,
-      floor: { runsMs: floorRuns, medianMs: floorMs, cpuMs: median(floorCpu), othersCores: meanOrNull(floorOthers), compressed },
+      floor: {
+        runsMs: floorRuns,
+        medianMs: floorMs,
+        cpuMs: median(floorCpu),
+        othersCores: meanOrNull(floorOthers),
+        compressed,
+      },
       backupOverFloor: backup.medianMs / floorMs,
       numberForm,
       phases: null,
@@ -261,7 +272,9 @@ async function benchSize(memories: number, options: BenchOptions, rss: RssMethod
       const read = vectorsEntry ? await replayVectorsRead(vectorsEntry.path) : { ms: 0, points: 0 };
       const integrityMs = replayIntegrityCheck(dbEntry.path);
       const installMs = await replayInstall(dbEntry.path, extractDir);
-      const upserts = vectorsEntry ? await replayUpserts(server.url, store.collectionName, vectorsEntry.path, batch) : { waitMs: 0, requests: 0 };
+      const upserts = vectorsEntry
+        ? await replayUpserts(server.url, store.collectionName, vectorsEntry.path, batch)
+        : { waitMs: 0, requests: 0 };
       const hashing = sha256Ms + crc32Ms;
       result.phases = {
         backup: [
@@ -286,7 +299,10 @@ async function benchSize(memories: number, options: BenchOptions, rss: RssMethod
           { label: 'import: inflate', ms: inflateMs },
           { label: 'import: SHA-256 + CRC-32', ms: hashing },
           { label: 'import: vector file split + checkPoint', ms: read.ms },
-          { label: `waiting for Qdrant: ${int(upserts.requests)} upserts of ${batch}, one at a time`, ms: upserts.waitMs },
+          {
+            label: `waiting for Qdrant: ${int(upserts.requests)} upserts of ${batch}, one at a time`,
+            ms: upserts.waitMs,
+          },
         ],
       };
     }
@@ -297,7 +313,16 @@ async function benchSize(memories: number, options: BenchOptions, rss: RssMethod
       const profileRun = async (bin: string, args: string[], what: string): Promise<ProfileSummary | null> => {
         progress(`${what} under --cpu-prof`);
         const since = Date.now();
-        const run = await runTimed(bin, args, { ...timed, nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profileDir, '--cpu-prof-name', `${what}-${memories}-${process.pid}.cpuprofile`] });
+        const run = await runTimed(bin, args, {
+          ...timed,
+          nodeFlags: [
+            '--cpu-prof',
+            '--cpu-prof-dir',
+            profileDir,
+            '--cpu-prof-name',
+            `${what}-${memories}-${process.pid}.cpuprofile`,
+          ],
+        });
         if (run.code !== 0) throw failed(`${what} --cpu-prof`, run);
         if (what === 'ba-backup') {
           const location = /Location: (.*\.zip)\s*$/m.exec(run.stdout)?.[1];
@@ -331,7 +356,7 @@ function printSize(r: SizeResult): void {
     secs(f.medianMs),
     f.runsMs.map(secs).join(' '),
     int(f.pointsPerSec),
-    (f.inputMBps).toFixed(1),
+    f.inputMBps.toFixed(1),
     mb(f.peakRss),
     archive,
   ];
@@ -344,7 +369,12 @@ function printSize(r: SizeResult): void {
   );
   log();
   const cores = (c: number | null): string => (c === null ? 'n/a' : c.toFixed(2));
-  const cpuRow = (name: string, f: CommandFigures): string[] => [name, f.cpuMs === null ? 'n/a' : secs(f.cpuMs), f.serverCpuMs === null ? 'n/a' : secs(f.serverCpuMs), cores(f.othersCores)];
+  const cpuRow = (name: string, f: CommandFigures): string[] => [
+    name,
+    f.cpuMs === null ? 'n/a' : secs(f.cpuMs),
+    f.serverCpuMs === null ? 'n/a' : secs(f.serverCpuMs),
+    cores(f.othersCores),
+  ];
   log(
     table([
       ['CPU time (medians)', 'tool CPU s', 'test server CPU s', 'other programs, cores'],
@@ -373,7 +403,7 @@ function printSize(r: SizeResult): void {
 
   if (r.phases) {
     log();
-    log('where the time goes: each phase replayed alone in the harness with the project\'s code');
+    log("where the time goes: each phase replayed alone in the harness with the project's code");
     log('(the tools overlap some phases, e.g. deflate runs on the thread pool; sum vs median shows how much)');
     for (const [name, lines, f] of [
       ['ba-backup', r.phases.backup, r.backup],
@@ -402,7 +432,12 @@ function printSize(r: SizeResult): void {
         continue;
       }
       log(`${name} CPU profile of the main thread (${p.file}): ${secs(p.totalMs)} s sampled`);
-      log(table([['top self time by function', 'ms', '%'], ...p.functions.map((f) => [`  ${f.name} ${f.where}`, int(f.ms), pct(f.ms, p.totalMs)])]));
+      log(
+        table([
+          ['top self time by function', 'ms', '%'],
+          ...p.functions.map((f) => [`  ${f.name} ${f.where}`, int(f.ms), pct(f.ms, p.totalMs)]),
+        ]),
+      );
       log(table([['by module', 'ms', '%'], ...p.modules.map((f) => [`  ${f.name}`, int(f.ms), pct(f.ms, p.totalMs)])]));
     }
   }
@@ -419,13 +454,18 @@ function printTargets(results: readonly SizeResult[]): void {
       ['ba-backup', r.backup],
       ['ba-restore', r.restore],
     ] as const) {
-      log(`  ${int(r.memories)} points: ${name} peak RSS ${mb(f.peakRss)} MB < 150 MB: ${verdict(f.peakRss === null ? null : f.peakRss < RSS_LIMIT)}`);
+      log(
+        `  ${int(r.memories)} points: ${name} peak RSS ${mb(f.peakRss)} MB < 150 MB: ${verdict(f.peakRss === null ? null : f.peakRss < RSS_LIMIT)}`,
+      );
     }
-    log(`  ${int(r.memories)} points: backup / floor ${ratio(r.backup.medianMs, r.floor.medianMs)} <= ${FLOOR_RATIO_LIMIT}: ${verdict(r.backupOverFloor <= FLOOR_RATIO_LIMIT)}`);
+    log(
+      `  ${int(r.memories)} points: backup / floor ${ratio(r.backup.medianMs, r.floor.medianMs)} <= ${FLOOR_RATIO_LIMIT}: ${verdict(r.backupOverFloor <= FLOOR_RATIO_LIMIT)}`,
+    );
     log(
       `  ${int(r.memories)} points: restore ${int(r.restore.pointsPerSec)} points/s >= backup ${int(r.backup.pointsPerSec)} points/s: ${verdict(r.restore.pointsPerSec >= r.backup.pointsPerSec)}`,
     );
-    if (r.numberForm) log(`  ${int(r.memories)} points: vector numbers in shortest form: ${verdict(r.numberForm.longer === 0)}`);
+    if (r.numberForm)
+      log(`  ${int(r.memories)} points: vector numbers in shortest form: ${verdict(r.numberForm.longer === 0)}`);
   }
   if (results.length > 1) {
     const small = results.reduce((a, b) => (b.memories < a.memories ? b : a));
@@ -444,11 +484,45 @@ function printTargets(results: readonly SizeResult[]): void {
 
 function printMarkdown(results: readonly SizeResult[], machine: Machine, rss: RssMethod): void {
   log('\n== markdown for the README ==');
-  log(`Measured on ${machineLine(machine)}; ${results[0]!.dims} dims, median of ${results[0]!.runs} runs; peak RSS by ${describeRssMethod(rss)}.\n`);
-  const rows: string[][] = [['points', 'command', 'median s', 'points/s', 'input MB/s', 'peak RSS MB', 'archive MB', 'floor s', 'backup / floor']];
+  log(
+    `Measured on ${machineLine(machine)}; ${results[0]!.dims} dims, median of ${results[0]!.runs} runs; peak RSS by ${describeRssMethod(rss)}.\n`,
+  );
+  const rows: string[][] = [
+    [
+      'points',
+      'command',
+      'median s',
+      'points/s',
+      'input MB/s',
+      'peak RSS MB',
+      'archive MB',
+      'floor s',
+      'backup / floor',
+    ],
+  ];
   for (const r of results) {
-    rows.push([int(r.memories), 'ba-backup', secs(r.backup.medianMs), int(r.backup.pointsPerSec), r.backup.inputMBps.toFixed(1), mb(r.backup.peakRss), mb(r.archiveBytes), secs(r.floor.medianMs), ratio(r.backup.medianMs, r.floor.medianMs)]);
-    rows.push([int(r.memories), 'ba-restore', secs(r.restore.medianMs), int(r.restore.pointsPerSec), r.restore.inputMBps.toFixed(1), mb(r.restore.peakRss), '', '', '']);
+    rows.push([
+      int(r.memories),
+      'ba-backup',
+      secs(r.backup.medianMs),
+      int(r.backup.pointsPerSec),
+      r.backup.inputMBps.toFixed(1),
+      mb(r.backup.peakRss),
+      mb(r.archiveBytes),
+      secs(r.floor.medianMs),
+      ratio(r.backup.medianMs, r.floor.medianMs),
+    ]);
+    rows.push([
+      int(r.memories),
+      'ba-restore',
+      secs(r.restore.medianMs),
+      int(r.restore.pointsPerSec),
+      r.restore.inputMBps.toFixed(1),
+      mb(r.restore.peakRss),
+      '',
+      '',
+      '',
+    ]);
   }
   log(markdownTable(rows));
 }
@@ -468,7 +542,9 @@ async function main(): Promise<void> {
   }
   const machine = describeMachine();
   const rss = detectRssMethod();
-  log(`ba-backup benchmark: ${options.sizes.map(int).join(', ')} memories of ${options.dims} dims, ${options.runs} runs each`);
+  log(
+    `ba-backup benchmark: ${options.sizes.map(int).join(', ')} memories of ${options.dims} dims, ${options.runs} runs each`,
+  );
   log(`machine: ${machineLine(machine)}`);
   log(`peak RSS: ${describeRssMethod(rss)}`);
   const results: SizeResult[] = [];
@@ -487,4 +563,3 @@ main()
     process.exitCode = 1;
   })
   .finally(cleanupAll);
-

@@ -19,11 +19,17 @@ export interface SeededStore {
   loadMs: number;
 }
 
-export async function seedStore(root: string, memories: number, dims: number, serverUrl: string, loadBatch: number): Promise<SeededStore> {
+export async function seedStore(
+  root: string,
+  memories: number,
+  dims: number,
+  serverUrl: string,
+  loadBatch: number,
+): Promise<SeededStore> {
   const t0 = performance.now();
   const store = createMemoryStore({ root, memories, dims, versionsPerMemory: [1, 1], intentions: 5 });
   const buildMs = performance.now() - t0;
-  let points: FixturePoint[] | null = store.points;
+  const points: FixturePoint[] = store.points;
 
   const t1 = performance.now();
   const client = clientFor(serverUrl);
@@ -39,10 +45,10 @@ export async function seedStore(root: string, memories: number, dims: number, se
   }
   await Promise.all(inFlight);
   const info = await client.getCollection(store.collectionName);
-  if (info.points_count !== memories) throw new Error(`the test server holds ${info.points_count} points, expected ${memories}`);
+  if (info.points_count !== memories)
+    throw new Error(`the test server holds ${info.points_count} points, expected ${memories}`);
   const loadMs = performance.now() - t1;
-  points = null; // let the vectors go before the tools run
-  store.points.length = 0;
+  store.points.length = 0; // let the vectors go before the tools run
 
   return {
     root: store.root,

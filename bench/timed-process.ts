@@ -28,7 +28,8 @@ export function detectRssMethod(): RssMethod {
   try {
     if (fs.existsSync('/usr/bin/time')) {
       const r = spawnSync('/usr/bin/time', ['-f', '%M', '-o', tmp, process.execPath, '-e', '0'], { stdio: 'ignore' });
-      if (r.status === 0 && /^\d+\s*$/.test(fs.readFileSync(tmp, 'utf8').trim().split('\n').pop() ?? '')) return 'gnu-time';
+      if (r.status === 0 && /^\d+\s*$/.test(fs.readFileSync(tmp, 'utf8').trim().split('\n').pop() ?? ''))
+        return 'gnu-time';
     }
   } catch {
     // fall through
@@ -78,7 +79,12 @@ export async function runTimed(script: string, args: string[], options: TimedOpt
   const started = performance.now();
   // its own process group, so that a failed or interrupted benchmark can stop
   // GNU time and the tool under it together
-  const child = spawn(command, commandArgs, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(command, commandArgs, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   const stop = onCleanup(() => {
     if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
       try {
@@ -104,7 +110,11 @@ export async function runTimed(script: string, args: string[], options: TimedOpt
       polledCpuMs = processCpuMs(pid) ?? polledCpuMs;
     }, 5);
   }
-  const { code, signal, wallMs } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; wallMs: number }>((resolve, reject) => {
+  const { code, signal, wallMs } = await new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    wallMs: number;
+  }>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (c, s) => resolve({ code: c, signal: s, wallMs: performance.now() - started }));
   });

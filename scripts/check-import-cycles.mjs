@@ -22,7 +22,8 @@ const rel = (file) => (relative(file).startsWith('..') ? file : relative(file)).
 const tsconfig = ts.readConfigFile(path.join(root, 'tsconfig.json'), ts.sys.readFile).config;
 const options = ts.parseJsonConfigFileContent(tsconfig, ts.sys, root).options;
 
-const files = fs.readdirSync(dir, { recursive: true })
+const files = fs
+  .readdirSync(dir, { recursive: true })
   .map((name) => path.join(dir, name))
   .filter((f) => /\.[cm]?tsx?$/.test(f) && !/\.d\.[cm]?ts$/.test(f) && fs.statSync(f).isFile())
   .sort();
@@ -36,30 +37,47 @@ for (const file of files) {
     if (!spec.startsWith('.')) continue;
     const mode = ts.ModuleKind.ESNext; // "type": "module": every file is an ES module
     const resolved = ts.resolveModuleName(spec, file, options, ts.sys, undefined, undefined, mode).resolvedModule;
-    if (!resolved) { console.error(`Cannot resolve '${spec}' imported by ${rel(file)}`); process.exit(2); }
+    if (!resolved) {
+      console.error(`Cannot resolve '${spec}' imported by ${rel(file)}`);
+      process.exit(2);
+    }
     if (known.has(path.resolve(resolved.resolvedFileName))) deps.add(path.resolve(resolved.resolvedFileName));
   }
   graph.set(file, [...deps].sort());
 }
 
 // Tarjan's strongly connected components.
-const index = new Map(), low = new Map(), stack = [], onStack = new Set(), components = [];
+const index = new Map(),
+  low = new Map(),
+  stack = [],
+  onStack = new Set(),
+  components = [];
 function connect(v) {
-  index.set(v, index.size); low.set(v, index.get(v)); stack.push(v); onStack.add(v);
+  index.set(v, index.size);
+  low.set(v, index.get(v));
+  stack.push(v);
+  onStack.add(v);
   for (const w of graph.get(v)) {
-    if (!index.has(w)) { connect(w); low.set(v, Math.min(low.get(v), low.get(w))); }
-    else if (onStack.has(w)) low.set(v, Math.min(low.get(v), index.get(w)));
+    if (!index.has(w)) {
+      connect(w);
+      low.set(v, Math.min(low.get(v), low.get(w)));
+    } else if (onStack.has(w)) low.set(v, Math.min(low.get(v), index.get(w)));
   }
   if (low.get(v) !== index.get(v)) return;
   const component = [];
-  for (let w; w !== v;) { w = stack.pop(); onStack.delete(w); component.push(w); }
+  for (let w; w !== v;) {
+    w = stack.pop();
+    onStack.delete(w);
+    component.push(w);
+  }
   components.push(component.sort());
 }
 for (const file of files) if (!index.has(file)) connect(file);
 
 // Files of the shortest cycle from `start` back to itself, inside its component.
 function shortestCycle(start, inside) {
-  const prev = new Map(), queue = [start];
+  const prev = new Map(),
+    queue = [start];
   for (const v of queue) {
     for (const w of graph.get(v)) {
       if (w === start) {
@@ -67,7 +85,10 @@ function shortestCycle(start, inside) {
         for (let u = v; u !== start; u = prev.get(u)) cycle.unshift(u);
         return [start, ...cycle];
       }
-      if (inside.has(w) && !prev.has(w)) { prev.set(w, v); queue.push(w); }
+      if (inside.has(w) && !prev.has(w)) {
+        prev.set(w, v);
+        queue.push(w);
+      }
     }
   }
 }
@@ -82,16 +103,21 @@ const folderOf = (file) => path.relative(dir, file).split(path.sep)[0];
 const folders = new Map();
 for (const [file, deps] of graph) {
   for (const dep of deps) {
-    const from = folderOf(file), to = folderOf(dep);
+    const from = folderOf(file),
+      to = folderOf(dep);
     if (from === to) continue;
     if (!folders.has(from)) folders.set(from, new Map());
     if (!folders.get(from).has(to)) folders.get(from).set(to, `${rel(file)} imports ${rel(dep)}`);
   }
 }
 const reaches = (from, to, seen = new Set()) =>
-  [...(folders.get(from)?.keys() ?? [])].some((next) => next === to || (!seen.has(next) && seen.add(next) && reaches(next, to, seen)));
+  [...(folders.get(from)?.keys() ?? [])].some(
+    (next) => next === to || (!seen.has(next) && seen.add(next) && reaches(next, to, seen)),
+  );
 const folderLoops = [];
-for (const [from, edges] of folders) for (const [to, example] of edges) if (from < to && reaches(to, from)) folderLoops.push(`${from} <-> ${to} (${example})`);
+for (const [from, edges] of folders)
+  for (const [to, example] of edges)
+    if (from < to && reaches(to, from)) folderLoops.push(`${from} <-> ${to} (${example})`);
 
 const cyclic = components.filter((c) => c.length > 1 || graph.get(c[0]).includes(c[0]));
 if (cyclic.length === 0 && folderLoops.length === 0) {

@@ -14,5 +14,8 @@ if (start < 0 || end < start) {
   process.exit(1);
 }
 const sample = normaliseTranscript(await runDemoSession());
-fs.writeFileSync(readmePath, `${readme.slice(0, start + README_START.length)}\n\`\`\`text\n${sample}\`\`\`\n${readme.slice(end)}`);
+fs.writeFileSync(
+  readmePath,
+  `${readme.slice(0, start + README_START.length)}\n\`\`\`text\n${sample}\`\`\`\n${readme.slice(end)}`,
+);
 console.log('README.md sample output refreshed');

@@ -75,7 +75,10 @@ export interface StoreInput {
 
 export function resolveStoreConfig(input: StoreInput, env: NodeJS.ProcessEnv, cwd: string): StoreConfig {
   const rootInput = pick(input.root, '--root', env.BA_MEMORY_ROOT, 'BA_MEMORY_ROOT', cwd);
-  const root = path.resolve(cwd, check(z.string().min(1, 'must not be empty'), rootInput, 'Give the folder that holds memory_repos/.'));
+  const root = path.resolve(
+    cwd,
+    check(z.string().min(1, 'must not be empty'), rootInput, 'Give the folder that holds memory_repos/.'),
+  );
   const username = check(
     storeName,
     pick(input.username, '--username', env.BA_USERNAME, 'BA_USERNAME', DEFAULT_USERNAME),
@@ -94,7 +97,14 @@ export function resolveStoreConfig(input: StoreInput, env: NodeJS.ProcessEnv, cw
     repoDir,
     dbPath: path.join(repoDir, DATABASE_FILE),
     backupsDir: path.join(root, 'backups'),
-    collectionName: input.collection === undefined ? `${username}_${agent}_memories` : check(storeName, { value: input.collection, source: '--collection' }, 'Use a Qdrant collection name of letters, digits, _, - and .'),
+    collectionName:
+      input.collection === undefined
+        ? `${username}_${agent}_memories`
+        : check(
+            storeName,
+            { value: input.collection, source: '--collection' },
+            'Use a Qdrant collection name of letters, digits, _, - and .',
+          ),
   };
 }
 
@@ -130,12 +140,23 @@ export function resolveQdrantConfig(input: QdrantInput, env: NodeJS.ProcessEnv):
     const text = check(urlSchema, urlInput, 'Use a URL such as http://localhost:6333.');
     const url = new URL(text);
     if (url.username || url.password) {
-      throw new UsageError(`Invalid ${urlInput.source}: credentials in the URL are not supported`, 'Put the API key in QDRANT_API_KEY instead.');
+      throw new UsageError(
+        `Invalid ${urlInput.source}: credentials in the URL are not supported`,
+        'Put the API key in QDRANT_API_KEY instead.',
+      );
     }
     return { url: withoutTrailingSlash(url.toString()), apiKey, timeoutMs };
   }
-  const host = check(hostSchema, pick(undefined, '', env.QDRANT_HOST, 'QDRANT_HOST', DEFAULT_QDRANT_HOST), 'Use a host name such as localhost.');
-  const port = check(portSchema, pick(undefined, '', env.QDRANT_PORT, 'QDRANT_PORT', String(DEFAULT_QDRANT_PORT)), 'Use a port number such as 6333.');
+  const host = check(
+    hostSchema,
+    pick(undefined, '', env.QDRANT_HOST, 'QDRANT_HOST', DEFAULT_QDRANT_HOST),
+    'Use a host name such as localhost.',
+  );
+  const port = check(
+    portSchema,
+    pick(undefined, '', env.QDRANT_PORT, 'QDRANT_PORT', String(DEFAULT_QDRANT_PORT)),
+    'Use a port number such as 6333.',
+  );
   const hostPart = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
   return { url: `http://${hostPart}:${port}`, apiKey, timeoutMs };
 }
@@ -152,7 +173,11 @@ export const batchSizeSchema = z.coerce
 
 export function parseBatchSize(value: string | undefined, flag = '--batch-size', fallback = 100): number {
   if (value === undefined) return fallback;
-  return check(batchSizeSchema, { value, source: flag }, `Use a whole number from 1 to 10000; the default is ${fallback}.`);
+  return check(
+    batchSizeSchema,
+    { value, source: flag },
+    `Use a whole number from 1 to 10000; the default is ${fallback}.`,
+  );
 }
 
 export type QdrantMode = 'server' | 'embedded' | 'none';
@@ -173,10 +198,18 @@ const TRUE_WORDS = new Set(['true', '1', 'yes']);
  * explicitly set Qdrant address means a server; then an existing qdrant_data/
  * folder means the embedded store; otherwise a server at the defaults.
  */
-export function resolveQdrantMode(flag: string | undefined, env: NodeJS.ProcessEnv, localDirExists: boolean): QdrantModeChoice {
+export function resolveQdrantMode(
+  flag: string | undefined,
+  env: NodeJS.ProcessEnv,
+  localDirExists: boolean,
+): QdrantModeChoice {
   const explicit = pick(flag, '--qdrant', env.BA_QDRANT_MODE, 'BA_QDRANT_MODE', undefined);
   if (explicit.value !== undefined) {
-    const mode = check(z.enum(['server', 'embedded', 'none'], { error: 'must be server, embedded or none' }), explicit, 'Use server, embedded or none.');
+    const mode = check(
+      z.enum(['server', 'embedded', 'none'], { error: 'must be server, embedded or none' }),
+      explicit,
+      'Use server, embedded or none.',
+    );
     return { mode, reason: `${explicit.source} ${mode}` };
   }
   const external = env.USE_EXTERNAL_QDRANT;
@@ -187,5 +220,9 @@ export function resolveQdrantMode(flag: string | undefined, env: NodeJS.ProcessE
     if (env[name]) return { mode: 'server', reason: `${name} is set` };
   }
   if (localDirExists) return { mode: 'embedded', reason: 'the store has a qdrant_data/ folder (local mode)' };
-  return { mode: 'server', reason: 'default: no qdrant_data/ folder, Qdrant server at the default address', defaulted: true };
+  return {
+    mode: 'server',
+    reason: 'default: no qdrant_data/ folder, Qdrant server at the default address',
+    defaulted: true,
+  };
 }

@@ -122,7 +122,12 @@ export function permissionError(err: unknown): UserError | null {
 export function diskFullError(err: unknown, folder: string): UserError | null {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (code !== 'ENOSPC' && code !== 'EDQUOT' && code !== 'SQLITE_FULL') return null;
-  return new UserError(`The disk is full: cannot write in ${folder}; nothing was changed`, ExitCode.Failure, 'Free some space (or remove old archives with ba-backup --prune), then try again.', 'FAILED');
+  return new UserError(
+    `The disk is full: cannot write in ${folder}; nothing was changed`,
+    ExitCode.Failure,
+    'Free some space (or remove old archives with ba-backup --prune), then try again.',
+    'FAILED',
+  );
 }
 
 /**
@@ -130,5 +135,9 @@ export function diskFullError(err: unknown, folder: string): UserError | null {
  * its stack) instead of disguising it as a damaged archive.
  */
 export function isProgrammingError(err: unknown): boolean {
-  return err instanceof TypeError || err instanceof ReferenceError || (err instanceof RangeError && /call stack/i.test(err.message));
+  return (
+    err instanceof TypeError ||
+    err instanceof ReferenceError ||
+    (err instanceof RangeError && /call stack/i.test(err.message))
+  );
 }

@@ -30,7 +30,6 @@ export interface Lock {
   release(): void;
 }
 
-
 function readHolder(file: string): { holder: LockHolder | null; mtimeMs: number } | null {
   try {
     const stat = fs.statSync(file);

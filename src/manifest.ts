@@ -131,7 +131,7 @@ export function parseManifest(data: Buffer): Manifest {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new Error(`manifest.json is not valid JSON (${(err as Error).message})`);
+    throw new Error(`manifest.json is not valid JSON (${(err as Error).message})`, { cause: err });
   }
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) throw new Error(`manifest.json ${describeIssue(parsed.error)}`);
@@ -155,7 +155,11 @@ export function hasVectors(stats: QdrantStats): boolean {
  */
 export function isDatabaseOnly(manifest: Manifest): boolean {
   const { qdrant } = manifest.stats;
-  return !manifest.raw_parts?.embedded && !manifest.discarded && (qdrant.error !== undefined || qdrant.collection_not_found === true);
+  return (
+    !manifest.raw_parts?.embedded &&
+    !manifest.discarded &&
+    (qdrant.error !== undefined || qdrant.collection_not_found === true)
+  );
 }
 
 /** A one-line description of the Qdrant part, for listings and plans. */
@@ -187,7 +191,12 @@ export function localIsoTime(date: Date): string {
 export function describeArchiveNotes(manifest: Manifest): string[] {
   const notes: string[] = [];
   const raw = manifest.raw_parts ?? {};
-  if (raw.database) notes.push(raw.database.state === 'damaged' ? `damaged database saved raw (${raw.database.reason})` : `leftover files saved raw (${raw.database.reason})`);
+  if (raw.database)
+    notes.push(
+      raw.database.state === 'damaged'
+        ? `damaged database saved raw (${raw.database.reason})`
+        : `leftover files saved raw (${raw.database.reason})`,
+    );
   if (raw.embedded) notes.push(`damaged embedded store saved raw (${raw.embedded.reason})`);
   if (manifest.database_absent) notes.push('no database (the store had none)');
   if (manifest.discarded) notes.push(`vectors discarded, not saved (${manifest.discarded.reason})`);

@@ -70,7 +70,8 @@ function barProgress(label: string, total: number | null): Progress {
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,
-      format: total === null ? `${label} {value}` : `${label} [{bar}] {percentage}% {value}/{total} ETA {eta_formatted}`,
+      format:
+        total === null ? `${label} {value}` : `${label} [{bar}] {percentage}% {value}/{total} ETA {eta_formatted}`,
       hideCursor: true,
       clearOnComplete: true,
       etaBuffer: 50,
@@ -101,7 +102,8 @@ function lineProgress(label: string): Progress {
       last = done;
     },
     finish: (succeeded = true) => {
-      if (succeeded) process.stdout.write(`[OK] ${label}: ${last} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      if (succeeded)
+        process.stdout.write(`[OK] ${label}: ${last} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     },
   };
 }
@@ -153,7 +155,10 @@ const pad2 = (n: number): string => String(n).padStart(2, '0');
  * and the age: "2026-11-30 14:05:09 +01:00 (3 hours ago)". Archives of the
  * original tool record only the local time of the machine that made them.
  */
-export function formatCreated(created: { created_at: string; created_at_utc?: string }, nowMs: number = Date.now()): string {
+export function formatCreated(
+  created: { created_at: string; created_at_utc?: string },
+  nowMs: number = Date.now(),
+): string {
   const utc = created.created_at_utc ? Date.parse(created.created_at_utc) : Number.NaN;
   if (Number.isNaN(utc)) return `${printable(created.created_at)} (local time where it was made)`;
   const d = new Date(utc);
@@ -169,7 +174,9 @@ export function formatCreated(created: { created_at: string; created_at_utc?: st
  * CSI) raw; they can only occur inside strings, where \u escapes are exact.
  */
 export function printJson(document: unknown): void {
-  // eslint-disable-next-line no-control-regex
-  const text = JSON.stringify(document, null, 2).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const text = JSON.stringify(document, null, 2).replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   process.stdout.write(`${text}\n`);
 }

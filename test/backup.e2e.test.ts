@@ -21,7 +21,12 @@ import { readZipEntries } from './support/zip-contents.js';
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 function archivesIn(dir: string): string[] {
-  return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => n.endsWith('.zip')).sort() : [];
+  return fs.existsSync(dir)
+    ? fs
+        .readdirSync(dir)
+        .filter((n) => n.endsWith('.zip'))
+        .sort()
+    : [];
 }
 
 function locationOf(stdout: string): string {
@@ -107,7 +112,8 @@ describe('ba-backup', () => {
       const storedVector = expected.vector as number[];
       assert.equal(point.vector.length, 768);
       for (let k = 0; k < 768; k++) {
-        if (Math.fround(point.vector[k]!) !== storedVector[k]) assert.fail(`point ${point.id} component ${k}: ${point.vector[k]} vs ${storedVector[k]}`);
+        if (Math.fround(point.vector[k]!) !== storedVector[k])
+          assert.fail(`point ${point.id} component ${k}: ${point.vector[k]} vs ${storedVector[k]}`);
       }
     });
   });
@@ -139,9 +145,15 @@ describe('ba-backup', () => {
   it('saves the database alone, warns and exits 3 when Qdrant is down', async () => {
     const root = makeTempDir('ba-down');
     const local = createMemoryStore({ root, memories: 20 });
-    const down = await runCli('backup', ['-d', 'no qdrant'], { cwd: root, env: { QDRANT_HOST: '127.0.0.1', QDRANT_PORT: '9' } });
+    const down = await runCli('backup', ['-d', 'no qdrant'], {
+      cwd: root,
+      env: { QDRANT_HOST: '127.0.0.1', QDRANT_PORT: '9' },
+    });
     assert.equal(down.code, 3, down.stderr);
-    assert.match(down.stderr, /\[WARNING\] Qdrant at http:\/\/127\.0\.0\.1:9 is unreachable .*; the archive holds the SQLite database only/);
+    assert.match(
+      down.stderr,
+      /\[WARNING\] Qdrant at http:\/\/127\.0\.0\.1:9 is unreachable .*; the archive holds the SQLite database only/,
+    );
     const entries = await readZipEntries(locationOf(down.stdout));
     assert.deepEqual([...entries.keys()].sort(), ['manifest.json', 'memoryv012.db']);
     const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8'));
@@ -149,11 +161,18 @@ describe('ba-backup', () => {
     assert.match(manifest.stats.qdrant.error, /unreachable/);
     assert.equal(manifest.stats.sqlite.total_memories, local.counts.memories);
 
-    const required = await runCli('backup', ['--require-qdrant'], { cwd: root, env: { QDRANT_HOST: '127.0.0.1', QDRANT_PORT: '9' } });
+    const required = await runCli('backup', ['--require-qdrant'], {
+      cwd: root,
+      env: { QDRANT_HOST: '127.0.0.1', QDRANT_PORT: '9' },
+    });
     assert.equal(required.code, 1);
     assert.match(required.stderr, /^\[ERROR\] Qdrant at .* unreachable .*; no archive written \(--require-qdrant\)\n$/);
     assert.equal(archivesIn(path.join(root, 'backups')).length, 1, 'no second archive');
-    assert.deepEqual(fs.readdirSync(path.join(root, 'backups')).filter((n) => n.startsWith('.')), [], 'no temporary files left');
+    assert.deepEqual(
+      fs.readdirSync(path.join(root, 'backups')).filter((n) => n.startsWith('.')),
+      [],
+      'no temporary files left',
+    );
   });
 
   it('records a missing collection and exits 3', async () => {
@@ -162,15 +181,27 @@ describe('ba-backup', () => {
     const result = await runCli('backup', ['--agent', 'other_agent'], { cwd: root, env });
     assert.equal(result.code, 3, result.stderr);
     assert.match(result.stderr, /Collection buildautomata_ai_v012_other_agent_memories not found on Qdrant at /);
-    const manifest = JSON.parse((await readZipEntries(locationOf(result.stdout))).get('manifest.json')!.toString('utf8'));
+    const manifest = JSON.parse(
+      (await readZipEntries(locationOf(result.stdout))).get('manifest.json')!.toString('utf8'),
+    );
     assert.deepEqual(manifest.stats.qdrant, { total_vectors: 0, collection_not_found: true });
   });
 
   it('keeps the database when Qdrant fails part-way, and writes nothing with --require-qdrant', async () => {
-    server.injectFault({ method: 'POST', path: '/points/scroll', nth: 2, kind: 'status', status: 500, times: Infinity });
+    server.injectFault({
+      method: 'POST',
+      path: '/points/scroll',
+      nth: 2,
+      kind: 'status',
+      status: 500,
+      times: Infinity,
+    });
     const partial = await runCli('backup', ['--batch-size', '50'], { cwd: store.root, env });
     assert.equal(partial.code, 3, partial.stderr);
-    assert.match(partial.stderr, /Qdrant export failed: .*HTTP 500: Service internal error: injected fault \(gave up after 4 attempts\)/);
+    assert.match(
+      partial.stderr,
+      /Qdrant export failed: .*HTTP 500: Service internal error: injected fault \(gave up after 4 attempts\)/,
+    );
     const entries = await readZipEntries(locationOf(partial.stdout));
     assert.equal(entries.has('qdrant_vectors.json'), false, 'no partial vector file');
     const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8'));
@@ -183,7 +214,10 @@ describe('ba-backup', () => {
     assert.equal(strict.code, 1, strict.stdout);
     assert.match(strict.stderr, /^\[ERROR\] Qdrant export failed: .*; no archive written\n$/);
     assert.deepEqual(archivesIn(path.join(store.root, 'backups')), before);
-    assert.deepEqual(fs.readdirSync(path.join(store.root, 'backups')).filter((n) => n.startsWith('.')), []);
+    assert.deepEqual(
+      fs.readdirSync(path.join(store.root, 'backups')).filter((n) => n.startsWith('.')),
+      [],
+    );
     server.clearFaults();
   });
 
@@ -200,7 +234,11 @@ describe('ba-backup', () => {
   for (const [name, value, pattern] of [
     ['QDRANT_PORT', 'abc', /^\[ERROR\] Invalid QDRANT_PORT "abc": must be a number\n/],
     ['QDRANT_PORT', '70000', /^\[ERROR\] Invalid QDRANT_PORT "70000": must be between 1 and 65535\n/],
-    ['QDRANT_URL', 'localhost:6333', /^\[ERROR\] Invalid QDRANT_URL "localhost:6333": must be an http:\/\/ or https:\/\/ URL\n/],
+    [
+      'QDRANT_URL',
+      'localhost:6333',
+      /^\[ERROR\] Invalid QDRANT_URL "localhost:6333": must be an http:\/\/ or https:\/\/ URL\n/,
+    ],
     ['BA_USERNAME', '../escape', /^\[ERROR\] Invalid BA_USERNAME "\.\.\/escape": use only letters/],
   ] as const) {
     it(`rejects ${name}=${value} with a one-line error naming it, exit 2`, async () => {
@@ -232,7 +270,9 @@ describe('ba-backup', () => {
     const local = createMemoryStore({ root, memories: 100, agent: 'busy_agent' });
     await seedCollection(server.url, local.collectionName, local.points.slice(0, 10));
     const writerScript = fileURLToPath(new URL('./fixtures/writer.js', import.meta.url));
-    const writer = spawn(process.execPath, [writerScript, local.dbPath, '--batch', '5', '--interval-ms', '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const writer = spawn(process.execPath, [writerScript, local.dbPath, '--batch', '5', '--interval-ms', '2'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const committed = new Set<string>([`${local.counts.memories} ${local.counts.versions}`]);
     let lines = '';
     writer.stdout.setEncoding('utf8').on('data', (d: string) => {
@@ -242,7 +282,8 @@ describe('ba-backup', () => {
     try {
       while (!/committed/.test(lines)) await new Promise((r) => setTimeout(r, 20));
       const results = [];
-      for (let i = 0; i < 3; i++) results.push(await runCli('backup', ['-d', `under load ${i}`, '--agent', 'busy_agent'], { cwd: root, env }));
+      for (let i = 0; i < 3; i++)
+        results.push(await runCli('backup', ['-d', `under load ${i}`, '--agent', 'busy_agent'], { cwd: root, env }));
       await new Promise((r) => setTimeout(r, 100));
       for (const result of results) {
         assert.equal(result.code, 0, result.stderr);
@@ -254,7 +295,10 @@ describe('ba-backup', () => {
         const memories = (db.prepare('SELECT COUNT(*) AS n FROM memories').get() as { n: number }).n;
         const versions = (db.prepare('SELECT COUNT(*) AS n FROM memory_versions').get() as { n: number }).n;
         db.close();
-        assert.ok(committed.has(`${memories} ${versions}`), `${memories} memories / ${versions} versions is a committed state of the writer`);
+        assert.ok(
+          committed.has(`${memories} ${versions}`),
+          `${memories} memories / ${versions} versions is a committed state of the writer`,
+        );
         const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8'));
         assert.equal(manifest.stats.sqlite.total_memories, memories);
       }

@@ -24,7 +24,13 @@ const TRIALS = Number(process.env.BA_CRASH_TRIALS ?? 50);
 const fileHash = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 /** Runs a bin and kills it with SIGKILL after `killAfterMs`; resolves with its exit code (null when killed). */
-function runAndKill(bin: 'backup' | 'restore', args: string[], cwd: string, env: Record<string, string>, killAfterMs: number): Promise<number | null> {
+function runAndKill(
+  bin: 'backup' | 'restore',
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  killAfterMs: number,
+): Promise<number | null> {
   const child = spawn(process.execPath, [BIN[bin], ...args], { cwd, env: cleanEnv(env), stdio: 'ignore' });
   const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
   return new Promise((resolve) => {
@@ -40,7 +46,14 @@ function runAndKill(bin: 'backup' | 'restore', args: string[], cwd: string, env:
  * changes the store has begun (or when it ends first): kills that land in the
  * middle of a change whatever the machine's speed or load.
  */
-async function runAndKillWhileChanging(bin: 'restore', args: string[], cwd: string, env: Record<string, string>, journal: string, delayMs: number): Promise<number | null> {
+async function runAndKillWhileChanging(
+  bin: 'restore',
+  args: string[],
+  cwd: string,
+  env: Record<string, string>,
+  journal: string,
+  delayMs: number,
+): Promise<number | null> {
   const child = spawn(process.execPath, [BIN[bin], ...args], { cwd, env: cleanEnv(env), stdio: 'ignore' });
   let exit: number | null | undefined;
   const closed = new Promise<number | null>((resolve) => child.on('close', (code) => resolve((exit = code))));
@@ -120,7 +133,10 @@ describe(`crashes (${TRIALS} trials per command)`, () => {
     const s0 = stateNow();
     const a0 = await archiveOf();
     const added = insertMemories(store.dbPath, 25, { seed: 99, dims: 32 });
-    await clientFor(server.url).upsert(store.collectionName, { wait: true, points: added.map((p) => ({ id: p.id, vector: p.vector, payload: p.payload })) });
+    await clientFor(server.url).upsert(store.collectionName, {
+      wait: true,
+      points: added.map((p) => ({ id: p.id, vector: p.vector, payload: p.payload })),
+    });
     const s1 = stateNow();
     const a1 = await archiveOf();
     const states = [
@@ -147,8 +163,21 @@ describe(`crashes (${TRIALS} trials per command)`, () => {
       const journal = path.join(store.repoDir, '.ba-restore-journal.json');
       const code =
         trial % 4 < 2
-          ? await runAndKill('restore', args(states[target]!.archive), store.root, env, Math.floor(rng.next() * duration * 1.1))
-          : await runAndKillWhileChanging('restore', args(states[target]!.archive), store.root, env, journal, Math.floor(rng.next() * duration * 0.5));
+          ? await runAndKill(
+              'restore',
+              args(states[target]!.archive),
+              store.root,
+              env,
+              Math.floor(rng.next() * duration * 1.1),
+            )
+          : await runAndKillWhileChanging(
+              'restore',
+              args(states[target]!.archive),
+              store.root,
+              env,
+              journal,
+              Math.floor(rng.next() * duration * 0.5),
+            );
       if (code !== null) {
         assert.equal(code, 0);
         outcomes.finished++;
@@ -178,7 +207,10 @@ describe(`crashes (${TRIALS} trials per command)`, () => {
       assert.equal(fs.existsSync(path.join(store.repoDir, '.ba-restore-journal.json')), false, 'journal cleared');
     }
     server.clearFaults();
-    assert.ok(outcomes.rolledBack + outcomes.resumed >= TRIALS * 0.3, `enough kills landed mid-change: ${JSON.stringify(outcomes)}`);
+    assert.ok(
+      outcomes.rolledBack + outcomes.resumed >= TRIALS * 0.3,
+      `enough kills landed mid-change: ${JSON.stringify(outcomes)}`,
+    );
     // what is left over is removed by the next run: only the database remains beside the journal-free store
     await runCli('restore', [states[current]!.archive, '--yes'], { cwd: store.root, env });
     assert.deepEqual(fs.readdirSync(store.repoDir).sort(), ['memoryv012.db']);
@@ -186,11 +218,18 @@ describe(`crashes (${TRIALS} trials per command)`, () => {
   });
 
   it('a plain ba-restore after a kill rolls the interrupted one back first, and ba-backup refuses until then', async () => {
-    const archives = fs.readdirSync(path.join(store.root, 'backups')).filter((n) => n.startsWith('backup_')).sort();
+    const archives = fs
+      .readdirSync(path.join(store.root, 'backups'))
+      .filter((n) => n.startsWith('backup_'))
+      .sort();
     const archive = path.join(store.root, 'backups', archives[0]!);
     // kill during the upserts: slow them down so the kill lands there
     server.injectFault({ method: 'PUT', path: /\/points$/, kind: 'delay', delayMs: 300, times: Infinity });
-    const child = spawn(process.execPath, [BIN.restore, archive, '--yes', '--batch-size', '5', '--concurrency', '1'], { cwd: store.root, env: cleanEnv(env), stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN.restore, archive, '--yes', '--batch-size', '5', '--concurrency', '1'], {
+      cwd: store.root,
+      env: cleanEnv(env),
+      stdio: 'ignore',
+    });
     const journal = path.join(store.repoDir, '.ba-restore-journal.json');
     let exited = false;
     child.on('close', () => (exited = true));
@@ -212,7 +251,10 @@ describe(`crashes (${TRIALS} trials per command)`, () => {
 
     const backup = await runCli('backup', [], { cwd: store.root, env });
     assert.equal(backup.code, 1);
-    assert.match(backup.stderr, /A restore of .* was interrupted while restoring the vectors; a backup now would save a half-restored store\n {8}Run ba-restore --rollback/);
+    assert.match(
+      backup.stderr,
+      /A restore of .* was interrupted while restoring the vectors; a backup now would save a half-restored store\n {8}Run ba-restore --rollback/,
+    );
     const plain = await runCli('restore', [archive, '--yes'], { cwd: store.root, env });
     assert.equal(plain.code, 0, plain.stderr);
     assert.match(plain.stderr, /\[WARNING\] A restore of .* was interrupted while restoring the vectors\./);
@@ -221,13 +263,19 @@ describe(`crashes (${TRIALS} trials per command)`, () => {
   });
 
   it('a killed restore that started from a damaged database ends with the damaged bytes back or the archive restored', async () => {
-    const archives = fs.readdirSync(path.join(store.root, 'backups')).filter((n) => n.startsWith('backup_')).sort();
+    const archives = fs
+      .readdirSync(path.join(store.root, 'backups'))
+      .filter((n) => n.startsWith('backup_'))
+      .sort();
     const archive = path.join(store.root, 'backups', archives[0]!);
     const args = [archive, '--yes', '--batch-size', '5', '--concurrency', '1'];
-    const damage = (size: number): Buffer => Buffer.from(Array.from({ length: size }, () => Math.floor(rng.next() * 256)));
+    const damage = (size: number): Buffer =>
+      Buffer.from(Array.from({ length: size }, () => Math.floor(rng.next() * 256)));
     server.injectFault({ method: 'PUT', path: /\/points$/, kind: 'delay', delayMs: 25, times: Infinity });
     fs.writeFileSync(store.dbPath, damage(8192));
-    const duration = await timed(async () => assert.equal((await runCli('restore', args, { cwd: store.root, env })).code, 0));
+    const duration = await timed(async () =>
+      assert.equal((await runCli('restore', args, { cwd: store.root, env })).code, 0),
+    );
     const restored = { db: dumpDatabase(store.dbPath), points: server.getPoints(store.collectionName) };
     const trials = Math.max(4, Math.round(TRIALS / 5));
     const outcomes = { killed: 0, damagedBack: 0, restored: 0 };
@@ -239,14 +287,29 @@ describe(`crashes (${TRIALS} trials per command)`, () => {
       const code =
         trial % 4 < 2
           ? await runAndKill('restore', args, store.root, env, Math.floor(rng.next() * duration * 1.1))
-          : await runAndKillWhileChanging('restore', args, store.root, env, journal, Math.floor(rng.next() * duration * 0.5));
-      const afterKill = code === null ? await runCli('restore', [trial % 2 === 0 ? '--rollback' : '--resume'], { cwd: store.root, env }) : null;
+          : await runAndKillWhileChanging(
+              'restore',
+              args,
+              store.root,
+              env,
+              journal,
+              Math.floor(rng.next() * duration * 0.5),
+            );
+      const afterKill =
+        code === null
+          ? await runCli('restore', [trial % 2 === 0 ? '--rollback' : '--resume'], { cwd: store.root, env })
+          : null;
       if (code === null) outcomes.killed++;
-      const isDamaged = fs.existsSync(store.dbPath) && fileHash(store.dbPath) === createHash('sha256').update(damaged).digest('hex');
+      const isDamaged =
+        fs.existsSync(store.dbPath) && fileHash(store.dbPath) === createHash('sha256').update(damaged).digest('hex');
       if (isDamaged) {
         outcomes.damagedBack++;
       } else {
-        assert.deepEqual({ db: dumpDatabase(store.dbPath), points: server.getPoints(store.collectionName) }, restored, `trial ${trial}: the archive's state (${afterKill?.stderr ?? ''})`);
+        assert.deepEqual(
+          { db: dumpDatabase(store.dbPath), points: server.getPoints(store.collectionName) },
+          restored,
+          `trial ${trial}: the archive's state (${afterKill?.stderr ?? ''})`,
+        );
         outcomes.restored++;
       }
       assert.equal(fs.existsSync(path.join(store.repoDir, '.ba-restore-journal.json')), false, 'journal cleared');
@@ -259,30 +322,33 @@ describe(`crashes (${TRIALS} trials per command)`, () => {
   });
 
   // Sizes: too small for the database copy; room for the copy but not the archive.
-  for (const [phase, extraKb] of [['copying the database', -64], ['writing the archive', 24]] as const) {
-  it(`a full disk while ${phase} fails cleanly and leaves nothing behind`, async (t) => {
-    const mountPoint = makeTempDir('ba-full');
-    const sizeKb = Math.ceil(fs.statSync(store.dbPath).size / 1024) + extraKb;
-    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k`, 'tmpfs', mountPoint]);
-    if (mounted.status !== 0) {
-      t.skip('cannot mount a size-limited tmpfs here (needs root)');
-      return;
-    }
-    try {
-      const root = path.join(mountPoint, 'root');
-      fs.mkdirSync(root);
-      // the store lives elsewhere; only backups/ is on the small disk
-      fs.symlinkSync(path.join(store.root, 'memory_repos'), path.join(root, 'memory_repos'));
-      fs.mkdirSync(path.join(root, 'filler'));
-      const before = fileHash(store.dbPath);
-      const result = await runCli('backup', ['--skip-qdrant'], { cwd: root, env });
-      assert.equal(result.code, 1, result.stdout);
-      assert.match(result.stderr, /^\[ERROR\] The disk is full: cannot write in .*backups; nothing was changed\n/);
-      assert.deepEqual(fs.readdirSync(path.join(root, 'backups')), [], 'no partial archive, no temporary file');
-      assert.equal(fileHash(store.dbPath), before);
-    } finally {
-      spawnSync('umount', [mountPoint]);
-    }
-  });
+  for (const [phase, extraKb] of [
+    ['copying the database', -64],
+    ['writing the archive', 24],
+  ] as const) {
+    it(`a full disk while ${phase} fails cleanly and leaves nothing behind`, async (t) => {
+      const mountPoint = makeTempDir('ba-full');
+      const sizeKb = Math.ceil(fs.statSync(store.dbPath).size / 1024) + extraKb;
+      const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKb}k`, 'tmpfs', mountPoint]);
+      if (mounted.status !== 0) {
+        t.skip('cannot mount a size-limited tmpfs here (needs root)');
+        return;
+      }
+      try {
+        const root = path.join(mountPoint, 'root');
+        fs.mkdirSync(root);
+        // the store lives elsewhere; only backups/ is on the small disk
+        fs.symlinkSync(path.join(store.root, 'memory_repos'), path.join(root, 'memory_repos'));
+        fs.mkdirSync(path.join(root, 'filler'));
+        const before = fileHash(store.dbPath);
+        const result = await runCli('backup', ['--skip-qdrant'], { cwd: root, env });
+        assert.equal(result.code, 1, result.stdout);
+        assert.match(result.stderr, /^\[ERROR\] The disk is full: cannot write in .*backups; nothing was changed\n/);
+        assert.deepEqual(fs.readdirSync(path.join(root, 'backups')), [], 'no partial archive, no temporary file');
+        assert.equal(fileHash(store.dbPath), before);
+      } finally {
+        spawnSync('umount', [mountPoint]);
+      }
+    });
   }
 });

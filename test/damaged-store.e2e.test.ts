@@ -62,7 +62,8 @@ const storageFile = (c: Case): string => `qdrant_data/collection/${c.store.colle
 function embeddedSnapshot(c: Case): Record<string, unknown> {
   const out: Record<string, unknown> = { meta: fs.readFileSync(path.join(localDir(c), 'meta.json'), 'utf8') };
   const collections = path.join(localDir(c), 'collection');
-  for (const name of fs.readdirSync(collections).sort()) out[name] = storageRows(path.join(collections, name, 'storage.sqlite'));
+  for (const name of fs.readdirSync(collections).sort())
+    out[name] = storageRows(path.join(collections, name, 'storage.sqlite'));
   return out;
 }
 
@@ -82,14 +83,18 @@ function storeFiles(c: Case): Record<string, string> {
 
 /** The raw entries the safety backup must hold: `raw/<file>` -> sha256 of the live (damaged) file now. */
 function rawOf(c: Case, ...files: string[]): Record<string, string> {
-  return Object.fromEntries(files.map((file) => [`raw/${file}`, sha256(fs.readFileSync(path.join(c.store.repoDir, file)))]));
+  return Object.fromEntries(
+    files.map((file) => [`raw/${file}`, sha256(fs.readFileSync(path.join(c.store.repoDir, file)))]),
+  );
 }
 
 /** Overwrites the root page of the memories table and the two after it with garbage (never page 1). */
 function breakPages(dbPath: string): void {
   const db = new Database(dbPath, { readonly: true });
   const pageSize = db.pragma('page_size', { simple: true }) as number;
-  const { rootpage } = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'memories'").get() as { rootpage: number };
+  const { rootpage } = db.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'memories'").get() as {
+    rootpage: number;
+  };
   db.close();
   assert.ok(rootpage > 1, `memories root page ${rootpage}`);
   const fd = fs.openSync(dbPath, 'r+');
@@ -134,14 +139,27 @@ describe('ba-restore of a damaged or missing live store', () => {
     await seedCollection(server.url, store.collectionName, store.points);
     const env = { QDRANT_URL: server.url, BA_AGENT_NAME: agent };
     const archive = await backUp(store, env);
-    return { store, env, archive, backupsDir: path.join(store.root, 'backups'), dump: dumpDatabase(store.dbPath), points: server.getPoints(store.collectionName) };
+    return {
+      store,
+      env,
+      archive,
+      backupsDir: path.join(store.root, 'backups'),
+      dump: dumpDatabase(store.dbPath),
+      points: server.getPoints(store.collectionName),
+    };
   }
 
   /** A store with an embedded qdrant_data/ folder, backed up. */
   async function embeddedCase(): Promise<Case> {
     const store = createMemoryStore({ root: makeTempDir('ba-damaged-emb'), memories: 40, dims: 16 });
     createLocalQdrant(store.repoDir, { [store.collectionName]: { points: 40, size: 16 } });
-    const c: Case = { store, env: {}, archive: await backUp(store, {}), backupsDir: path.join(store.root, 'backups'), dump: dumpDatabase(store.dbPath) };
+    const c: Case = {
+      store,
+      env: {},
+      archive: await backUp(store, {}),
+      backupsDir: path.join(store.root, 'backups'),
+      dump: dumpDatabase(store.dbPath),
+    };
     c.embedded = embeddedSnapshot(c);
     return c;
   }
@@ -170,7 +188,8 @@ describe('ba-restore of a damaged or missing live store', () => {
 
   function assertRestored(c: Case): void {
     const journal = `${c.store.dbPath}-journal`;
-    if (fs.existsSync(journal)) assert.equal(fs.readFileSync(journal)[0] ?? 0, 0, 'no hot journal beside the restored database');
+    if (fs.existsSync(journal))
+      assert.equal(fs.readFileSync(journal)[0] ?? 0, 0, 'no hot journal beside the restored database');
     assert.deepEqual(dumpDatabase(c.store.dbPath), c.dump);
     if (c.points) assert.deepEqual(server.getPoints(c.store.collectionName), c.points);
     if (c.embedded) assert.deepEqual(embeddedSnapshot(c), c.embedded);
@@ -218,11 +237,15 @@ describe('ba-restore of a damaged or missing live store', () => {
   }
 
   /** Dry run, restore, raw safety copy, verify and list: the whole story of one damaged part. */
-  async function recovers(c: Case, o: { now: RegExp; part: 'database' | 'embedded'; state: 'damaged' | 'leftover'; raw: Record<string, string> }): Promise<Saved> {
+  async function recovers(
+    c: Case,
+    o: { now: RegExp; part: 'database' | 'embedded'; state: 'damaged' | 'leftover'; raw: Record<string, string> },
+  ): Promise<Saved> {
     await dryRun(c, o.now);
     const saved = await restore(c);
     assertRaw(saved, o.part, o.state, o.raw);
-    if (o.part === 'database' && o.state === 'damaged') assert.match(saved.stdout, /\.recover/, 'says how to try sqlite3 .recover');
+    if (o.part === 'database' && o.state === 'damaged')
+      assert.match(saved.stdout, /\.recover/, 'says how to try sqlite3 .recover');
     await verifyAndList(c, saved.safety, new RegExp(o.state));
     return saved;
   }
@@ -256,8 +279,16 @@ describe('ba-restore of a damaged or missing live store', () => {
       return file;
     };
     const cases: Array<[string, string, RegExp]> = [
-      ['raw bytes changed', rebuilt((e) => e.set(`raw/${DB}`, randomBytes(20000))), /entry raw\/memoryv012\.db does not match its SHA-256/],
-      ['a raw file not listed', rebuilt((e) => e.set('raw/extra.txt', Buffer.from('x'))), /entry raw\/extra\.txt is not listed in the manifest's raw_parts/],
+      [
+        'raw bytes changed',
+        rebuilt((e) => e.set(`raw/${DB}`, randomBytes(20000))),
+        /entry raw\/memoryv012\.db does not match its SHA-256/,
+      ],
+      [
+        'a raw file not listed',
+        rebuilt((e) => e.set('raw/extra.txt', Buffer.from('x'))),
+        /entry raw\/extra\.txt is not listed in the manifest's raw_parts/,
+      ],
       [
         'a raw database file of another name',
         rebuilt((e, m) => {
@@ -307,7 +338,12 @@ describe('ba-restore of a damaged or missing live store', () => {
       const leftover = randomJunk(4096);
       const file = `${c.store.dbPath}${suffix}`;
       fs.writeFileSync(file, leftover);
-      await recovers(c, { now: new RegExp(`memoryv012\\.db${suffix}`), part: 'database', state: 'leftover', raw: rawOf(c, `${DB}${suffix}`) });
+      await recovers(c, {
+        now: new RegExp(`memoryv012\\.db${suffix}`),
+        part: 'database',
+        state: 'leftover',
+        raw: rawOf(c, `${DB}${suffix}`),
+      });
       assert.ok(!fs.existsSync(file) || !fs.readFileSync(file).equals(leftover), `the leftover ${suffix} is gone`);
       new Database(c.store.dbPath).close(); // as the memory server opens it
       assertRestored(c);
@@ -323,14 +359,28 @@ describe('ba-restore of a damaged or missing live store', () => {
   it('an embedded store whose storage.sqlite is random bytes', async () => {
     const c = await embeddedCase();
     fs.writeFileSync(path.join(c.store.repoDir, storageFile(c)), randomBytes(20000));
-    assert.throws(() => storageRows(path.join(c.store.repoDir, storageFile(c))), /file is not a database/, 'the damage is real');
-    await recovers(c, { now: EMBEDDED_DAMAGED, part: 'embedded', state: 'damaged', raw: rawOf(c, 'qdrant_data/meta.json', storageFile(c)) });
+    assert.throws(
+      () => storageRows(path.join(c.store.repoDir, storageFile(c))),
+      /file is not a database/,
+      'the damage is real',
+    );
+    await recovers(c, {
+      now: EMBEDDED_DAMAGED,
+      part: 'embedded',
+      state: 'damaged',
+      raw: rawOf(c, 'qdrant_data/meta.json', storageFile(c)),
+    });
   });
 
   it('an embedded store whose collection folder is gone while meta.json lists it', async () => {
     const c = await embeddedCase();
     fs.rmSync(path.dirname(path.join(c.store.repoDir, storageFile(c))), { recursive: true });
-    await recovers(c, { now: EMBEDDED_DAMAGED, part: 'embedded', state: 'damaged', raw: rawOf(c, 'qdrant_data/meta.json') });
+    await recovers(c, {
+      now: EMBEDDED_DAMAGED,
+      part: 'embedded',
+      state: 'damaged',
+      raw: rawOf(c, 'qdrant_data/meta.json'),
+    });
   });
 
   it('a collection the server cannot read: refused, then discarded with --discard-unreadable', async () => {
@@ -347,7 +397,11 @@ describe('ba-restore of a damaged or missing live store', () => {
     unchanged();
 
     const saved = await restore(c, ['--discard-unreadable']);
-    assert.equal(saved.manifest.discarded?.collection, c.store.collectionName, JSON.stringify(saved.manifest.discarded));
+    assert.equal(
+      saved.manifest.discarded?.collection,
+      c.store.collectionName,
+      JSON.stringify(saved.manifest.discarded),
+    );
     assert.ok(saved.manifest.discarded?.reason, 'discarded has a reason');
     await verifyAndList(c, saved.safety);
   });
@@ -355,7 +409,12 @@ describe('ba-restore of a damaged or missing live store', () => {
   it('restores a database of random bytes when the phrase is typed at a terminal', async () => {
     const c = await serverCase('typed');
     fs.writeFileSync(c.store.dbPath, randomBytes(20000));
-    const result = await runCli('restore', [c.archive], { cwd: c.store.root, env: c.env, tty: true, input: 'DELETE ALL DATA\n' });
+    const result = await runCli('restore', [c.archive], {
+      cwd: c.store.root,
+      env: c.env,
+      tty: true,
+      input: 'DELETE ALL DATA\n',
+    });
     assert.equal(result.code, 0, result.stdout);
     assert.match(result.stdout, /\[SUCCESS\] Restore completed successfully!/);
     assertRestored(c);

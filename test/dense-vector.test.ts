@@ -74,7 +74,8 @@ describe('dense vectors checked on bytes', () => {
     const pieces = ['0', '1', '9', '-', '.', 'e', 'E', '+', ',', ' ', '"', '[', ']', '{', '}', 'x', '\\'];
     const number = (): string => {
       const kind = rng.int(0, 9);
-      if (kind === 0) return Array.from({ length: rng.int(1, 6) }, () => pieces[rng.int(0, pieces.length - 1)]).join('');
+      if (kind === 0)
+        return Array.from({ length: rng.int(1, 6) }, () => pieces[rng.int(0, pieces.length - 1)]).join('');
       if (kind === 1) return `${rng.int(-9, 9)}e${rng.int(-60, 60)}`;
       return String(Math.fround((rng.next() - 0.5) * 10 ** rng.int(-10, 10)));
     };
@@ -82,7 +83,10 @@ describe('dense vectors checked on bytes', () => {
     for (let n = 0; n < 3000; n++) {
       const numbers = Array.from({ length: rng.int(3, 5) }, number).join(rng.int(0, 3) === 0 ? ' , ' : ',');
       const payload = rng.int(0, 1) === 0 ? '{"text":"a [ b ] { c } \\" vector"}' : '{"vector":[1]}';
-      const text = rng.int(0, 1) === 0 ? `{"id":${n},"payload":${payload},"vector":[${numbers}]}` : `{"id":${n},"vector":[${numbers}],"payload":${payload}}`;
+      const text =
+        rng.int(0, 1) === 0
+          ? `{"id":${n},"payload":${payload},"vector":[${numbers}]}`
+          : `{"id":${n},"vector":[${numbers}],"payload":${payload}}`;
       if (assertAgrees(text).startsWith('ok')) accepted++;
     }
     assert.ok(accepted > 500 && accepted < 2900, `a fair share of accepted points (${accepted})`);
@@ -93,6 +97,10 @@ describe('dense vectors checked on bytes', () => {
     assert.deepEqual(flatVectorRange(text), { start: 35, end: 41 });
     assert.equal(flatVectorRange(Buffer.from('{"vector":[[1,2]]}')), null);
     assert.equal(flatVectorRange(Buffer.from('{"vector":{"a":[1]}}')), null);
-    assert.deepEqual(checkNumberArray(Buffer.from('[1, -2.5e3 ,0]'), 0, 14), { numbers: true, count: 3, float32: true });
+    assert.deepEqual(checkNumberArray(Buffer.from('[1, -2.5e3 ,0]'), 0, 14), {
+      numbers: true,
+      count: 3,
+      float32: true,
+    });
   });
 });

@@ -23,7 +23,8 @@ const location = (stdout: string): string => /Location: (.*\.zip)/.exec(stdout)!
 function snapshotOf(localDir: string): Record<string, unknown> {
   const out: Record<string, unknown> = { meta: fs.readFileSync(path.join(localDir, 'meta.json'), 'utf8') };
   const collections = path.join(localDir, 'collection');
-  for (const name of fs.readdirSync(collections).sort()) out[name] = storageRows(path.join(collections, name, 'storage.sqlite'));
+  for (const name of fs.readdirSync(collections).sort())
+    out[name] = storageRows(path.join(collections, name, 'storage.sqlite'));
   return out;
 }
 
@@ -35,14 +36,20 @@ describe('embedded vector store', () => {
   before(() => {
     store = createMemoryStore({ root: makeTempDir('ba-embedded'), memories: 30, dims: 8 });
     main = store.collectionName;
-    localDir = createLocalQdrant(store.repoDir, { [main]: { points: 30, size: 8 }, other_collection: { points: 5, size: 8 } });
+    localDir = createLocalQdrant(store.repoDir, {
+      [main]: { points: 30, size: 8 },
+      other_collection: { points: 5, size: 8 },
+    });
   });
   after(() => cleanupTempDirs());
 
   it('is chosen when qdrant_data/ exists and backed up file by file, without the lock file', async () => {
     const result = await runCli('backup', ['-d', 'embedded'], { cwd: store.root });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /\[INFO\] Vector store: embedded \(the store has a qdrant_data\/ folder \(local mode\)\)/);
+    assert.match(
+      result.stdout,
+      /\[INFO\] Vector store: embedded \(the store has a qdrant_data\/ folder \(local mode\)\)/,
+    );
     assert.match(result.stdout, /Vectors: 30\n/);
     const entries = await readZipEntries(location(result.stdout));
     assert.deepEqual([...entries.keys()].sort(), [
@@ -52,12 +59,16 @@ describe('embedded vector store', () => {
       'qdrant_data/collection/other_collection/storage.sqlite',
       'qdrant_data/meta.json',
     ]);
-    assert.equal(entries.get('qdrant_data/meta.json')!.toString('utf8'), fs.readFileSync(path.join(localDir, 'meta.json'), 'utf8'));
+    assert.equal(
+      entries.get('qdrant_data/meta.json')!.toString('utf8'),
+      fs.readFileSync(path.join(localDir, 'meta.json'), 'utf8'),
+    );
     const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8'));
     assert.equal(manifest.qdrant_mode.mode, 'embedded');
     assert.deepEqual(manifest.embedded.collections, { [main]: { points: 30 }, other_collection: { points: 5 } });
     assert.deepEqual(manifest.stats.qdrant, { total_vectors: 30 });
-    for (const name of [...entries.keys()].filter((n) => n !== 'manifest.json')) assert.ok(manifest.entries[name].sha256, `${name} has a checksum`);
+    for (const name of [...entries.keys()].filter((n) => n !== 'manifest.json'))
+      assert.ok(manifest.entries[name].sha256, `${name} has a checksum`);
     const copy = path.join(makeTempDir('ba-emb-copy'), 'storage.sqlite');
     fs.writeFileSync(copy, entries.get(`qdrant_data/collection/${main}/storage.sqlite`)!);
     assert.deepEqual(storageRows(copy), storageRows(path.join(localDir, 'collection', main, 'storage.sqlite')));
@@ -129,10 +140,17 @@ describe('embedded vector store', () => {
     const result = await runCli('restore', [path.basename(archive), '--yes'], { cwd: store.root });
     assert.equal(result.code, 0, result.stderr + result.stdout);
     // the Python client creates a collection's folder with the collection: one gone is damage, saved raw
-    assert.match(result.stdout, /Embedded vector store: .*qdrant_data\n {4}now: {6}damaged: collection other_collection is listed in meta.json but its folder is missing\n {4}restored: /);
+    assert.match(
+      result.stdout,
+      /Embedded vector store: .*qdrant_data\n {4}now: {6}damaged: collection other_collection is listed in meta.json but its folder is missing\n {4}restored: /,
+    );
     assert.deepEqual(snapshotOf(localDir), expected);
     assert.deepEqual(dumpDatabase(store.dbPath), expectedDb);
-    assert.deepEqual(fs.readdirSync(store.repoDir).sort(), ['memoryv012.db', 'qdrant_data'], 'no staging or previous folder left');
+    assert.deepEqual(
+      fs.readdirSync(store.repoDir).sort(),
+      ['memoryv012.db', 'qdrant_data'],
+      'no staging or previous folder left',
+    );
     const safety = /Safety backup of the previous state: (.*\.zip)/.exec(result.stdout)![1]!;
     const saved = await readZipEntries(safety);
     const savedCopy = path.join(makeTempDir('ba-emb-safety'), 'storage.sqlite');
@@ -149,7 +167,10 @@ describe('embedded vector store', () => {
       const before = snapshotOf(localDir);
       const refused = await runCli('restore', [archive, '--yes'], { cwd: store.root });
       assert.equal(refused.code, 1);
-      assert.match(refused.stderr, /^\[ERROR\] The memory server seems to be running on this store: .*\.lock is locked by a running Qdrant client; nothing was changed\n {8}Stop the memory server, then run the restore again \(--force overrides this check\)\.\n$/);
+      assert.match(
+        refused.stderr,
+        /^\[ERROR\] The memory server seems to be running on this store: .*\.lock is locked by a running Qdrant client; nothing was changed\n {8}Stop the memory server, then run the restore again \(--force overrides this check\)\.\n$/,
+      );
       assert.deepEqual(snapshotOf(localDir), before);
       const forced = await runCli('restore', [archive, '--yes', '--force'], { cwd: store.root });
       assert.equal(forced.code, 0, forced.stderr);
@@ -162,18 +183,29 @@ describe('embedded vector store', () => {
     const server: QdrantTestServer = await startQdrantTestServer();
     try {
       const embeddedArchive = location((await runCli('backup', [], { cwd: store.root })).stdout);
-      const toServer = await runCli('restore', [embeddedArchive, '--yes'], { cwd: store.root, env: { QDRANT_URL: server.url } });
+      const toServer = await runCli('restore', [embeddedArchive, '--yes'], {
+        cwd: store.root,
+        env: { QDRANT_URL: server.url },
+      });
       assert.equal(toServer.code, 1);
-      assert.match(toServer.stderr, /holds an embedded \(local-mode\) vector store, but this store uses a Qdrant server \(QDRANT_URL is set\)\. Converting between a Qdrant server and the embedded store is not supported/);
+      assert.match(
+        toServer.stderr,
+        /holds an embedded \(local-mode\) vector store, but this store uses a Qdrant server \(QDRANT_URL is set\)\. Converting between a Qdrant server and the embedded store is not supported/,
+      );
       assert.match(toServer.stderr, /Restore with --qdrant embedded/);
 
       const root = makeTempDir('ba-emb-server');
       const serverStore = createMemoryStore({ root, memories: 5, dims: 8 });
       await seedCollection(server.url, serverStore.collectionName, serverStore.points);
-      const serverArchive = location((await runCli('backup', [], { cwd: root, env: { QDRANT_URL: server.url } })).stdout);
+      const serverArchive = location(
+        (await runCli('backup', [], { cwd: root, env: { QDRANT_URL: server.url } })).stdout,
+      );
       const toEmbedded = await runCli('restore', [serverArchive, '--yes', '--qdrant', 'embedded'], { cwd: root });
       assert.equal(toEmbedded.code, 1);
-      assert.match(toEmbedded.stderr, /holds vectors exported from a Qdrant server, but this store uses the embedded store \(--qdrant embedded\)/);
+      assert.match(
+        toEmbedded.stderr,
+        /holds vectors exported from a Qdrant server, but this store uses the embedded store \(--qdrant embedded\)/,
+      );
     } finally {
       await server.close();
     }
@@ -185,8 +217,14 @@ describe('embedded vector store', () => {
     const root = makeTempDir('ba-emb-fresh');
     const result = await runCli('restore', [archive, '--yes'], { cwd: root });
     assert.equal(result.code, 0, result.stderr + result.stdout);
-    assert.match(result.stdout, /Vector store: embedded \(the archive holds an embedded store and nothing else was chosen\)/);
-    assert.deepEqual(snapshotOf(path.join(root, 'memory_repos', `${store.username}_${store.agent}`, 'qdrant_data')), expected);
+    assert.match(
+      result.stdout,
+      /Vector store: embedded \(the archive holds an embedded store and nothing else was chosen\)/,
+    );
+    assert.deepEqual(
+      snapshotOf(path.join(root, 'memory_repos', `${store.username}_${store.agent}`, 'qdrant_data')),
+      expected,
+    );
   });
 });
 

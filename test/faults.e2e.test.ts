@@ -54,15 +54,24 @@ describe('passing Qdrant faults', () => {
 
       server.clearFaults();
       server.injectFault({ method: 'PUT', path: /\/points$/, ...fault });
-      const restore = await runCli('restore', [archive, '--yes', '--batch-size', '10', '--concurrency', '1', '--timeout', '1', '--no-safety-backup'], { cwd: store.root, env });
+      const restore = await runCli(
+        'restore',
+        [archive, '--yes', '--batch-size', '10', '--concurrency', '1', '--timeout', '1', '--no-safety-backup'],
+        { cwd: store.root, env },
+      );
       assert.equal(restore.code, 0, restore.stderr);
       assert.match(restore.stdout, /Vectors: 60\n/);
       assert.deepEqual(server.getPoints(store.collectionName), expected);
       const scrolls = server.requestLog.slice(logStart).filter((r) => r.path.includes('/points/scroll'));
-      const upserts = server.requestLog.slice(logStart).filter((r) => r.method === 'PUT' && /\/points$/.test(r.path.split('?')[0]!));
+      const upserts = server.requestLog
+        .slice(logStart)
+        .filter((r) => r.method === 'PUT' && /\/points$/.test(r.path.split('?')[0]!));
       // 6 pages and 6 batches, plus at least one repeat of a faulty request
       // (a request delayed past the timeout is logged only when it ends, if ever)
-      assert.ok(scrolls.length + upserts.length >= 13, `faulty requests were repeated (${scrolls.length} scrolls, ${upserts.length} upserts)`);
+      assert.ok(
+        scrolls.length + upserts.length >= 13,
+        `faulty requests were repeated (${scrolls.length} scrolls, ${upserts.length} upserts)`,
+      );
       server.clearFaults();
     });
   }
@@ -74,23 +83,58 @@ describe('passing Qdrant faults', () => {
     const verified = await verifyArchive(/Location: (.*\.zip)/.exec(first.stdout)![1]!, {}, silentReporter);
     // the same collection with one payload changed: same count, same layout, other bytes
     const point = store.points[0]!;
-    await clientFor(server.url).upsert(store.collectionName, { wait: true, points: [{ id: point.id, vector: point.vector, payload: { ...point.payload, changed: true } }] });
+    await clientFor(server.url).upsert(store.collectionName, {
+      wait: true,
+      points: [{ id: point.id, vector: point.vector, payload: { ...point.payload, changed: true } }],
+    });
     const second = await runCli('backup', [], { cwd: store.root, env });
     assert.equal(second.code, 0, second.stderr);
     const replaced = /Location: (.*\.zip)/.exec(second.stdout)![1]!;
     const scratch = new QdrantServer({ url: server.url, timeoutMs: 30_000 });
-    await assert.rejects(importCollection(scratch, 'replaced_scratch', replaced, verified.vectors!, { batchSize: 25, concurrency: 2 }), /changed after it was verified/);
+    await assert.rejects(
+      importCollection(scratch, 'replaced_scratch', replaced, verified.vectors!, { batchSize: 25, concurrency: 2 }),
+      /changed after it was verified/,
+    );
     // and the archive it was verified from loads
-    assert.equal(await importCollection(scratch, 'replaced_scratch', /Location: (.*\.zip)/.exec(first.stdout)![1]!, verified.vectors!, { batchSize: 25, concurrency: 2 }), 60);
-    await clientFor(server.url).upsert(store.collectionName, { wait: true, points: [{ id: point.id, vector: point.vector, payload: point.payload }] });
+    assert.equal(
+      await importCollection(
+        scratch,
+        'replaced_scratch',
+        /Location: (.*\.zip)/.exec(first.stdout)![1]!,
+        verified.vectors!,
+        { batchSize: 25, concurrency: 2 },
+      ),
+      60,
+    );
+    await clientFor(server.url).upsert(store.collectionName, {
+      wait: true,
+      points: [{ id: point.id, vector: point.vector, payload: point.payload }],
+    });
   });
 
   const vector = JSON.stringify(Array.from({ length: 16 }, (_, i) => i / 16));
-  const page = (point: string): Buffer => Buffer.from(`{"result":{"points":[${point}],"next_page_offset":null},"status":"ok","time":0.001}`);
+  const page = (point: string): Buffer =>
+    Buffer.from(`{"result":{"points":[${point}],"next_page_offset":null},"status":"ok","time":0.001}`);
   const brokenAnswers: Array<[string, Buffer, RegExp]> = [
-    ['bytes that are not UTF-8', Buffer.concat([page(`{"id":1,"payload":{"t":"`).subarray(0, 40), Buffer.from([0xff, 0xfe]), Buffer.from('"}}]}}')]), /not valid UTF-8/],
-    ['JSON cut off', page(`{"id":1,"payload":{},"vector":${vector}}`).subarray(0, 60), /malformed scroll answer: the JSON document is truncated/],
-    ['a vector of the wrong size', page(`{"id":1,"payload":{},"vector":[0.5,0.25]}`), /invalid point: point 1: vector has 2 numbers, the collection expects 16/],
+    [
+      'bytes that are not UTF-8',
+      Buffer.concat([
+        page(`{"id":1,"payload":{"t":"`).subarray(0, 40),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from('"}}]}}'),
+      ]),
+      /not valid UTF-8/,
+    ],
+    [
+      'JSON cut off',
+      page(`{"id":1,"payload":{},"vector":${vector}}`).subarray(0, 60),
+      /malformed scroll answer: the JSON document is truncated/,
+    ],
+    [
+      'a vector of the wrong size',
+      page(`{"id":1,"payload":{},"vector":[0.5,0.25]}`),
+      /invalid point: point 1: vector has 2 numbers, the collection expects 16/,
+    ],
   ];
   for (const [name, body, problem] of brokenAnswers) {
     it(`keeps the database alone, exit 3, when a scroll answer holds ${name}; writes nothing with --require-qdrant`, async () => {
@@ -110,7 +154,11 @@ describe('passing Qdrant faults', () => {
       const strict = await runCli('backup', ['--batch-size', '10', '--require-qdrant'], { cwd: store.root, env });
       assert.equal(strict.code, 1, strict.stderr);
       assert.match(strict.stderr, problem);
-      assert.equal(fs.readdirSync(path.join(store.root, 'backups')).length, before.length + 1, 'only the first archive was written');
+      assert.equal(
+        fs.readdirSync(path.join(store.root, 'backups')).length,
+        before.length + 1,
+        'only the first archive was written',
+      );
       server.clearFaults();
     });
   }

@@ -116,7 +116,10 @@ const cases: FidelityCase[] = [
       const ids = [...BIG_IDS, ...UUID_IDS].reverse();
       await upsertRaw(
         ctx,
-        ids.map((id, k) => `{"id":${id},"vector":${JSON.stringify(randomVector(ctx.rng, 3))},"payload":{"k":${k},"id_text":${JSON.stringify(id)}}}`),
+        ids.map(
+          (id, k) =>
+            `{"id":${id},"vector":${JSON.stringify(randomVector(ctx.rng, 3))},"payload":{"k":${k},"id_text":${JSON.stringify(id)}}}`,
+        ),
       );
     },
     checkArchive: (text) => {
@@ -124,20 +127,18 @@ const cases: FidelityCase[] = [
       assert.ok(!text.includes('18446744073709552000'), 'no rounded id');
     },
   },
-  ...(['Cosine', 'Euclid', 'Dot', 'Manhattan'] as const).map(
-    (distance): FidelityCase => ({
-      title: `an unnamed 768-d vector with ${distance} distance (the memory server's own points)`,
-      agent: `dist_${distance.toLowerCase()}`,
-      memories: 40,
-      alter: distance === 'Cosine' || distance === 'Dot' ? 'delete' : 'replace',
-      setup: async (ctx) => seedCollection(ctx.server.url, ctx.name, ctx.store.points, { distance }),
-      checkArchive: (text) => {
-        const header = JSON.parse(text) as { vector_size: unknown; distance: unknown };
-        assert.equal(header.vector_size, 768);
-        assert.equal(header.distance, `Distance.${distance.toUpperCase()}`);
-      },
-    }),
-  ),
+  ...(['Cosine', 'Euclid', 'Dot', 'Manhattan'] as const).map((distance): FidelityCase => ({
+    title: `an unnamed 768-d vector with ${distance} distance (the memory server's own points)`,
+    agent: `dist_${distance.toLowerCase()}`,
+    memories: 40,
+    alter: distance === 'Cosine' || distance === 'Dot' ? 'delete' : 'replace',
+    setup: async (ctx) => seedCollection(ctx.server.url, ctx.name, ctx.store.points, { distance }),
+    checkArchive: (text) => {
+      const header = JSON.parse(text) as { vector_size: unknown; distance: unknown };
+      assert.equal(header.vector_size, 768);
+      assert.equal(header.distance, `Distance.${distance.toUpperCase()}`);
+    },
+  })),
   {
     title: 'named dense vectors, several per point, some points missing some or all',
     agent: 'named',
@@ -195,7 +196,10 @@ const cases: FidelityCase[] = [
     agent: 'sparse_mixed',
     alter: 'replace',
     setup: async (ctx) => {
-      await ctx.client.createCollection(ctx.name, { vectors: { size: 3, distance: 'Cosine' }, sparse_vectors: { text: {} } });
+      await ctx.client.createCollection(ctx.name, {
+        vectors: { size: 3, distance: 'Cosine' },
+        sparse_vectors: { text: {} },
+      });
       await ctx.client.upsert(ctx.name, {
         wait: true,
         points: [
@@ -208,7 +212,10 @@ const cases: FidelityCase[] = [
       await ctx.client.createCollection(`${ctx.name}_sparse_only`, { sparse_vectors: { only: { modifier: 'none' } } });
     },
     checkRestored: async (ctx) => {
-      assert.ok((await ctx.client.collectionExists(`${ctx.name}_sparse_only`)).exists, 'other collections are left alone');
+      assert.ok(
+        (await ctx.client.collectionExists(`${ctx.name}_sparse_only`)).exists,
+        'other collections are left alone',
+      );
     },
   },
   {
@@ -234,7 +241,13 @@ const cases: FidelityCase[] = [
     setup: async (ctx) => {
       await ctx.client.createCollection(ctx.name, {
         vectors: {
-          colbert: { size: 4, distance: 'Euclid', multivector_config: { comparator: 'max_sim' }, datatype: 'float16', on_disk: true },
+          colbert: {
+            size: 4,
+            distance: 'Euclid',
+            multivector_config: { comparator: 'max_sim' },
+            datatype: 'float16',
+            on_disk: true,
+          },
           half: { size: 64, distance: 'Cosine', datatype: 'float16', on_disk: false },
           bytes: { size: 6, distance: 'Cosine', datatype: 'uint8', on_disk: true },
           full: { size: 5, distance: 'Dot', datatype: 'float32' },
@@ -257,7 +270,9 @@ const cases: FidelityCase[] = [
     agent: 'half_unnamed',
     alter: 'delete',
     setup: async (ctx) => {
-      await ctx.client.createCollection(ctx.name, { vectors: { size: 48, distance: 'Cosine', datatype: 'float16', on_disk: true } });
+      await ctx.client.createCollection(ctx.name, {
+        vectors: { size: 48, distance: 'Cosine', datatype: 'float16', on_disk: true },
+      });
       const points = Array.from({ length: 40 }, (_, id) => ({ id, vector: randomVector(ctx.rng, 48) }));
       await ctx.client.upsert(ctx.name, { wait: true, points });
     },
@@ -279,7 +294,14 @@ const cases: FidelityCase[] = [
           hnsw_config: { m: 8, ef_construct: 64, on_disk: true },
           quantization_config: { scalar: { type: 'int8', quantile: 0.95, always_ram: false } },
         },
-        hnsw_config: { m: 32, ef_construct: 200, full_scan_threshold: 5000, max_indexing_threads: 2, on_disk: true, payload_m: 24 },
+        hnsw_config: {
+          m: 32,
+          ef_construct: 200,
+          full_scan_threshold: 5000,
+          max_indexing_threads: 2,
+          on_disk: true,
+          payload_m: 24,
+        },
         quantization_config: { scalar: { type: 'int8', quantile: 0.99, always_ram: true } },
         optimizers_config: {
           deleted_threshold: 0.1,
@@ -335,7 +357,8 @@ const cases: FidelityCase[] = [
         .slice(ctx.restoreLogStart)
         .filter((e) => e.method === 'PUT' && e.path === `/collections/${ctx.name}/index`);
       assert.equal(indexRequests.length, 8, 'one request per archived index');
-      for (const request of indexRequests) assert.match(request.query, /(^|&)wait=true(&|$)/, 'each index is created with wait=true');
+      for (const request of indexRequests)
+        assert.match(request.query, /(^|&)wait=true(&|$)/, 'each index is created with wait=true');
     },
   },
   {
@@ -356,7 +379,10 @@ const cases: FidelityCase[] = [
     },
     checkRestored: async (ctx) => {
       const all = (await ctx.client.getAliases()).aliases;
-      assert.deepEqual(all.find((a) => a.alias_name === 'other_alias'), { alias_name: 'other_alias', collection_name: `${ctx.name}_other` });
+      assert.deepEqual(
+        all.find((a) => a.alias_name === 'other_alias'),
+        { alias_name: 'other_alias', collection_name: `${ctx.name}_other` },
+      );
     },
   },
   {
@@ -368,8 +394,19 @@ const cases: FidelityCase[] = [
       await ctx.client.api().createCollection({
         collection_name: ctx.name,
         vectors: { size: 3, distance: 'Cosine' },
-        metadata: { owner: 'fidelity test', model: { name: 'embed-768', revision: 3 }, 'ünïcödé': '日本語 🚀', nothing: null, list: [1, 'two', { three: 3 }] },
-        strict_mode_config: { enabled: true, max_query_limit: 100, unindexed_filtering_retrieve: false, upsert_max_batchsize: 500 },
+        metadata: {
+          owner: 'fidelity test',
+          model: { name: 'embed-768', revision: 3 },
+          ünïcödé: '日本語 🚀',
+          nothing: null,
+          list: [1, 'two', { three: 3 }],
+        },
+        strict_mode_config: {
+          enabled: true,
+          max_query_limit: 100,
+          unindexed_filtering_retrieve: false,
+          upsert_max_batchsize: 500,
+        },
       });
       await ctx.client.upsert(ctx.name, { wait: true, points: [{ id: 7, vector: [3, 4, 12] }] });
     },
@@ -385,14 +422,27 @@ const cases: FidelityCase[] = [
     alter: 'delete',
     setup: async (ctx) => {
       await ctx.client.createCollection(ctx.name, { vectors: { size: 2, distance: 'Manhattan' } });
-      const large = Array.from({ length: 20000 }, (_, k) => `line ${k}: 👩‍💻 naïve café 日本語 "quoted" \\ tab\t`).join('\n'); // ~1 MB
+      const large = Array.from({ length: 20000 }, (_, k) => `line ${k}: 👩‍💻 naïve café 日本語 "quoted" \\ tab\t`).join(
+        '\n',
+      ); // ~1 MB
       let deep: unknown = { bottom: true };
       for (let k = 0; k < 60; k++) deep = { level: k, child: deep, siblings: [k, [k, [k]]] };
       const payloads = [
-        JSON.stringify({ text: 'Zoë 😀 \u0000 \u001f \u007f \u2028 \ud83d\ude80 e\u0301', emoji_zwj: '👩‍👩‍👧‍👦', rtl: 'مرحبا', keys: { 'a.b': 1, 'with "quote"': 2, 'ключ': 3 } }),
+        JSON.stringify({
+          text: 'Zoë 😀 \u0000 \u001f \u007f \u2028 \ud83d\ude80 e\u0301',
+          emoji_zwj: '👩‍👩‍👧‍👦',
+          rtl: 'مرحبا',
+          keys: { 'a.b': 1, 'with "quote"': 2, ключ: 3 },
+        }),
         JSON.stringify({ deep }),
         JSON.stringify({ large }),
-        JSON.stringify({ nothing: null, list: [null, null], nested: { inner: null }, empty_object: {}, empty_list: [] }),
+        JSON.stringify({
+          nothing: null,
+          list: [null, null],
+          nested: { inner: null },
+          empty_object: {},
+          empty_list: [],
+        }),
         // number forms JSON allows; the big integers only survive as text
         '{"big":18446744073709551615,"negative_big":-9223372036854775808,"float":1.5e300,"small":-2.5e-300,"zero":0,"neg_zero":-0.0,"int_as_float":1.0,"bool":true}',
         JSON.stringify({ mixed: [1, 'two', { three: [3] }, [true, false], null, 4.5] }),
@@ -412,7 +462,10 @@ const cases: FidelityCase[] = [
     agent: 'empty',
     alter: 'replace',
     setup: async (ctx) => {
-      await ctx.client.createCollection(ctx.name, { vectors: { size: 5, distance: 'Manhattan', on_disk: true }, on_disk_payload: false });
+      await ctx.client.createCollection(ctx.name, {
+        vectors: { size: 5, distance: 'Manhattan', on_disk: true },
+        on_disk_payload: false,
+      });
       await ctx.client.createPayloadIndex(ctx.name, { field_name: 'category', field_schema: 'keyword', wait: true });
     },
     checkArchive: (text) => {
@@ -425,9 +478,14 @@ const cases: FidelityCase[] = [
 async function replaceCollection(ctx: CaseContext): Promise<void> {
   await ctx.client.deleteCollection(ctx.name);
   await ctx.client.createCollection(ctx.name, { vectors: { other: { size: 2, distance: 'Dot' } }, shard_number: 1 });
-  await ctx.client.upsert(ctx.name, { wait: true, points: [{ id: 1, vector: { other: [1, 1] }, payload: { replaced: true } }] });
+  await ctx.client.upsert(ctx.name, {
+    wait: true,
+    points: [{ id: 1, vector: { other: [1, 1] }, payload: { replaced: true } }],
+  });
   await ctx.client.createPayloadIndex(ctx.name, { field_name: 'replaced', field_schema: 'bool', wait: true });
-  await ctx.client.updateCollectionAliases({ actions: [{ create_alias: { collection_name: ctx.name, alias_name: `${ctx.name}_stray` } }] });
+  await ctx.client.updateCollectionAliases({
+    actions: [{ create_alias: { collection_name: ctx.name, alias_name: `${ctx.name}_stray` } }],
+  });
 }
 
 describe('Qdrant fidelity through ba-backup and ba-restore', () => {
@@ -435,19 +493,37 @@ describe('Qdrant fidelity through ba-backup and ba-restore', () => {
 
   cases.forEach((fidelityCase, index) => {
     it(fidelityCase.title, async () => {
-      const store = createMemoryStore({ root: makeTempDir(`ba-fidelity-${fidelityCase.agent}`), agent: fidelityCase.agent, memories: fidelityCase.memories ?? 5, seed: index + 1 });
-      const ctx: CaseContext = { server: suite.server, client: suite.client, name: store.collectionName, store, rng: new Rng(1000 + index), restoreLogStart: 0 };
+      const store = createMemoryStore({
+        root: makeTempDir(`ba-fidelity-${fidelityCase.agent}`),
+        agent: fidelityCase.agent,
+        memories: fidelityCase.memories ?? 5,
+        seed: index + 1,
+      });
+      const ctx: CaseContext = {
+        server: suite.server,
+        client: suite.client,
+        name: store.collectionName,
+        store,
+        rng: new Rng(1000 + index),
+        restoreLogStart: 0,
+      };
       const env = { QDRANT_URL: suite.server.url };
       await fidelityCase.setup(ctx);
       const expected = await snapshot(ctx);
       const expectedDump = dumpDatabase(store.dbPath);
 
-      const backup = await runCli('backup', ['--agent', fidelityCase.agent, ...(fidelityCase.backupArgs ?? [])], { cwd: store.root, env });
+      const backup = await runCli('backup', ['--agent', fidelityCase.agent, ...(fidelityCase.backupArgs ?? [])], {
+        cwd: store.root,
+        env,
+      });
       assert.equal(backup.code, 0, backup.stderr + backup.stdout);
       const archive = /Location: (.*\.zip)/.exec(backup.stdout)?.[1];
       assert.ok(archive, backup.stdout);
       const vectorsText = (await readZipEntries(archive)).get('qdrant_vectors.json')!.toString('utf8');
-      const archived = JSON.parse(vectorsText) as { points: unknown[]; collection: { config: unknown; payload_schema: unknown; aliases: string[] } };
+      const archived = JSON.parse(vectorsText) as {
+        points: unknown[];
+        collection: { config: unknown; payload_schema: unknown; aliases: string[] };
+      };
       assert.equal(archived.points.length, expected.points.length, 'every point archived');
       assert.deepEqual(archived.collection.aliases, expected.aliases);
       fidelityCase.checkArchive?.(vectorsText, ctx);
@@ -462,7 +538,11 @@ describe('Qdrant fidelity through ba-backup and ba-restore', () => {
       assert.notDeepEqual(dumpDatabase(store.dbPath), expectedDump);
 
       ctx.restoreLogStart = suite.server.requestLog.length;
-      const restore = await runCli('restore', [archive, '--yes', '--agent', fidelityCase.agent, ...(fidelityCase.restoreArgs ?? [])], { cwd: store.root, env });
+      const restore = await runCli(
+        'restore',
+        [archive, '--yes', '--agent', fidelityCase.agent, ...(fidelityCase.restoreArgs ?? [])],
+        { cwd: store.root, env },
+      );
       assert.equal(restore.code, 0, restore.stderr + restore.stdout);
       assert.match(restore.stdout, new RegExp(`Vectors: ${expected.points.length}\\n`));
       assert.doesNotMatch(restore.stderr, /WARNING/, 'no warnings');

@@ -127,7 +127,9 @@ function tableInfo(db: Database.Database, table: string): Column[] {
 
 function userTables(db: Database.Database): string[] {
   const rows = db
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE 'memories_fts_%' ORDER BY name")
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE 'memories_fts_%' ORDER BY name",
+    )
     .all() as Array<{ name: string }>;
   return rows.map((row) => row.name);
 }
@@ -168,14 +170,20 @@ describe('schema', () => {
     assert.ok(indexes.length >= 18, `expected about twenty indexes, got ${indexes.length}`);
     assert.equal(indexes.length, 20);
 
-    const unique = (db.prepare('PRAGMA index_list(memory_versions)').all() as Array<{ name: string; unique: number; origin: string }>).filter(
-      (index) => index.unique === 1 && index.origin === 'u',
-    );
+    const unique = (
+      db.prepare('PRAGMA index_list(memory_versions)').all() as Array<{ name: string; unique: number; origin: string }>
+    ).filter((index) => index.unique === 1 && index.origin === 'u');
     assert.equal(unique.length, 1);
-    const uniqueColumns = (db.prepare(`PRAGMA index_info(${unique[0]?.name})`).all() as Array<{ name: string }>).map((c) => c.name);
+    const uniqueColumns = (db.prepare(`PRAGMA index_info(${unique[0]?.name})`).all() as Array<{ name: string }>).map(
+      (c) => c.name,
+    );
     assert.deepEqual(uniqueColumns, ['memory_id', 'version_number']);
 
-    const foreignKeys = db.prepare('PRAGMA foreign_key_list(memory_versions)').all() as Array<{ table: string; from: string; to: string }>;
+    const foreignKeys = db.prepare('PRAGMA foreign_key_list(memory_versions)').all() as Array<{
+      table: string;
+      from: string;
+      to: string;
+    }>;
     assert.deepEqual(
       foreignKeys.map((fk) => [fk.from, fk.table, fk.to]),
       [['memory_id', 'memories', 'id']],
@@ -190,7 +198,9 @@ describe('schema', () => {
   test('legacy schema lacks the later memories columns and intentions', () => {
     const db = new Database(':memory:');
     createSchema(db, { legacy: true });
-    const expectedTables = Object.keys(EXPECTED_COLUMNS).filter((table) => table !== 'intentions').sort();
+    const expectedTables = Object.keys(EXPECTED_COLUMNS)
+      .filter((table) => table !== 'intentions')
+      .sort();
     assert.deepEqual(userTables(db), expectedTables);
     assert.deepEqual(tableInfo(db, 'memories'), MEMORIES_BASE);
     for (const table of expectedTables.filter((name) => name !== 'memories')) {
@@ -264,20 +274,35 @@ describe('createMemoryStore', () => {
         'SELECT count(*) AS n FROM relationships WHERE source_id NOT IN (SELECT id FROM memories) OR target_id NOT IN (SELECT id FROM memories)',
       );
       assert.equal(dangling, 0);
-      const statuses = (db.prepare('SELECT DISTINCT status FROM intentions ORDER BY status').all() as Array<{ status: string }>).map(
-        (row) => row.status,
-      );
+      const statuses = (
+        db.prepare('SELECT DISTINCT status FROM intentions ORDER BY status').all() as Array<{ status: string }>
+      ).map((row) => row.status);
       assert.ok(statuses.length >= 3, `statuses: ${statuses.join(', ')}`);
     });
   });
 
   test('content is varied and includes non-ASCII text', () => {
     const contents = store.points.map((point) => String(point.payload['content']));
-    assert.ok(contents.some((text) => /[éïüöø]/.test(text)), 'accents');
-    assert.ok(contents.some((text) => /[\u3040-\u30ff\u4e00-\u9fff]/.test(text)), 'CJK');
-    assert.ok(contents.some((text) => /\p{Extended_Pictographic}/u.test(text)), 'emoji');
-    assert.ok(contents.some((text) => text.includes('\n')), 'multi-line');
-    assert.ok(contents.some((text) => text.length > 8000), 'a long memory');
+    assert.ok(
+      contents.some((text) => /[éïüöø]/.test(text)),
+      'accents',
+    );
+    assert.ok(
+      contents.some((text) => /[\u3040-\u30ff\u4e00-\u9fff]/.test(text)),
+      'CJK',
+    );
+    assert.ok(
+      contents.some((text) => /\p{Extended_Pictographic}/u.test(text)),
+      'emoji',
+    );
+    assert.ok(
+      contents.some((text) => text.includes('\n')),
+      'multi-line',
+    );
+    assert.ok(
+      contents.some((text) => text.length > 8000),
+      'a long memory',
+    );
     assert.ok(new Set(store.points.map((point) => point.payload['category'])).size >= 8);
   });
 
@@ -321,7 +346,9 @@ describe('createMemoryStore', () => {
       }
       const tagged = store.points.find((point) => (point.payload['tags'] as string[]).includes('qdrant'));
       assert.ok(tagged);
-      const ids = (db.prepare('SELECT id FROM memories_fts WHERE tags MATCH ?').all('qdrant') as Array<{ id: string }>).map((row) => row.id);
+      const ids = (
+        db.prepare('SELECT id FROM memories_fts WHERE tags MATCH ?').all('qdrant') as Array<{ id: string }>
+      ).map((row) => row.id);
       assert.ok(ids.includes(tagged.id));
     });
   });
@@ -379,7 +406,9 @@ describe('legacy store', () => {
   test('insertMemories appends to a legacy store too', () => {
     const points = insertMemories(store.dbPath, 3, { dims: 16 });
     assert.equal(points.length, 3);
-    withDb(store.dbPath, (db) => assert.equal(count(db, 'SELECT count(*) AS n FROM memories'), store.counts.memories + 3));
+    withDb(store.dbPath, (db) =>
+      assert.equal(count(db, 'SELECT count(*) AS n FROM memories'), store.counts.memories + 3),
+    );
   });
 });
 
@@ -397,7 +426,10 @@ describe('insertMemories', () => {
       assert.equal(count(db, 'SELECT count(*) AS n FROM memories_fts'), store.counts.memories + 10);
       const row = db.prepare('SELECT * FROM memories WHERE id = ?').get(first[0]?.id) as Record<string, unknown>;
       assert.deepEqual(memoryPayload(row), first[0]?.payload);
-      const version = db.prepare('SELECT * FROM memory_versions WHERE memory_id = ?').get(first[0]?.id) as Record<string, unknown>;
+      const version = db.prepare('SELECT * FROM memory_versions WHERE memory_id = ?').get(first[0]?.id) as Record<
+        string,
+        unknown
+      >;
       assert.equal(version['change_type'], 'create');
       assert.equal(version['version_number'], 1);
     });
@@ -406,7 +438,10 @@ describe('insertMemories', () => {
 
 describe('pyJsonDumps', () => {
   test('writes JSON the way Python json.dumps does', () => {
-    assert.equal(pyJsonDumps(['café', '日本', '🚀', 'a"b']), '["caf\\u00e9", "\\u65e5\\u672c", "\\ud83d\\ude80", "a\\"b"]');
+    assert.equal(
+      pyJsonDumps(['café', '日本', '🚀', 'a"b']),
+      '["caf\\u00e9", "\\u65e5\\u672c", "\\ud83d\\ude80", "a\\"b"]',
+    );
     assert.equal(pyJsonDumps({ a: 1, b: [true, null], c: {} }), '{"a": 1, "b": [true, null], "c": {}}');
     assert.deepEqual(JSON.parse(pyJsonDumps({ k: 'ß ✅' })), { k: 'ß ✅' });
   });
@@ -466,10 +501,14 @@ describe('writer script', () => {
     const store = smallStore({ memories: 20 });
     const env = { ...process.env };
     delete env['NODE_TEST_CONTEXT'];
-    const child = spawn(process.execPath, [WRITER_SCRIPT, store.dbPath, '--batch', '5', '--interval-ms', '10', '--dims', '8'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [WRITER_SCRIPT, store.dbPath, '--batch', '5', '--interval-ms', '10', '--dims', '8'],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

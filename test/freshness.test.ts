@@ -8,14 +8,26 @@ import type { Manifest } from '../src/manifest.js';
 const HOUR = 3_600_000;
 const NOW = Date.UTC(2026, 10, 30, 12);
 
-function archive(name: string, hoursAgo: number, qdrant: Manifest['stats']['qdrant'], kind: 'backup' | 'safety' = 'backup') {
-  const manifest = { created_at_utc: new Date(NOW - hoursAgo * HOUR).toISOString(), stats: { sqlite: {}, qdrant } } as unknown as Manifest;
+function archive(
+  name: string,
+  hoursAgo: number,
+  qdrant: Manifest['stats']['qdrant'],
+  kind: 'backup' | 'safety' = 'backup',
+) {
+  const manifest = {
+    created_at_utc: new Date(NOW - hoursAgo * HOUR).toISOString(),
+    stats: { sqlite: {}, qdrant },
+  } as unknown as Manifest;
   return { name, kind, manifest, mtimeMs: 0 };
 }
 
 describe('freshness', () => {
   it('judges by the newest complete backup: database-only archives and safety backups do not count', () => {
-    const set = [archive('full', 30, { total_vectors: 5 }), archive('db-only', 1, { total_vectors: 0, error: 'down' }), archive('safety', 0, { total_vectors: 5 }, 'safety')];
+    const set = [
+      archive('full', 30, { total_vectors: 5 }),
+      archive('db-only', 1, { total_vectors: 0, error: 'down' }),
+      archive('safety', 0, { total_vectors: 5 }, 'safety'),
+    ];
     assert.deepEqual(freshness(set, 26 * HOUR, NOW), { newest: { name: 'full', ageMs: 30 * HOUR }, fresh: false });
     assert.equal(freshness(set, 31 * HOUR, NOW).fresh, true);
     assert.equal(freshness([archive('skipped', 2, { total_vectors: 0, skipped: true })], 3 * HOUR, NOW).fresh, true);

@@ -57,7 +57,8 @@ function envCount(name: string, fallback: number): number {
   if (text === undefined || text === '') return fallback;
   if (text === 'all') return Number.POSITIVE_INFINITY;
   const value = Number(text);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be a whole number, got ${JSON.stringify(text)}`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new Error(`${name} must be a whole number, got ${JSON.stringify(text)}`);
   return value;
 }
 
@@ -78,12 +79,33 @@ const MANIFEST = 'manifest.json';
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 /** Texts of JavaScript's own errors: a bug disguised as "invalid archive". */
-const INTERNAL = /Cannot read prop|Cannot set prop|is not a function|is not iterable|is not defined|Maximum call stack|Invalid array length|\bundefined\b \(reading/;
+const INTERNAL =
+  /Cannot read prop|Cannot set prop|is not a function|is not iterable|is not defined|Maximum call stack|Invalid array length|\bundefined\b \(reading/;
 /** Terminal escapes planted in archive strings. */
-const ESCAPES = ['\u001b[2J\u001b[H', '\u001b]0;pwned\u0007', 'line\rover', '\u009b31m', 'two\nlines', 'nul\u0000byte', '\u001b[31mred\u001b[0m'];
+const ESCAPES = [
+  '\u001b[2J\u001b[H',
+  '\u001b]0;pwned\u0007',
+  'line\rover',
+  '\u009b31m',
+  'two\nlines',
+  'nul\u0000byte',
+  '\u001b[31mred\u001b[0m',
+];
 
-type Family = 'bytes' | 'truncate' | 'entries' | 'names' | 'links' | 'manifest' | 'vectors' | 'embedded' | 'escapes' | 'combo';
-const FAMILIES: Family[] = ['bytes', 'truncate', 'entries', 'names', 'links', 'manifest', 'vectors', 'embedded', 'escapes', 'combo'];
+type Family =
+  'bytes' | 'truncate' | 'entries' | 'names' | 'links' | 'manifest' | 'vectors' | 'embedded' | 'escapes' | 'combo';
+const FAMILIES: Family[] = [
+  'bytes',
+  'truncate',
+  'entries',
+  'names',
+  'links',
+  'manifest',
+  'vectors',
+  'embedded',
+  'escapes',
+  'combo',
+];
 
 interface FuzzCase {
   family: Family;
@@ -129,14 +151,15 @@ interface Source {
 }
 
 const MISSING = Symbol('missing');
-type Value = unknown | typeof MISSING;
+/** A JSON value, or MISSING to delete the key. */
+type Value = unknown;
 
 const clone = <T>(value: T): T => structuredClone(value);
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
 function setAt(root: Record<string, unknown>, keys: string[], value: Value): Record<string, unknown> {
   if (keys.length === 0) throw new Error('empty path');
-  let node = root as Record<string, unknown>;
+  let node = root;
   for (const key of keys.slice(0, -1)) node = node[key] as Record<string, unknown>;
   const last = keys[keys.length - 1]!;
   if (value === MISSING) delete node[last];
@@ -203,14 +226,20 @@ function archiveOf(
   } = {},
 ): Buffer {
   const db = parts.db ?? src.entries.get(DB)!;
-  const vectors = parts.vectors === null ? null : typeof parts.vectors === 'string' ? Buffer.from(parts.vectors) : (parts.vectors ?? src.entries.get(VECTORS)!);
+  const vectors =
+    parts.vectors === null
+      ? null
+      : typeof parts.vectors === 'string'
+        ? Buffer.from(parts.vectors)
+        : (parts.vectors ?? src.entries.get(VECTORS)!);
   let manifestBytes = parts.manifestBytes;
   if (!manifestBytes) {
     const manifest = clone(src.manifest);
     const entries = manifest.entries as Record<string, { size: number; sha256: string }>;
     entries[DB] = { size: db.length, sha256: sha256(db) };
     if (vectors) entries[VECTORS] = { size: vectors.length, sha256: sha256(vectors) };
-    if (parts.listExtra) for (const e of parts.extra ?? []) entries[e.name] = { size: e.data.length, sha256: sha256(e.data) };
+    if (parts.listExtra)
+      for (const e of parts.extra ?? []) entries[e.name] = { size: e.data.length, sha256: sha256(e.data) };
     parts.manifest?.(manifest);
     manifestBytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
   }
@@ -229,7 +258,12 @@ function withPoint(src: Source, index: number, edit: (point: Record<string, unkn
 }
 
 /** A point with one value replaced by raw JSON text (for text JSON.stringify cannot produce). */
-function withPointText(src: Source, index: number, edit: (point: Record<string, unknown>) => void, rawText: string): string[] {
+function withPointText(
+  src: Source,
+  index: number,
+  edit: (point: Record<string, unknown>) => void,
+  rawText: string,
+): string[] {
   const points = src.points.slice();
   const point = JSON.parse(points[index]!) as Record<string, unknown>;
   edit(point);
@@ -239,22 +273,35 @@ function withPointText(src: Source, index: number, edit: (point: Record<string, 
 
 /** JSON text nested `depth` containers deep (JSON.stringify would overflow the stack). */
 function nestedText(depth: number, kind: 'array' | 'object'): string {
-  return kind === 'array' ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+  return kind === 'array'
+    ? `${'['.repeat(depth)}1${']'.repeat(depth)}`
+    : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 }
 
 /** Case generators by family; each returns one case from the PRNG. */
 function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
   const t = src.token;
-  const headerObject = (): Record<string, unknown> => JSON.parse(`${src.headerLine.slice(0, -1)}}`) as Record<string, unknown>;
+  const headerObject = (): Record<string, unknown> =>
+    JSON.parse(`${src.headerLine.slice(0, -1)}}`) as Record<string, unknown>;
   const headerLineOf = (header: Record<string, unknown>): string => `${JSON.stringify(header).slice(0, -1)},`;
   /** A vector file variant; the manifest's count follows the points given, so only the file itself is judged. */
-  const vectorCase = (label: string, text: string | Buffer, expect: FuzzCase['expect'], message?: RegExp, points = src.points.length): FuzzCase => ({
+  const vectorCase = (
+    label: string,
+    text: string | Buffer,
+    expect: FuzzCase['expect'],
+    message?: RegExp,
+    points = src.points.length,
+  ): FuzzCase => ({
     family: 'vectors',
     label,
     expect,
     data: 'changed',
     message,
-    make: () => archiveOf(src, { vectors: text, manifest: (m) => ((m.stats as { qdrant: { total_vectors: number } }).qdrant.total_vectors = points) }),
+    make: () =>
+      archiveOf(src, {
+        vectors: text,
+        manifest: (m) => ((m.stats as { qdrant: { total_vectors: number } }).qdrant.total_vectors = points),
+      }),
   });
   const randomPoint = (rng: Rng, from = 0): number => rng.int(from, src.points.length - 1);
 
@@ -267,31 +314,82 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
         if (delta < 0) v.splice(delta);
         else for (let k = 0; k < delta; k++) v.push(0.25);
       });
-      return vectorCase(`point ${i} vector of ${8 + delta} numbers`, vectorsText(src.headerLine, points), 'reject', /numbers, the collection expects 8|must be a list/);
+      return vectorCase(
+        `point ${i} vector of ${8 + delta} numbers`,
+        vectorsText(src.headerLine, points),
+        'reject',
+        /numbers, the collection expects 8|must be a list/,
+      );
     },
     (rng) => {
       const i = randomPoint(rng);
       const raw = rng.pick(['"0.1"', 'null', 'true', '[]', '{}', '1e39', '-1e39', '1e999', '-1e999', '"NaN"']);
       const points = withPointText(src, i, (p) => ((p.vector as unknown[])[rng.int(0, 7)] = '@RAW@'), raw);
-      return vectorCase(`point ${i} vector element ${raw}`, vectorsText(src.headerLine, points), 'reject', /finite float32|not valid JSON/);
+      return vectorCase(
+        `point ${i} vector element ${raw}`,
+        vectorsText(src.headerLine, points),
+        'reject',
+        /finite float32|not valid JSON/,
+      );
     },
     (rng) => {
       const i = randomPoint(rng);
       const raw = rng.pick(['NaN', 'Infinity', '-Infinity', '+0.5', '00.5', '.5', '0x10', '1.', '- 1']);
       const points = withPointText(src, i, (p) => ((p.vector as unknown[])[rng.int(0, 7)] = '@RAW@'), raw);
-      return vectorCase(`point ${i} vector element text ${raw}`, vectorsText(src.headerLine, points), 'reject', /JSON|invalid value|unexpected/i);
+      return vectorCase(
+        `point ${i} vector element text ${raw}`,
+        vectorsText(src.headerLine, points),
+        'reject',
+        /JSON|invalid value|unexpected/i,
+      );
     },
     (rng) => {
       const i = randomPoint(rng);
-      const raw = rng.pick(['null', '"x"', '5', '{}', '{"other":[0,0,0,0,0,0,0,0]}', '[[0,0,0,0,0,0,0,0]]', '@MISSING@']);
-      const points = raw === '@MISSING@' ? withPoint(src, i, (p) => delete p.vector) : withPointText(src, i, (p) => (p.vector = '@RAW@'), raw);
+      const raw = rng.pick([
+        'null',
+        '"x"',
+        '5',
+        '{}',
+        '{"other":[0,0,0,0,0,0,0,0]}',
+        '[[0,0,0,0,0,0,0,0]]',
+        '@MISSING@',
+      ]);
+      const points =
+        raw === '@MISSING@'
+          ? withPoint(src, i, (p) => delete p.vector)
+          : withPointText(src, i, (p) => (p.vector = '@RAW@'), raw);
       // {} is a point without vectors, which Qdrant stores: taken, and then it must load
-      return vectorCase(`point ${i} vector ${raw}`, vectorsText(src.headerLine, points), raw === '{}' ? 'either' : 'reject', /vector/);
+      return vectorCase(
+        `point ${i} vector ${raw}`,
+        vectorsText(src.headerLine, points),
+        raw === '{}' ? 'either' : 'reject',
+        /vector/,
+      );
     },
     (rng) => {
       const i = randomPoint(rng);
-      const raw = rng.pick(['-1', '1.5', '1.0', '1e3', '-0', '18446744073709551616', '99999999999999999999999', '"not-a-uuid"', '""', 'null', 'true', '[]', '{}', '"0681d3a431e5-40b2-b802-99dd4e8ee6ad"', `"${'f'.repeat(100_000)}"`, '@MISSING@']);
-      const points = raw === '@MISSING@' ? withPoint(src, i, (p) => delete p.id) : withPointText(src, i, (p) => (p.id = '@RAW@'), raw);
+      const raw = rng.pick([
+        '-1',
+        '1.5',
+        '1.0',
+        '1e3',
+        '-0',
+        '18446744073709551616',
+        '99999999999999999999999',
+        '"not-a-uuid"',
+        '""',
+        'null',
+        'true',
+        '[]',
+        '{}',
+        '"0681d3a431e5-40b2-b802-99dd4e8ee6ad"',
+        `"${'f'.repeat(100_000)}"`,
+        '@MISSING@',
+      ]);
+      const points =
+        raw === '@MISSING@'
+          ? withPoint(src, i, (p) => delete p.id)
+          : withPointText(src, i, (p) => (p.id = '@RAW@'), raw);
       return vectorCase(`point ${i} id ${raw.slice(0, 40)}`, vectorsText(src.headerLine, points), 'reject', /id|UUID/);
     },
     (rng) => {
@@ -299,14 +397,26 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
       const i = rng.chance(0.5) ? 0 : randomPoint(rng, 1);
       const raw = rng.pick(['0', '18446744073709551615', '9007199254740993']);
       const points = withPointText(src, i, (p) => (p.id = '@RAW@'), raw);
-      return vectorCase(`point ${i} integer id ${raw}`, vectorsText(src.headerLine, points), i === 0 ? 'accept' : 'reject', /rise strictly/);
+      return vectorCase(
+        `point ${i} integer id ${raw}`,
+        vectorsText(src.headerLine, points),
+        i === 0 ? 'accept' : 'reject',
+        /rise strictly/,
+      );
     },
     (rng) => {
       const i = randomPoint(rng);
       const form = rng.pick(['upper', 'braced', 'urn', 'simple']);
       const points = withPoint(src, i, (p) => {
         const id = p.id as string;
-        p.id = form === 'upper' ? id.toUpperCase() : form === 'braced' ? `{${id}}` : form === 'urn' ? `urn:uuid:${id}` : id.replace(/-/g, '');
+        p.id =
+          form === 'upper'
+            ? id.toUpperCase()
+            : form === 'braced'
+              ? `{${id}}`
+              : form === 'urn'
+                ? `urn:uuid:${id}`
+                : id.replace(/-/g, '');
       });
       return vectorCase(`point ${i} UUID written ${form}`, vectorsText(src.headerLine, points), 'accept');
     },
@@ -314,7 +424,13 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
       const i = randomPoint(rng);
       const points = src.points.slice();
       points.splice(i + 1, 0, points[i]!);
-      return vectorCase(`point ${i} repeated`, vectorsText(src.headerLine, points), 'reject', /rise strictly/, points.length);
+      return vectorCase(
+        `point ${i} repeated`,
+        vectorsText(src.headerLine, points),
+        'reject',
+        /rise strictly/,
+        points.length,
+      );
     },
     (rng) => {
       const i = randomPoint(rng);
@@ -329,8 +445,18 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
       const depth = rng.pick([1, 50, 122, 123, 124, 200, 5000, 100_000]);
       const kind = rng.pick(['array', 'object'] as const);
       const i = randomPoint(rng);
-      const points = withPointText(src, i, (p) => ((p.payload as Record<string, unknown>).deep = '@RAW@'), nestedText(depth, kind));
-      return vectorCase(`point ${i} payload nested ${depth} ${kind}s deep`, vectorsText(src.headerLine, points), depth <= 123 ? 'accept' : 'reject', /nested \d+ levels deep/);
+      const points = withPointText(
+        src,
+        i,
+        (p) => ((p.payload as Record<string, unknown>).deep = '@RAW@'),
+        nestedText(depth, kind),
+      );
+      return vectorCase(
+        `point ${i} payload nested ${depth} ${kind}s deep`,
+        vectorsText(src.headerLine, points),
+        depth <= 123 ? 'accept' : 'reject',
+        /nested \d+ levels deep/,
+      );
     },
     (rng) => {
       const i = randomPoint(rng);
@@ -343,20 +469,35 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
       const other = (JSON.parse(src.points[0]!) as { id: string }).id;
       const points = src.points.slice();
       points[i] = points[i]!.replace(/^\{/, `{"id":"${other}",`);
-      return vectorCase(`point ${i} with a second "id" key`, vectorsText(src.headerLine, points), 'reject', /appears twice/);
+      return vectorCase(
+        `point ${i} with a second "id" key`,
+        vectorsText(src.headerLine, points),
+        'reject',
+        /appears twice/,
+      );
     },
     (rng) => {
       const i = randomPoint(rng);
       const raw = rng.pick(['[]', '"x"', '5', 'true']);
       const points = withPointText(src, i, (p) => (p.payload = '@RAW@'), raw);
-      return vectorCase(`point ${i} payload ${raw}`, vectorsText(src.headerLine, points), 'reject', /payload must be a JSON object/);
+      return vectorCase(
+        `point ${i} payload ${raw}`,
+        vectorsText(src.headerLine, points),
+        'reject',
+        /payload must be a JSON object/,
+      );
     },
     (rng) => {
       const i = randomPoint(rng);
       const points = src.points.slice();
       const escaped = rng.chance(0.5);
       points[i] = points[i]!.replace('"content":"', escaped ? '"content":"\\u001b[2J\\u009b' : '"content":"\u001b[2J');
-      return vectorCase(`point ${i} payload with ${escaped ? 'escaped' : 'raw'} ESC`, vectorsText(src.headerLine, points), escaped ? 'accept' : 'reject', /control character|JSON/);
+      return vectorCase(
+        `point ${i} payload with ${escaped ? 'escaped' : 'raw'} ESC`,
+        vectorsText(src.headerLine, points),
+        escaped ? 'accept' : 'reject',
+        /control character|JSON/,
+      );
     },
     (rng) => {
       const i = randomPoint(rng);
@@ -368,7 +509,18 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
     },
     (rng) => {
       const header = headerObject();
-      const change = rng.pick(['vector_size 7', 'vector_size "8"', 'distance Euclid', 'distance ESC', 'size 7', 'distance Bogus', 'distance ESC in config', 'collection null', 'collection_name 5', 'format_version "x"']);
+      const change = rng.pick([
+        'vector_size 7',
+        'vector_size "8"',
+        'distance Euclid',
+        'distance ESC',
+        'size 7',
+        'distance Bogus',
+        'distance ESC in config',
+        'collection null',
+        'collection_name 5',
+        'format_version "x"',
+      ]);
       const config = (header.collection as { config: { params: { vectors: Record<string, unknown> } } }).config;
       if (change === 'vector_size 7') header.vector_size = 7;
       if (change === 'vector_size "8"') header.vector_size = '8';
@@ -380,7 +532,12 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
       if (change === 'collection null') header.collection = null;
       if (change === 'collection_name 5') header.collection_name = 5;
       if (change === 'format_version "x"') header.format_version = 'x';
-      return vectorCase(`header ${change}`, vectorsText(headerLineOf(header), src.points), 'reject', /qdrant_vectors\.json/);
+      return vectorCase(
+        `header ${change}`,
+        vectorsText(headerLineOf(header), src.points),
+        'reject',
+        /qdrant_vectors\.json/,
+      );
     },
     (rng) => {
       // without "collection" the file is read as the original tool's: size and distance only
@@ -389,7 +546,11 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
       const deep = rng.chance(0.5) ? rng.pick([3, 1000]) : 0;
       if (deep > 0) header.zzz_unknown = '@RAW@';
       const line = headerLineOf(header).replace('"@RAW@"', nestedText(deep, 'array'));
-      return vectorCase(`header without collection settings${deep ? `, an unknown key nested ${deep} deep` : ''}`, vectorsText(line, src.points), 'accept');
+      return vectorCase(
+        `header without collection settings${deep ? `, an unknown key nested ${deep} deep` : ''}`,
+        vectorsText(line, src.points),
+        'accept',
+      );
     },
     (rng) => {
       // every setting of the collection config with a wrong type: refused or taken by Qdrant
@@ -410,12 +571,26 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
         ['missing', MISSING],
       ]);
       setAt(collection, where, value);
-      return vectorCase(`collection.${where.join('.')} = ${label}`, vectorsText(headerLineOf(header), src.points), 'either', /qdrant_vectors\.json/);
+      return vectorCase(
+        `collection.${where.join('.')} = ${label}`,
+        vectorsText(headerLineOf(header), src.points),
+        'either',
+        /qdrant_vectors\.json/,
+      );
     },
     (rng) => {
       const header = headerObject();
       const collection = header.collection as Record<string, unknown>;
-      const change = rng.pick(['alias ok', 'alias slash', 'alias number', 'aliases string', 'index ok', 'index bogus', 'index number', 'index params ok']);
+      const change = rng.pick([
+        'alias ok',
+        'alias slash',
+        'alias number',
+        'aliases string',
+        'index ok',
+        'index bogus',
+        'index number',
+        'index params ok',
+      ]);
       if (change === 'alias ok') collection.aliases = ['fuzz_alias'];
       if (change === 'alias slash') collection.aliases = ['a/b'];
       if (change === 'alias number') collection.aliases = [5];
@@ -423,18 +598,39 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
       if (change === 'index ok') collection.payload_schema = { category: { data_type: 'keyword', points: 0 } };
       if (change === 'index bogus') collection.payload_schema = { category: { data_type: 'bogus' } };
       if (change === 'index number') collection.payload_schema = { category: 5 };
-      if (change === 'index params ok') collection.payload_schema = { content: { data_type: 'text', params: { type: 'text', tokenizer: 'word' } } };
+      if (change === 'index params ok')
+        collection.payload_schema = { content: { data_type: 'text', params: { type: 'text', tokenizer: 'word' } } };
       const ok = change.endsWith(' ok');
-      return vectorCase(`collection ${change}`, vectorsText(headerLineOf(header), src.points), ok ? 'accept' : 'reject', /qdrant_vectors\.json/);
+      return vectorCase(
+        `collection ${change}`,
+        vectorsText(headerLineOf(header), src.points),
+        ok ? 'accept' : 'reject',
+        /qdrant_vectors\.json/,
+      );
     },
     (rng) => {
       const text = vectorsText(src.headerLine, src.points);
-      const change = rng.pick(['points object', 'points null', 'no points', 'points first', 'trailing garbage', 'empty', 'BOM', 'top-level array', 'cut', 'extra bracket', 'points twice', 'UTF-16']);
+      const change = rng.pick([
+        'points object',
+        'points null',
+        'no points',
+        'points first',
+        'trailing garbage',
+        'empty',
+        'BOM',
+        'top-level array',
+        'cut',
+        'extra bracket',
+        'points twice',
+        'UTF-16',
+      ]);
       let out: string | Buffer = text;
-      if (change === 'points object') out = text.replace('"points":[', '"points":{"a":[').replace(/\n\]\}\n$/, '\n]}}\n');
+      if (change === 'points object')
+        out = text.replace('"points":[', '"points":{"a":[').replace(/\n\]\}\n$/, '\n]}}\n');
       if (change === 'points null') out = `${src.headerLine}\n"points":null}\n`;
       if (change === 'no points') out = `${src.headerLine.slice(0, -1)}}\n`;
-      if (change === 'points first') out = `{"points":[\n${src.points.join(',\n')}\n],${src.headerLine.slice(1, -1)}}\n`;
+      if (change === 'points first')
+        out = `{"points":[\n${src.points.join(',\n')}\n],${src.headerLine.slice(1, -1)}}\n`;
       if (change === 'trailing garbage') out = `${text} x`;
       if (change === 'empty') out = '';
       if (change === 'BOM') out = `\ufeff${text}`;
@@ -443,7 +639,13 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
       if (change === 'extra bracket') out = text.replace(/\n\]\}\n$/, '\n]]}\n');
       if (change === 'points twice') out = text.replace(/\n\]\}\n$/, `\n],"points":[\n${src.points[0]}\n]}\n`);
       if (change === 'UTF-16') out = Buffer.from(text, 'utf16le');
-      return vectorCase(`vector file: ${change}`, out, 'reject', /qdrant_vectors\.json/, change === 'points twice' ? src.points.length + 1 : src.points.length);
+      return vectorCase(
+        `vector file: ${change}`,
+        out,
+        'reject',
+        /qdrant_vectors\.json/,
+        change === 'points twice' ? src.points.length + 1 : src.points.length,
+      );
     },
   ];
 
@@ -488,7 +690,10 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
         message: /manifest|entry|format|it has no|holds|lists|listed/,
         make: () =>
           archiveOf(src, {
-            manifestBytes: where.length === 0 ? text(value === MISSING ? '' : JSON.stringify(value)) : text(JSON.stringify(setAt(clone(src.manifest), where, value), null, 2)),
+            manifestBytes:
+              where.length === 0
+                ? text(value === MISSING ? '' : JSON.stringify(value))
+                : text(JSON.stringify(setAt(clone(src.manifest), where, value), null, 2)),
           }),
       };
     },
@@ -505,18 +710,42 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
     },
     (rng) => {
       const text = JSON.stringify(src.manifest, null, 2);
-      const change = rng.pick(['invalid UTF-8', 'BOM', 'UTF-16', 'not JSON', 'cut', 'over 1 MB', 'NaN count', 'duplicate key']);
+      const change = rng.pick([
+        'invalid UTF-8',
+        'BOM',
+        'UTF-16',
+        'not JSON',
+        'cut',
+        'over 1 MB',
+        'NaN count',
+        'duplicate key',
+      ]);
       let out: Buffer = Buffer.from(text);
       let expect: FuzzCase['expect'] = 'reject';
-      if (change === 'invalid UTF-8') out = Buffer.concat([Buffer.from(text.slice(0, 30)), Buffer.from([0xff, 0xfe]), Buffer.from(text.slice(30))]);
-      if (change === 'BOM') ((out = Buffer.from(`\ufeff${text}`)), (expect = 'either'));
+      if (change === 'invalid UTF-8')
+        out = Buffer.concat([Buffer.from(text.slice(0, 30)), Buffer.from([0xff, 0xfe]), Buffer.from(text.slice(30))]);
+      if (change === 'BOM') {
+        out = Buffer.from(`\ufeff${text}`);
+        expect = 'either';
+      }
       if (change === 'UTF-16') out = Buffer.from(text, 'utf16le');
       if (change === 'not JSON') out = Buffer.from(text.slice(0, -1));
       if (change === 'cut') out = Buffer.from(text.slice(0, rng.int(0, text.length - 2)));
-      if (change === 'over 1 MB') out = Buffer.from(text.replace('"description": "', `"description": "${'d'.repeat(1_100_000)}`));
+      if (change === 'over 1 MB')
+        out = Buffer.from(text.replace('"description": "', `"description": "${'d'.repeat(1_100_000)}`));
       if (change === 'NaN count') out = Buffer.from(text.replace('"total_vectors": 30', '"total_vectors": NaN'));
-      if (change === 'duplicate key') ((out = Buffer.from(text.replace('"description":', '"description": 5, "description":'))), (expect = 'either'));
-      return { family: 'manifest', label: `manifest text: ${change}`, expect, data: 'source', message: /manifest/, make: () => archiveOf(src, { manifestBytes: out }) };
+      if (change === 'duplicate key') {
+        out = Buffer.from(text.replace('"description":', '"description": 5, "description":'));
+        expect = 'either';
+      }
+      return {
+        family: 'manifest',
+        label: `manifest text: ${change}`,
+        expect,
+        data: 'source',
+        message: /manifest/,
+        make: () => archiveOf(src, { manifestBytes: out }),
+      };
     },
   ];
 
@@ -564,7 +793,13 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
         bytes[at] = how === 0 ? 0 : how === 1 ? 0xff : how === 2 ? bytes[at]! ^ rng.int(1, 255) : rng.int(0, 255);
         spots.push(at);
       }
-      return { family: 'bytes', label: `bytes changed at ${spots.join(', ')}`, expect: 'either', data: 'source', make: () => bytes };
+      return {
+        family: 'bytes',
+        label: `bytes changed at ${spots.join(', ')}`,
+        expect: 'either',
+        data: 'source',
+        make: () => bytes,
+      };
     },
     truncate: (rng) => {
       const size = src.bytes.length;
@@ -586,19 +821,40 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
         expect = 'either';
         label = `${extra.length} bytes ${how === 'append' ? 'appended' : how === 'prepend' ? 'prepended' : 'of tail repeated'}`;
         make = () =>
-          how === 'append' ? Buffer.concat([src.bytes, extra]) : how === 'prepend' ? Buffer.concat([extra, src.bytes]) : Buffer.concat([src.bytes, src.bytes.subarray(size - extra.length)]);
+          how === 'append'
+            ? Buffer.concat([src.bytes, extra])
+            : how === 'prepend'
+              ? Buffer.concat([extra, src.bytes])
+              : Buffer.concat([src.bytes, src.bytes.subarray(size - extra.length)]);
       }
       return { family: 'truncate', label, expect, data: 'source', make };
     },
     entries: (rng) => {
       const names = [DB, VECTORS, MANIFEST];
-      const kind = rng.pick(['shuffle', 'duplicate', 'duplicate other data', 'rename', 'missing', 'extra', 'big extra', 'declared size', 'crc', 'empty zip']);
+      const kind = rng.pick([
+        'shuffle',
+        'duplicate',
+        'duplicate other data',
+        'rename',
+        'missing',
+        'extra',
+        'big extra',
+        'declared size',
+        'crc',
+        'empty zip',
+      ]);
       const base = (): RawZipEntry[] => names.map((name) => ({ name, data: src.entries.get(name)! }));
       const pickName = rng.pick(names);
       switch (kind) {
         case 'shuffle': {
           const order = rng.sample(names, 3);
-          return { family: 'entries', label: `entries in order ${order.join(', ')}`, expect: 'accept', data: 'source', make: () => buildZip(order.map((name) => ({ name, data: src.entries.get(name)! }))) };
+          return {
+            family: 'entries',
+            label: `entries in order ${order.join(', ')}`,
+            expect: 'accept',
+            data: 'source',
+            make: () => buildZip(order.map((name) => ({ name, data: src.entries.get(name)! }))),
+          };
         }
         case 'duplicate':
         case 'duplicate other data': {
@@ -614,7 +870,14 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
           };
         }
         case 'rename': {
-          const to = rng.pick([pickName.toUpperCase(), `${pickName} `, `x/${pickName}`, `${pickName}.bak`, pickName.replace('.', '\u2024'), `${pickName}/`]);
+          const to = rng.pick([
+            pickName.toUpperCase(),
+            `${pickName} `,
+            `x/${pickName}`,
+            `${pickName}.bak`,
+            pickName.replace('.', '\u2024'),
+            `${pickName}/`,
+          ]);
           return {
             family: 'entries',
             label: `${pickName} renamed ${JSON.stringify(to)}`,
@@ -637,9 +900,23 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
         }
         case 'extra':
         case 'big extra': {
-          const name = rng.pick(['notes.txt', 'qdrant_vectors.json.bak', 'dir/file', 'ü-名前.txt', `${'n'.repeat(1000)}`, 'memory_repos/x/memoryv012.db', 'a//b']);
+          const name = rng.pick([
+            'notes.txt',
+            'qdrant_vectors.json.bak',
+            'dir/file',
+            'ü-名前.txt',
+            `${'n'.repeat(1000)}`,
+            'memory_repos/x/memoryv012.db',
+            'a//b',
+          ]);
           const data = kind === 'extra' ? Buffer.from('extra') : randomBytesFrom(rng, 1_000_000);
-          return { family: 'entries', label: `extra entry ${JSON.stringify(name.slice(0, 40))} (${data.length} B)`, expect: 'accept', data: 'source', make: () => buildZip([...base(), { name, data }]) };
+          return {
+            family: 'entries',
+            label: `extra entry ${JSON.stringify(name.slice(0, 40))} (${data.length} B)`,
+            expect: 'accept',
+            data: 'source',
+            make: () => buildZip([...base(), { name, data }]),
+          };
         }
         case 'declared size': {
           const size = rng.pick([0xffffffff, 0x80000000, 0, 1, -1, 7]);
@@ -659,9 +936,22 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
           };
         }
         case 'crc':
-          return { family: 'entries', label: `${pickName} with a wrong CRC`, expect: 'reject', data: 'source', message: /CRC/, make: () => buildZip(base().map((e) => (e.name === pickName ? { ...e, crc: 0xdeadbeef } : e))) };
+          return {
+            family: 'entries',
+            label: `${pickName} with a wrong CRC`,
+            expect: 'reject',
+            data: 'source',
+            message: /CRC/,
+            make: () => buildZip(base().map((e) => (e.name === pickName ? { ...e, crc: 0xdeadbeef } : e))),
+          };
         default:
-          return { family: 'entries', label: 'a zip with no entries', expect: 'reject', data: 'source', make: () => buildZip([]) };
+          return {
+            family: 'entries',
+            label: 'a zip with no entries',
+            expect: 'reject',
+            data: 'source',
+            make: () => buildZip([]),
+          };
       }
     },
     names: (rng) => {
@@ -674,7 +964,10 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
         data: 'source',
         message: /refusing entry name|an empty entry name|it has no|lists|qdrant_data/,
         make: () => {
-          const list: RawZipEntry[] = [DB, VECTORS, MANIFEST].map((n) => ({ name: n === replace ? name : n, data: src.entries.get(n)! }));
+          const list: RawZipEntry[] = [DB, VECTORS, MANIFEST].map((n) => ({
+            name: n === replace ? name : n,
+            data: src.entries.get(n)!,
+          }));
           if (!replace) list.push({ name, data: Buffer.from('escaped') });
           return buildZip(list);
         },
@@ -701,7 +994,11 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
           const list: RawZipEntry[] = [DB, VECTORS, MANIFEST].map((name) => ({ name, data: src.entries.get(name)! }));
           const mark = { externalAttributes: type[1] * 0x10000, versionMadeBy: unixHost ? 0x0314 : 0x0014 };
           if (which === 'link') list.push({ name: 'link', data: Buffer.from(target), ...mark });
-          else Object.assign(list.find((e) => e.name === which)!, mark);
+          else
+            Object.assign(
+              list.find((e) => e.name === which)!,
+              mark,
+            );
           return buildZip(list);
         },
       };
@@ -742,14 +1039,35 @@ function generators(src: Source): Record<Family, (rng: Rng) => FuzzCase> {
         label: `embedded store: meta.json ${metaLabel}, ${collection}/storage.sqlite ${storageLabel}${listed ? '' : ', not in the manifest'}`,
         // the embedded store's reader checks meta.json's shape, not what a collection's settings or
         // "aliases" hold (reported to its owner): those variants may pass, as long as safely
-        expect: ['valid', 'aliases 5', 'nested 50000 deep'].includes(metaLabel) && storageLabel === 'a points table' && collection === 'c' && listed && extra.length === 2 ? 'either' : 'reject',
+        expect:
+          ['valid', 'aliases 5', 'nested 50000 deep'].includes(metaLabel) &&
+          storageLabel === 'a points table' &&
+          collection === 'c' &&
+          listed &&
+          extra.length === 2
+            ? 'either'
+            : 'reject',
         data: 'source',
         message: /qdrant_data|not listed/,
         make: () => archiveOf(src, { extra, listExtra: listed }),
       };
     },
     escapes: (rng) => {
-      const where = rng.pick([['description'], ['created_at'], ['config', 'username'], ['config', 'agent_name'], ['config', 'collection_name'], ['stats', 'qdrant', 'error'], ['tool', 'name'], ['qdrant', 'url'], ['qdrant', 'server_version'], ['qdrant', 'distance'], ['created_at_utc'], ['timestamp'], ['kind']]);
+      const where = rng.pick([
+        ['description'],
+        ['created_at'],
+        ['config', 'username'],
+        ['config', 'agent_name'],
+        ['config', 'collection_name'],
+        ['stats', 'qdrant', 'error'],
+        ['tool', 'name'],
+        ['qdrant', 'url'],
+        ['qdrant', 'server_version'],
+        ['qdrant', 'distance'],
+        ['created_at_utc'],
+        ['timestamp'],
+        ['kind'],
+      ]);
       const text = rng.pick(ESCAPES);
       const mustReject = where[0] === 'timestamp' || where[0] === 'kind';
       return {
@@ -832,7 +1150,16 @@ describe(`archive fuzzing (seed ${SEED})`, () => {
   let sourceDump: ReturnType<typeof dumpDatabase>;
   let sourcePoints: ReturnType<QdrantTestServer['getPoints']>;
   let outcomes: Outcome[] = [];
-  const figures = { cases: 0, rejected: 0, benign: 0, benignSource: 0, benignChanged: 0, restoredThroughBin: 0, e2e: 0, dataLost: 0 };
+  const figures = {
+    cases: 0,
+    rejected: 0,
+    benign: 0,
+    benignSource: 0,
+    benignChanged: 0,
+    restoredThroughBin: 0,
+    e2e: 0,
+    dataLost: 0,
+  };
   const byFamily = new Map<Family, { cases: number; rejected: number }>();
 
   const fileHash = (file: string): string => sha256(fs.readFileSync(file));
@@ -850,11 +1177,16 @@ describe(`archive fuzzing (seed ${SEED})`, () => {
     const text = entries.get(VECTORS)!.toString('utf8');
     const lines = text.split('\n');
     assert.equal(lines[1], '"points":[');
-    const points = lines.slice(2, -3).map((line) => line.replace(/,$/, '')).concat(lines[lines.length - 3]!);
+    const points = lines
+      .slice(2, -3)
+      .map((line) => line.replace(/,$/, ''))
+      .concat(lines[lines.length - 3]!);
     const bytes = fs.readFileSync(archive);
     const storageFile = path.join(makeTempDir('ba-fuzz-storage'), 'storage.sqlite');
     const storageDb = new Database(storageFile);
-    storageDb.exec("CREATE TABLE points (id TEXT PRIMARY KEY, point BLOB); INSERT INTO points VALUES ('a', x'00'), ('b', x'01');");
+    storageDb.exec(
+      "CREATE TABLE points (id TEXT PRIMARY KEY, point BLOB); INSERT INTO points VALUES ('a', x'00'), ('b', x'01');",
+    );
     storageDb.close();
     src = {
       bytes,
@@ -904,7 +1236,11 @@ describe(`archive fuzzing (seed ${SEED})`, () => {
       let hint: string | undefined;
       try {
         // as a restore calls it: the database and the embedded store extracted next to each other
-        const verified = await verifyArchive(file, { extractDatabaseTo: extract, extractEmbeddedTo: embedded }, collectingReporter(lines));
+        const verified = await verifyArchive(
+          file,
+          { extractDatabaseTo: extract, extractEmbeddedTo: embedded },
+          collectingReporter(lines),
+        );
         accepted = true;
         if (fuzz.expect === 'reject') failures.push(`${where}: accepted, but must be refused`);
         else {
@@ -920,14 +1256,21 @@ describe(`archive fuzzing (seed ${SEED})`, () => {
           problem = message.slice(prefix.length);
           hint = err.hint;
           if (!message.startsWith(prefix)) failures.push(`${where}: message does not name the archive: ${message}`);
-          if (CONTROL.test(message) || (err.hint !== undefined && CONTROL.test(err.hint))) failures.push(`${where}: message is not one printable line: ${JSON.stringify(message)}`);
+          if (CONTROL.test(message) || (err.hint !== undefined && CONTROL.test(err.hint)))
+            failures.push(`${where}: message is not one printable line: ${JSON.stringify(message)}`);
           if (INTERNAL.test(message)) failures.push(`${where}: message hides a JavaScript error: ${message}`);
           if (fuzz.expect === 'accept') failures.push(`${where}: refused, but must be taken: ${message}`);
-          if (fuzz.message && fuzz.expect === 'reject' && !fuzz.message.test(message)) failures.push(`${where}: refused for another reason than expected (${fuzz.message}): ${message}`);
-          if (fs.existsSync(extract) || fs.existsSync(embedded)) failures.push(`${where}: refused (${problem}), but left extracted files behind: ${tree(extractDir).join(', ')}`);
+          if (fuzz.message && fuzz.expect === 'reject' && !fuzz.message.test(message))
+            failures.push(`${where}: refused for another reason than expected (${fuzz.message}): ${message}`);
+          if (fs.existsSync(extract) || fs.existsSync(embedded))
+            failures.push(
+              `${where}: refused (${problem}), but left extracted files behind: ${tree(extractDir).join(', ')}`,
+            );
         }
       }
-      for (const line of lines) if (CONTROL.test(line)) failures.push(`${where}: printed an unescaped control character: ${JSON.stringify(line)}`);
+      for (const line of lines)
+        if (CONTROL.test(line))
+          failures.push(`${where}: printed an unescaped control character: ${JSON.stringify(line)}`);
       fs.rmSync(extract, { force: true });
       fs.rmSync(embedded, { force: true, recursive: true });
       fs.rmSync(file);
@@ -944,13 +1287,19 @@ describe(`archive fuzzing (seed ${SEED})`, () => {
     figures.benign = outcomes.filter((o) => o.accepted).length;
     figures.benignSource = outcomes.filter((o) => o.accepted && o.fuzz.data === 'source').length;
     figures.benignChanged = figures.benign - figures.benignSource;
-    t.diagnostic(`${figures.cases} cases: ${figures.rejected} refused, ${figures.benign} taken (${figures.benignSource} byte-identical to the source, ${figures.benignChanged} valid variants loaded into Qdrant)`);
-    for (const [family, counts] of byFamily) t.diagnostic(`  ${family}: ${counts.cases} cases, ${counts.rejected} refused`);
+    t.diagnostic(
+      `${figures.cases} cases: ${figures.rejected} refused, ${figures.benign} taken (${figures.benignSource} byte-identical to the source, ${figures.benignChanged} valid variants loaded into Qdrant)`,
+    );
+    for (const [family, counts] of byFamily)
+      t.diagnostic(`  ${family}: ${counts.cases} cases, ${counts.rejected} refused`);
 
-    if (process.env.BA_FUZZ_REPORT) fs.writeFileSync(process.env.BA_FUZZ_REPORT, failures.map((f) => `${f}\n`).join(''));
+    if (process.env.BA_FUZZ_REPORT)
+      fs.writeFileSync(process.env.BA_FUZZ_REPORT, failures.map((f) => `${f}\n`).join(''));
     assert.deepEqual(failures, [], `${failures.length} failing case(s):\n${failures.slice(0, 10).join('\n')}`);
     // every family was exercised and refused something: the generators did their job
-    for (const family of FAMILIES) if (CASES >= 500 && !ONLY) assert.ok((byFamily.get(family)?.rejected ?? 0) > 0, `family ${family} produced no refusal`);
+    for (const family of FAMILIES)
+      if (CASES >= 500 && !ONLY)
+        assert.ok((byFamily.get(family)?.rejected ?? 0) > 0, `family ${family} produced no refusal`);
     // validation never touched the live store, and wrote nothing but its own extraction
     assert.deepEqual(liveState(), liveBefore);
     assert.deepEqual(tree(store.root), storeTreeBefore);
@@ -972,7 +1321,8 @@ describe(`archive fuzzing (seed ${SEED})`, () => {
     vectors: Parameters<typeof importCollection>[3] | null,
     scratch: QdrantServer,
   ): Promise<string | null> {
-    if (!fs.existsSync(extract) || !fs.readFileSync(extract).equals(src.entries.get(DB)!)) return 'its extracted database differs from the source database';
+    if (!fs.existsSync(extract) || !fs.readFileSync(extract).equals(src.entries.get(DB)!))
+      return 'its extracted database differs from the source database';
     if (!vectors) return 'it has no vectors';
     if (fuzz.data === 'source') {
       const reader = await ArchiveReader.open(file);
@@ -1008,7 +1358,11 @@ describe(`archive fuzzing (seed ${SEED})`, () => {
     const backups = tree(backupsDir);
     const result = await runCli('restore', [file, '--yes'], { cwd: store.root, env });
     assert.doesNotMatch(result.stderr, /\n {4}at /, `${where}: a stack trace`);
-    assert.doesNotMatch(result.stdout + result.stderr, CONTROL_BUT_NEWLINE, `${where}: a raw control character in the output`);
+    assert.doesNotMatch(
+      result.stdout + result.stderr,
+      CONTROL_BUT_NEWLINE,
+      `${where}: a raw control character in the output`,
+    );
     if (outcome.accepted) {
       assert.equal(result.code, 0, `${where}: ${result.stderr}`);
       assert.deepEqual(dumpDatabase(store.dbPath), sourceDump, `${where}: database restored`);
@@ -1019,10 +1373,17 @@ describe(`archive fuzzing (seed ${SEED})`, () => {
       // warnings (e.g. an unknown entry) may come first; the refusal is one line, with its hint if any
       const lines = result.stderr.split('\n').filter((line) => !line.startsWith('[WARNING] '));
       assert.equal(lines.pop(), '', `${where}: stderr ends with a newline`);
-      const expected = [`[ERROR] Invalid archive ${file}: ${outcome.problem}`, ...(outcome.hint ? [`        ${outcome.hint}`] : [])];
+      const expected = [
+        `[ERROR] Invalid archive ${file}: ${outcome.problem}`,
+        ...(outcome.hint ? [`        ${outcome.hint}`] : []),
+      ];
       assert.deepEqual(lines, expected, `${where}: the refusal found in-process, as one line`);
       const after = liveState();
-      if (after.db !== before.db || JSON.stringify(after.points, bigintText) !== JSON.stringify(before.points, bigintText)) figures.dataLost++;
+      if (
+        after.db !== before.db ||
+        JSON.stringify(after.points, bigintText) !== JSON.stringify(before.points, bigintText)
+      )
+        figures.dataLost++;
       assert.deepEqual(after, before, `${where}: live data untouched`);
       assert.deepEqual(tree(backupsDir), backups, `${where}: no safety backup, no leftovers`);
       assert.deepEqual(fs.readdirSync(store.repoDir), [DB], `${where}: no leftover extraction`);
@@ -1048,7 +1409,8 @@ describe(`archive fuzzing (seed ${SEED})`, () => {
       await restoreThroughBin(outcome);
       figures.e2e++;
     }
-    if (E2E_CASES >= 10) assert.ok([...chosen].some((o) => !o.accepted) && figures.e2e >= 10, 'the sample holds refusals');
+    if (E2E_CASES >= 10)
+      assert.ok([...chosen].some((o) => !o.accepted) && figures.e2e >= 10, 'the sample holds refusals');
   });
 
   it(`taken archives restored through ba-restore give back the source exactly (up to ${BIN_RESTORES === Number.POSITIVE_INFINITY ? 'all' : BIN_RESTORES})`, async (t) => {
@@ -1061,10 +1423,23 @@ describe(`archive fuzzing (seed ${SEED})`, () => {
   });
 
   it('wrote nothing outside its temporary folders: no file named after a path-traversal entry anywhere', () => {
-    const places = [os.tmpdir(), path.dirname(work), process.cwd(), '/', path.join(store.root, '..'), store.root, path.join(store.root, 'backups'), store.repoDir];
+    const places = [
+      os.tmpdir(),
+      path.dirname(work),
+      process.cwd(),
+      '/',
+      path.join(store.root, '..'),
+      store.root,
+      path.join(store.root, 'backups'),
+      store.repoDir,
+    ];
     for (const place of places) {
       const names = fs.existsSync(place) ? fs.readdirSync(place) : [];
-      assert.deepEqual(names.filter((n) => n.includes(src.token)), [], `a file named after a hostile entry in ${place}`);
+      assert.deepEqual(
+        names.filter((n) => n.includes(src.token)),
+        [],
+        `a file named after a hostile entry in ${place}`,
+      );
     }
     for (const name of tree(store.root)) assert.ok(!name.includes(src.token), name);
     assert.deepEqual(tree(extractDir), []);

@@ -56,7 +56,9 @@ describe('operating backups', () => {
     const doc = JSON.parse(missing.stdout);
     assert.deepEqual(Object.keys(doc.error).sort(), ['code', 'exit_code', 'hint', 'message']);
     assert.equal(doc.error.code, 'DATABASE_NOT_FOUND');
-    const usage = JSON.parse((await runCli('backup', ['--json', '--batch-size', 'x'], { cwd: store.root, env })).stdout);
+    const usage = JSON.parse(
+      (await runCli('backup', ['--json', '--batch-size', 'x'], { cwd: store.root, env })).stdout,
+    );
     assert.equal(usage.error.code, 'USAGE');
     const notFound = await runCli('restore', ['nope.zip', '--yes', '--json'], { cwd: store.root, env });
     assert.equal(JSON.parse(notFound.stdout).error.code, 'BACKUP_NOT_FOUND');
@@ -94,7 +96,10 @@ describe('operating backups', () => {
     const before = fs.readdirSync(path.join(root, 'backups')).sort();
     const result = await runCli('backup', ['--verify'], { cwd: root, env });
     assert.equal(result.code, 5);
-    assert.match(result.stdout, /^\[ERROR\] backup_20260102_000000\.zip: entry memoryv012\.db does not match its SHA-256/m);
+    assert.match(
+      result.stdout,
+      /^\[ERROR\] backup_20260102_000000\.zip: entry memoryv012\.db does not match its SHA-256/m,
+    );
     assert.match(result.stdout, /^\[OK\] backup_20260101_000000\.zip {2}40 memories, \d+ versions, 40 vectors$/m);
     assert.match(result.stdout, /1 of 2 archives verified, 1 failed\.\n$/);
     assert.deepEqual(fs.readdirSync(path.join(root, 'backups')).sort(), before, 'verify changes nothing');
@@ -116,9 +121,18 @@ describe('operating backups', () => {
         created_at: `${created}.000000`,
         description: created,
         config: { username: 'u', agent_name: 'a', collection_name: 'u_a_memories' },
-        stats: { sqlite: { total_memories: 1, total_versions: 1, total_intentions: 0 }, qdrant: { total_vectors: 0, skipped: true } },
+        stats: {
+          sqlite: { total_memories: 1, total_versions: 1, total_intentions: 0 },
+          qdrant: { total_vectors: 0, skipped: true },
+        },
       });
-    const times = ['2026-01-01T10:00:00', '2026-01-02T09:00:00', '2026-01-02T21:00:00', '2026-01-03T08:00:00', '2026-01-04T08:00:00'];
+    const times = [
+      '2026-01-01T10:00:00',
+      '2026-01-02T09:00:00',
+      '2026-01-02T21:00:00',
+      '2026-01-03T08:00:00',
+      '2026-01-04T08:00:00',
+    ];
     for (const t of times) {
       const name = `backup_${t.replace(/[-:]/g, '').replace('T', '_')}.zip`;
       fs.writeFileSync(path.join(dir, name), buildZip([{ name: 'manifest.json', data: Buffer.from(manifestFor(t)) }]));
@@ -145,7 +159,10 @@ describe('operating backups', () => {
     const doc = JSON.parse(real.stdout);
     assert.deepEqual(doc.removed.sort(), ['backup_20260102_210000.zip', 'backup_20300101_000000.zip']);
     assert.deepEqual(
-      fs.readdirSync(dir).filter((n) => n.endsWith('.zip')).sort(),
+      fs
+        .readdirSync(dir)
+        .filter((n) => n.endsWith('.zip'))
+        .sort(),
       ['backup_20260102_090000.zip', 'backup_20260103_080000.zip', 'backup_20260104_080000.zip'],
     );
     const list = await runCli('backup', ['--list'], { cwd: root, env });
@@ -156,11 +173,26 @@ describe('operating backups', () => {
     for (const bin of ['backup', 'restore'] as const) {
       const help = await runCli(bin, ['--help'], { cwd: store.root, env });
       assert.equal(help.code, 0);
-      for (const text of ['--username', 'BA_USERNAME', 'buildautomata_ai_v012', 'BA_AGENT_NAME', 'QDRANT_URL', 'QDRANT_PORT', '6333', 'QDRANT_API_KEY', '--json', 'Exit status', 'Examples:']) {
+      for (const text of [
+        '--username',
+        'BA_USERNAME',
+        'buildautomata_ai_v012',
+        'BA_AGENT_NAME',
+        'QDRANT_URL',
+        'QDRANT_PORT',
+        '6333',
+        'QDRANT_API_KEY',
+        '--json',
+        'Exit status',
+        'Examples:',
+      ]) {
         assert.ok(help.stdout.includes(text), `ba-${bin} --help mentions ${text}`);
       }
       const version = await runCli(bin, ['--version'], { cwd: store.root, env });
-      assert.equal(version.stdout.trim(), JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+      assert.equal(
+        version.stdout.trim(),
+        JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version,
+      );
     }
   });
 
@@ -172,7 +204,10 @@ describe('operating backups', () => {
     while (!fs.existsSync(lockFile)) await new Promise((r) => setTimeout(r, 20));
     const second = await runCli('restore', [good, '--yes'], { cwd: store.root, env });
     assert.equal(second.code, 1);
-    assert.match(second.stderr, new RegExp(`^\\[ERROR\\] ba-backup \\(pid ${first.pid} on ${os.hostname()}, started [^)]+\\) is working on `));
+    assert.match(
+      second.stderr,
+      new RegExp(`^\\[ERROR\\] ba-backup \\(pid ${first.pid} on ${os.hostname()}, started [^)]+\\) is working on `),
+    );
     assert.match(second.stderr, /Wait for it to finish and try again/);
     assert.equal(await firstDone, 0);
     assert.equal(fs.existsSync(lockFile), false, 'the lock is released');
@@ -183,7 +218,10 @@ describe('operating backups', () => {
     const dead = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => dead.on('close', r));
     const lockFile = path.join(store.root, 'backups', '.ba-lock');
-    fs.writeFileSync(lockFile, JSON.stringify({ pid: dead.pid, command: 'ba-restore', host: os.hostname(), started: '2026-01-01T00:00:00Z' }));
+    fs.writeFileSync(
+      lockFile,
+      JSON.stringify({ pid: dead.pid, command: 'ba-restore', host: os.hostname(), started: '2026-01-01T00:00:00Z' }),
+    );
     const result = await runCli('backup', ['-d', 'after a crash'], { cwd: store.root, env });
     assert.equal(result.code, 0, result.stderr);
     assert.equal(fs.existsSync(lockFile), false);

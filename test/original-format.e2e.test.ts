@@ -61,12 +61,20 @@ describe('archives of the original Python tool restore with ba-restore', () => {
       vector_size: 3,
       distance: 'Distance.DOT',
       points: [
-        { id: 'a', vector: [1, 0.1, 1e-7, 1e16, -2.5, 123456789.5], payload: { t: 'Zoë 😀 \u0000\u007f "q" \\ \t', n: null, e: [], o: {}, big: 18446744073709551615n } },
+        {
+          id: 'a',
+          vector: [1, 0.1, 1e-7, 1e16, -2.5, 123456789.5],
+          payload: { t: 'Zoë 😀 \u0000\u007f "q" \\ \t', n: null, e: [], o: {}, big: 18446744073709551615n },
+        },
         { id: 18446744073709551615n, vector: [0.30000001192092896], payload: {} },
       ],
     };
-    const python = 'import sys, json\nv = json.loads(sys.stdin.read())\nfor p in v["points"]:\n    p["vector"] = [float(x) for x in p["vector"]]\njson.dump(v, sys.stdout, indent=2)';
-    const input = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `__${v}__` : v)).replace(/"__(\d+)__"/g, '$1');
+    const python =
+      'import sys, json\nv = json.loads(sys.stdin.read())\nfor p in v["points"]:\n    p["vector"] = [float(x) for x in p["vector"]]\njson.dump(v, sys.stdout, indent=2)';
+    const input = JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? `__${v}__` : v)).replace(
+      /"__(\d+)__"/g,
+      '$1',
+    );
     const expected = execFileSync('python3', ['-c', python], { input }).toString('utf8');
     assert.equal(pythonJsonDump(value, { floatPaths: ['/points/*/vector/*'] }), expected);
   });
@@ -89,7 +97,14 @@ describe('archives of the original Python tool restore with ba-restore', () => {
   }
 
   const exportCases: ExportCase[] = [
-    { title: 'Cosine, 768 dims, read from a Qdrant server', agent: 'orig_cosine', distance: 'Cosine', dims: 768, memories: 30, alter: 'replace' },
+    {
+      title: 'Cosine, 768 dims, read from a Qdrant server',
+      agent: 'orig_cosine',
+      distance: 'Cosine',
+      dims: 768,
+      memories: 30,
+      alter: 'replace',
+    },
     {
       title: 'Euclid, embedded-mode (numpy float32) numbers, an old database without the later columns',
       agent: 'orig_euclid',
@@ -100,8 +115,25 @@ describe('archives of the original Python tool restore with ba-restore', () => {
       numpyFloats: true,
       alter: 'delete',
     },
-    { title: 'Dot, created_at without microseconds', agent: 'orig_dot', distance: 'Dot', dims: 16, memories: 15, micros: 0, alter: 'replace' },
-    { title: 'Manhattan, old database, numpy numbers', agent: 'orig_manhattan', distance: 'Manhattan', dims: 24, memories: 12, legacy: true, numpyFloats: true, alter: 'delete' },
+    {
+      title: 'Dot, created_at without microseconds',
+      agent: 'orig_dot',
+      distance: 'Dot',
+      dims: 16,
+      memories: 15,
+      micros: 0,
+      alter: 'replace',
+    },
+    {
+      title: 'Manhattan, old database, numpy numbers',
+      agent: 'orig_manhattan',
+      distance: 'Manhattan',
+      dims: 24,
+      memories: 12,
+      legacy: true,
+      numpyFloats: true,
+      alter: 'delete',
+    },
     {
       title: 'an unknown distance text falls back to Cosine, with a warning',
       agent: 'orig_unknown',
@@ -110,15 +142,33 @@ describe('archives of the original Python tool restore with ba-restore', () => {
       dims: 8,
       memories: 10,
       alter: 'replace',
-      warning: /\[WARNING\] Archive .*: unknown distance "?Distance\.HAMMING"?; assuming Cosine as the original tool does/,
+      warning:
+        /\[WARNING\] Archive .*: unknown distance "?Distance\.HAMMING"?; assuming Cosine as the original tool does/,
     },
-    { title: 'an exported collection with no points', agent: 'orig_empty', distance: 'Euclid', dims: 8, memories: 4, noPoints: true, alter: 'replace' },
+    {
+      title: 'an exported collection with no points',
+      agent: 'orig_empty',
+      distance: 'Euclid',
+      dims: 8,
+      memories: 4,
+      noPoints: true,
+      alter: 'replace',
+    },
   ];
 
   for (const c of exportCases) {
     it(`${c.title}: every row and point, the right distance`, async () => {
-      const store = createMemoryStore({ root: makeTempDir(`ba-orig-${c.agent}`), agent: c.agent, memories: c.memories, dims: c.dims, legacy: c.legacy });
-      await seedCollection(suite.server.url, store.collectionName, c.noPoints ? [] : store.points, { distance: c.distance, dims: c.dims });
+      const store = createMemoryStore({
+        root: makeTempDir(`ba-orig-${c.agent}`),
+        agent: c.agent,
+        memories: c.memories,
+        dims: c.dims,
+        legacy: c.legacy,
+      });
+      await seedCollection(suite.server.url, store.collectionName, c.noPoints ? [] : store.points, {
+        distance: c.distance,
+        dims: c.dims,
+      });
       const read = await readLikeOriginal(suite.server.url, store.collectionName, { numpyFloats: c.numpyFloats });
       assert.equal(read.points.length, c.noPoints ? 0 : c.memories);
       const archivePath = path.join(store.root, 'backups', archiveName(ARCHIVE_DATE));
@@ -130,17 +180,33 @@ describe('archives of the original Python tool restore with ba-restore', () => {
         distance: c.distanceText ?? read.distance,
         points: read.points,
       };
-      await writeOriginalArchive(archivePath, { dbPath: store.dbPath, username: store.username, agent: store.agent, description: 'Before major changes', date: ARCHIVE_DATE, micros: c.micros, qdrant });
+      await writeOriginalArchive(archivePath, {
+        dbPath: store.dbPath,
+        username: store.username,
+        agent: store.agent,
+        description: 'Before major changes',
+        date: ARCHIVE_DATE,
+        micros: c.micros,
+        qdrant,
+      });
 
       // the archive is what the original writes
       const entries = await readZipEntries(archivePath);
       assert.deepEqual([...entries.keys()], ['memoryv012.db', 'qdrant_vectors.json', 'manifest.json']);
       const vectorsText = entries.get('qdrant_vectors.json')!.toString('utf8');
-      assert.match(vectorsText, c.noPoints ? /^\{\n {2}"collection_name": ".*",\n {2}"vector_size": \d+,\n {2}"distance": "Distance\.[A-Z]+",\n {2}"points": \[\]\n\}$/ : /^\{\n {2}"collection_name": "[^"]+",\n {2}"vector_size": \d+,\n {2}"distance": "Distance\.[A-Z]+",\n {2}"points": \[\n {4}\{\n {6}"id": "[0-9a-f-]{36}",\n {6}"vector": \[\n {8}-?\d/);
+      assert.match(
+        vectorsText,
+        c.noPoints
+          ? /^\{\n {2}"collection_name": ".*",\n {2}"vector_size": \d+,\n {2}"distance": "Distance\.[A-Z]+",\n {2}"points": \[\]\n\}$/
+          : /^\{\n {2}"collection_name": "[^"]+",\n {2}"vector_size": \d+,\n {2}"distance": "Distance\.[A-Z]+",\n {2}"points": \[\n {4}\{\n {6}"id": "[0-9a-f-]{36}",\n {6}"vector": \[\n {8}-?\d/,
+      );
       assert.ok(/^[\x20-\x7e\n]*$/.test(vectorsText), 'ASCII only: non-ASCII escaped as \\uXXXX');
       const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8')) as Record<string, unknown>;
       assert.deepEqual(Object.keys(manifest), ['timestamp', 'created_at', 'description', 'config', 'stats']);
-      assert.match(String(manifest.created_at), c.micros === 0 ? /^2024-11-24T10:15:00$/ : /^2024-11-24T10:15:00\.\d{6}$/);
+      assert.match(
+        String(manifest.created_at),
+        c.micros === 0 ? /^2024-11-24T10:15:00$/ : /^2024-11-24T10:15:00\.\d{6}$/,
+      );
 
       const expectedDump = dumpDatabase(store.dbPath);
       const expectedPoints = suite.server.getPoints(store.collectionName);
@@ -149,9 +215,15 @@ describe('archives of the original Python tool restore with ba-restore', () => {
       insertMemories(store.dbPath, 3, { seed: 5, dims: c.dims });
       assert.notDeepEqual(dumpDatabase(store.dbPath), expectedDump);
 
-      const result = await runCli('restore', [archiveName(ARCHIVE_DATE), '--yes', '--agent', c.agent], { cwd: store.root, env: { QDRANT_URL: suite.server.url } });
+      const result = await runCli('restore', [archiveName(ARCHIVE_DATE), '--yes', '--agent', c.agent], {
+        cwd: store.root,
+        env: { QDRANT_URL: suite.server.url },
+      });
       assert.equal(result.code, 0, result.stderr + result.stdout);
-      assert.match(result.stdout, /Archive has no checksums \(made by the original Python tool\); relying on the zip CRCs/);
+      assert.match(
+        result.stdout,
+        /Archive has no checksums \(made by the original Python tool\); relying on the zip CRCs/,
+      );
       assert.match(result.stdout, new RegExp(`Vectors: ${expectedPoints.length}\\n`));
       if (c.warning) assert.match(result.stderr, c.warning);
       else assert.doesNotMatch(result.stderr, /WARNING/);
@@ -172,8 +244,16 @@ describe('archives of the original Python tool restore with ba-restore', () => {
   }
 
   const skippedShapes: Array<{ qdrant: OriginalQdrant; stats: Record<string, unknown>; says: RegExp }> = [
-    { qdrant: { kind: 'skipped' }, stats: { total_vectors: 0, skipped: true }, says: /the archive holds no vectors \(skipped\)/ },
-    { qdrant: { kind: 'collection_not_found' }, stats: { total_vectors: 0, collection_not_found: true }, says: /the archive holds no vectors \(collection not found\)/ },
+    {
+      qdrant: { kind: 'skipped' },
+      stats: { total_vectors: 0, skipped: true },
+      says: /the archive holds no vectors \(skipped\)/,
+    },
+    {
+      qdrant: { kind: 'collection_not_found' },
+      stats: { total_vectors: 0, collection_not_found: true },
+      says: /the archive holds no vectors \(collection not found\)/,
+    },
     {
       qdrant: { kind: 'error', message: 'Connection refused' },
       stats: { total_vectors: 0, error: 'Connection refused' },
@@ -184,26 +264,53 @@ describe('archives of the original Python tool restore with ba-restore', () => {
   for (const [k, shape] of skippedShapes.entries()) {
     it(`no qdrant_vectors.json (${Object.keys(shape.stats).join(', ')}), old database: restores the rows, leaves the collection`, async () => {
       const agent = `orig_skip_${k}`;
-      const store = createMemoryStore({ root: makeTempDir(`ba-orig-${agent}`), agent, memories: 9, dims: 8, legacy: k !== 1 });
+      const store = createMemoryStore({
+        root: makeTempDir(`ba-orig-${agent}`),
+        agent,
+        memories: 9,
+        dims: 8,
+        legacy: k !== 1,
+      });
       await seedCollection(suite.server.url, store.collectionName, store.points.slice(0, 4), { dims: 8 });
       const archivePath = path.join(store.root, 'backups', archiveName(ARCHIVE_DATE));
       fs.mkdirSync(path.dirname(archivePath), { recursive: true });
-      const options = { dbPath: store.dbPath, username: store.username, agent, date: ARCHIVE_DATE, qdrant: shape.qdrant };
+      const options = {
+        dbPath: store.dbPath,
+        username: store.username,
+        agent,
+        date: ARCHIVE_DATE,
+        qdrant: shape.qdrant,
+      };
       await writeOriginalArchive(archivePath, options);
       const entries = await readZipEntries(archivePath);
       assert.deepEqual([...entries.keys()], ['memoryv012.db', 'manifest.json']);
-      assert.deepEqual((JSON.parse(originalManifestText(options)) as { stats: { qdrant: unknown } }).stats.qdrant, shape.stats);
+      assert.deepEqual(
+        (JSON.parse(originalManifestText(options)) as { stats: { qdrant: unknown } }).stats.qdrant,
+        shape.stats,
+      );
 
       const expectedDump = dumpDatabase(store.dbPath);
       insertMemories(store.dbPath, 2, { seed: 9, dims: 8 });
-      const liveCollection = { config: (await suite.client.getCollection(store.collectionName)).config, points: suite.server.getPoints(store.collectionName) };
+      const liveCollection = {
+        config: (await suite.client.getCollection(store.collectionName)).config,
+        points: suite.server.getPoints(store.collectionName),
+      };
 
-      const result = await runCli('restore', [archivePath, '--yes', '--agent', agent], { cwd: store.root, env: { QDRANT_URL: suite.server.url } });
+      const result = await runCli('restore', [archivePath, '--yes', '--agent', agent], {
+        cwd: store.root,
+        env: { QDRANT_URL: suite.server.url },
+      });
       assert.equal(result.code, 0, result.stderr + result.stdout);
       assert.match(result.stdout, shape.says);
       assert.match(result.stdout, /Vectors: not restored\n/);
       assert.deepEqual(dumpDatabase(store.dbPath), expectedDump);
-      assert.deepEqual({ config: (await suite.client.getCollection(store.collectionName)).config, points: suite.server.getPoints(store.collectionName) }, liveCollection);
+      assert.deepEqual(
+        {
+          config: (await suite.client.getCollection(store.collectionName)).config,
+          points: suite.server.getPoints(store.collectionName),
+        },
+        liveCollection,
+      );
     });
   }
 });
@@ -279,7 +386,10 @@ describe('ba-backup archives for the original restore script', () => {
   const suite = useQdrantTestServer();
 
   async function backUp(store: MemoryStore): Promise<string> {
-    const result = await runCli('backup', ['--agent', store.agent], { cwd: store.root, env: { QDRANT_URL: suite.server.url } });
+    const result = await runCli('backup', ['--agent', store.agent], {
+      cwd: store.root,
+      env: { QDRANT_URL: suite.server.url },
+    });
     assert.equal(result.code, 0, result.stderr);
     return /Location: (.*\.zip)/.exec(result.stdout)![1]!;
   }
@@ -293,8 +403,16 @@ describe('ba-backup archives for the original restore script', () => {
   for (const c of cases) {
     it(`one unnamed ${c.distance} vector: the entries, keys and shapes the original restore reads`, async () => {
       const agent = `compat_${c.distance.toLowerCase()}`;
-      const store = createMemoryStore({ root: makeTempDir(`ba-compat-${agent}`), agent, memories: c.memories, dims: c.dims });
-      await seedCollection(suite.server.url, store.collectionName, store.points, { distance: c.distance, dims: c.dims });
+      const store = createMemoryStore({
+        root: makeTempDir(`ba-compat-${agent}`),
+        agent,
+        memories: c.memories,
+        dims: c.dims,
+      });
+      await seedCollection(suite.server.url, store.collectionName, store.points, {
+        distance: c.distance,
+        dims: c.dims,
+      });
       const archive = await backUp(store);
       const storedIds = suite.server.getPoints(store.collectionName).map((p) => p.id);
 
@@ -319,23 +437,47 @@ describe('ba-backup archives for the original restore script', () => {
       assert.equal(data.collection_name, store.collectionName);
       assert.equal(data.vector_size, c.dims);
       assert.equal(typeof data.distance, 'string');
-      assert.equal(ORIGINAL_DISTANCES[data.distance as string], c.distance, `"${String(data.distance)}" maps back to ${c.distance}`);
+      assert.equal(
+        ORIGINAL_DISTANCES[data.distance as string],
+        c.distance,
+        `"${String(data.distance)}" maps back to ${c.distance}`,
+      );
       assert.ok(Array.isArray(data.points));
-      assert.deepEqual(data.points.map((p) => p.id), storedIds);
+      assert.deepEqual(
+        data.points.map((p) => p.id),
+        storedIds,
+      );
       for (const point of data.points) {
-        assert.ok(Array.isArray(point.vector) && point.vector.length === c.dims && point.vector.every((x) => typeof x === 'number'), 'a plain list of numbers');
-        assert.ok(typeof point.payload === 'object' && point.payload !== null && !Array.isArray(point.payload), 'a payload object');
+        assert.ok(
+          Array.isArray(point.vector) &&
+            point.vector.length === c.dims &&
+            point.vector.every((x) => typeof x === 'number'),
+          'a plain list of numbers',
+        );
+        assert.ok(
+          typeof point.payload === 'object' && point.payload !== null && !Array.isArray(point.payload),
+          'a payload object',
+        );
       }
-      const config = (await suite.client.getCollection(store.collectionName)).config.params.vectors as { distance: string };
+      const config = (await suite.client.getCollection(store.collectionName)).config.params.vectors as {
+        distance: string;
+      };
       assert.equal(config.distance, c.distance);
     });
   }
 
   it('Python reads a ba-backup archive as the original restore does', { skip: NO_PYTHON }, async () => {
-    const store = createMemoryStore({ root: makeTempDir('ba-compat-python'), agent: 'compat_python', memories: 12, dims: 64 });
+    const store = createMemoryStore({
+      root: makeTempDir('ba-compat-python'),
+      agent: 'compat_python',
+      memories: 12,
+      dims: 64,
+    });
     await seedCollection(suite.server.url, store.collectionName, store.points, { distance: 'Euclid', dims: 64 });
     const archive = await backUp(store);
-    const read = JSON.parse(execFileSync('python3', ['-c', ORIGINAL_RESTORE_READS, archive]).toString('utf8')) as Record<string, unknown>;
+    const read = JSON.parse(
+      execFileSync('python3', ['-c', ORIGINAL_RESTORE_READS, archive]).toString('utf8'),
+    ) as Record<string, unknown>;
     assert.deepEqual(read, {
       names: ['manifest.json', 'memoryv012.db', 'qdrant_vectors.json'],
       total_memories: 12,
@@ -352,12 +494,24 @@ describe('ba-backup archives for the original restore script', () => {
   });
 
   it('refuses a vector file of a newer format, saying to upgrade', async () => {
-    const store = createMemoryStore({ root: makeTempDir('ba-compat-newer'), agent: 'compat_newer', memories: 3, dims: 4 });
+    const store = createMemoryStore({
+      root: makeTempDir('ba-compat-newer'),
+      agent: 'compat_newer',
+      memories: 3,
+      dims: 4,
+    });
     await seedCollection(suite.server.url, store.collectionName, store.points, { dims: 4 });
     const entries = await readZipEntries(await backUp(store));
-    const vectors = Buffer.from(entries.get('qdrant_vectors.json')!.toString('utf8').replace('"format_version":1,', '"format_version":2,'));
-    const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8')) as { entries: Record<string, { size: number; sha256: string }> };
-    manifest.entries['qdrant_vectors.json'] = { size: vectors.length, sha256: createHash('sha256').update(vectors).digest('hex') };
+    const vectors = Buffer.from(
+      entries.get('qdrant_vectors.json')!.toString('utf8').replace('"format_version":1,', '"format_version":2,'),
+    );
+    const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8')) as {
+      entries: Record<string, { size: number; sha256: string }>;
+    };
+    manifest.entries['qdrant_vectors.json'] = {
+      size: vectors.length,
+      sha256: createHash('sha256').update(vectors).digest('hex'),
+    };
     const newer = path.join(makeTempDir('ba-compat-newer-zip'), 'newer.zip');
     fs.writeFileSync(
       newer,
@@ -367,8 +521,14 @@ describe('ba-backup archives for the original restore script', () => {
         { name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest)) },
       ]),
     );
-    const result = await runCli('restore', [newer, '--yes', '--agent', 'compat_newer'], { cwd: store.root, env: { QDRANT_URL: suite.server.url } });
+    const result = await runCli('restore', [newer, '--yes', '--agent', 'compat_newer'], {
+      cwd: store.root,
+      env: { QDRANT_URL: suite.server.url },
+    });
     assert.equal(result.code, 5, result.stderr);
-    assert.match(result.stderr, /^\[ERROR\] Invalid archive .*newer\.zip: qdrant_vectors\.json: it is vector file format 2; this tool reads up to format 1\. Upgrade ba-backup to restore it\n/);
+    assert.match(
+      result.stderr,
+      /^\[ERROR\] Invalid archive .*newer\.zip: qdrant_vectors\.json: it is vector file format 2; this tool reads up to format 1\. Upgrade ba-backup to restore it\n/,
+    );
   });
 });

@@ -42,7 +42,8 @@ describe('honest outcomes', () => {
   });
 
   it('pruning after a Qdrant outage keeps the only archive with vectors, and --list marks the others', async () => {
-    for (let i = 0; i < 2; i++) assert.equal((await runCli('backup', ['-d', 'qdrant down'], { cwd: store.root, env: DOWN })).code, 3);
+    for (let i = 0; i < 2; i++)
+      assert.equal((await runCli('backup', ['-d', 'qdrant down'], { cwd: store.root, env: DOWN })).code, 3);
     const listed = await runCli('backup', ['--list'], { cwd: store.root, env });
     assert.equal(listed.stdout.match(/Note: database only: no vectors/g)?.length, 2, listed.stdout);
     const plan = await runCli('backup', ['--prune', '--keep-daily', '1', '--dry-run'], { cwd: store.root, env });
@@ -59,9 +60,14 @@ describe('honest outcomes', () => {
     const before = dumpDatabase(store.dbPath);
     // a restore killed while it loads the vectors (slowed down so the kill lands there)
     server.injectFault({ method: 'PUT', path: /\/points$/, kind: 'delay', delayMs: 300, times: Infinity });
-    const child = spawn(process.execPath, [BIN.restore, complete, '--yes', '--batch-size', '5', '--concurrency', '1'], { cwd: store.root, env: cleanEnv(env), stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN.restore, complete, '--yes', '--batch-size', '5', '--concurrency', '1'], {
+      cwd: store.root,
+      env: cleanEnv(env),
+      stdio: 'ignore',
+    });
     const journal = path.join(store.repoDir, '.ba-restore-journal.json');
-    while (!fs.existsSync(journal) || !fs.readFileSync(journal, 'utf8').includes('"phase": "vectors"')) await new Promise((r) => setTimeout(r, 20));
+    while (!fs.existsSync(journal) || !fs.readFileSync(journal, 'utf8').includes('"phase": "vectors"'))
+      await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));
     server.clearFaults();
@@ -69,11 +75,17 @@ describe('honest outcomes', () => {
 
     const dry = await runCli('restore', ['--rollback', '--dry-run'], { cwd: store.root, env });
     assert.equal(dry.code, 0, dry.stderr);
-    assert.match(dry.stdout, /A rollback undoes what it changed \(database and vectors\), putting back the state from before it:\n {2}from the safety backup .*safety_.*\.zip \(verified\):\n {4}database: 30 memories, \d+ versions, \d+ intentions; vectors: 30\n\[DRY RUN\] No changes made\n/);
+    assert.match(
+      dry.stdout,
+      /A rollback undoes what it changed \(database and vectors\), putting back the state from before it:\n {2}from the safety backup .*safety_.*\.zip \(verified\):\n {4}database: 30 memories, \d+ versions, \d+ intentions; vectors: 30\n\[DRY RUN\] No changes made\n/,
+    );
     assert.equal(fs.readFileSync(journal, 'utf8'), journalText, 'the journal is untouched');
     const rolled = await runCli('restore', ['--rollback'], { cwd: store.root, env });
     assert.equal(rolled.code, 0, rolled.stderr);
-    assert.match(rolled.stdout, /\[SUCCESS\] Rolled back the interrupted restore: the store is as it was before it \(from .*safety_/);
+    assert.match(
+      rolled.stdout,
+      /\[SUCCESS\] Rolled back the interrupted restore: the store is as it was before it \(from .*safety_/,
+    );
     assert.doesNotMatch(rolled.stdout, /Restore completed successfully/);
     assert.deepEqual(dumpDatabase(store.dbPath), before);
   });
@@ -91,7 +103,10 @@ describe('honest outcomes', () => {
     await new Promise((resolve) => reader.on('close', resolve));
     assert.equal(blocked.code, 1, blocked.stdout);
     assert.match(blocked.stdout, /\[INFO\] The database is in use by another process; waiting up to 5 s/);
-    assert.match(blocked.stderr, /^\[ERROR\] The database .*memoryv012\.db is in use by another process \(the memory server, or the app that starts it\), so it cannot be replaced; nothing was changed\n.*Close the memory server/);
+    assert.match(
+      blocked.stderr,
+      /^\[ERROR\] The database .*memoryv012\.db is in use by another process \(the memory server, or the app that starts it\), so it cannot be replaced; nothing was changed\n.*Close the memory server/,
+    );
     assert.deepEqual(dumpDatabase(store.dbPath), before);
     assert.deepEqual(fs.readdirSync(path.join(store.root, 'backups')), archivesBefore, 'no safety backup either');
     const freed = await runCli('restore', [complete, '--yes'], { cwd: store.root, env });
@@ -101,10 +116,16 @@ describe('honest outcomes', () => {
   it('a missing database or archive gets a hint that names what is there', async () => {
     const wrongAgent = await runCli('backup', ['--agent', 'helper'], { cwd: store.root, env });
     assert.equal(wrongAgent.code, 1);
-    assert.match(wrongAgent.stderr, new RegExp(`memory_repos holds ${path.basename(store.repoDir)}/; set --username and --agent`));
+    assert.match(
+      wrongAgent.stderr,
+      new RegExp(`memory_repos holds ${path.basename(store.repoDir)}/; set --username and --agent`),
+    );
     const inside = await runCli('backup', [], { cwd: store.repoDir, env });
     assert.equal(inside.code, 1);
-    assert.match(inside.stderr, new RegExp(`You are inside memory_repos/: run from ${store.root}, or pass --root ${store.root}\\.`));
+    assert.match(
+      inside.stderr,
+      new RegExp(`You are inside memory_repos/: run from ${store.root}, or pass --root ${store.root}\\.`),
+    );
     const typo = complete.replace(/(\d)\.zip$/, (_, d: string) => `${(Number(d) + 1) % 10}.zip`);
     const misspelled = await runCli('restore', [typo, '--dry-run'], { cwd: store.root, env });
     assert.equal(misspelled.code, 1);
@@ -121,7 +142,10 @@ describe('honest outcomes', () => {
     assert.doesNotMatch(dry.stdout, /\[INFO\]/);
     const version = await runCli('backup', ['--version', '--json'], { cwd: store.root, env });
     assert.equal(version.code, 0);
-    assert.equal(JSON.parse(version.stdout).version, JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+    assert.equal(
+      JSON.parse(version.stdout).version,
+      JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version,
+    );
     const usage = await runCli('restore', ['--json', '--bogus'], { cwd: store.root, env });
     assert.equal(usage.code, 2);
     assert.equal(usage.stderr, '');
@@ -130,23 +154,37 @@ describe('honest outcomes', () => {
 
   it('Ctrl-C during a backup removes its lock and temporary files and exits 130', async () => {
     server.injectFault({ method: 'POST', path: /\/points\/scroll$/, kind: 'delay', delayMs: 2000, times: Infinity });
-    const child = spawn(process.execPath, [BIN.backup, '--batch-size', '5'], { cwd: store.root, env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN.backup, '--batch-size', '5'], {
+      cwd: store.root,
+      env: cleanEnv(env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     while (!out.includes('Exporting collection')) await new Promise((r) => setTimeout(r, 20));
     const backups = path.join(store.root, 'backups');
-    assert.ok(fs.readdirSync(backups).some((n) => n.startsWith('.ba-tmp-')), 'a temporary archive is being written');
+    assert.ok(
+      fs.readdirSync(backups).some((n) => n.startsWith('.ba-tmp-')),
+      'a temporary archive is being written',
+    );
     child.kill('SIGINT');
     const code = await new Promise((resolve) => child.on('close', resolve));
     server.clearFaults();
     assert.equal(code, 130);
-    assert.deepEqual(fs.readdirSync(backups).filter((n) => n.startsWith('.')), [], 'no lock, no temporary file');
+    assert.deepEqual(
+      fs.readdirSync(backups).filter((n) => n.startsWith('.')),
+      [],
+      'no lock, no temporary file',
+    );
   });
 
   it('--check-fresh exits 0 while the newest complete backup is young enough, 1 once it is not', async () => {
     const fresh = await runCli('backup', ['--check-fresh', '1h'], { cwd: store.root, env });
     assert.equal(fresh.code, 0, fresh.stderr);
-    assert.match(fresh.stdout, /^\[OK\] Fresh: the newest complete backup, backup_\d{8}_\d{6}(_\d+)?\.zip, is 0 minutes old \(limit 1h\)\n$/);
+    assert.match(
+      fresh.stdout,
+      /^\[OK\] Fresh: the newest complete backup, backup_\d{8}_\d{6}(_\d+)?\.zip, is 0 minutes old \(limit 1h\)\n$/,
+    );
     const stale = await runCli('backup', ['--check-fresh', '0m'], { cwd: store.root, env });
     assert.equal(stale.code, 1);
     assert.match(stale.stderr, /^\[ERROR\] Stale: .* older than 0m\n$/);
@@ -160,12 +198,18 @@ describe('honest outcomes', () => {
     const livePoints = server.getPoints(store.collectionName);
     const elsewhere = makeTempDir('ba-rehearsal');
     const archive = path.join(store.root, 'backups', complete);
-    const result = await runCli('restore', [archive, '--yes', '--root', elsewhere, '--collection', 'rehearsal'], { cwd: store.root, env });
+    const result = await runCli('restore', [archive, '--yes', '--root', elsewhere, '--collection', 'rehearsal'], {
+      cwd: store.root,
+      env,
+    });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /Qdrant collection: rehearsal at /);
     assert.deepEqual(dumpDatabase(store.dbPath), liveDump);
     assert.deepEqual(server.getPoints(store.collectionName), livePoints);
-    assert.deepEqual(dumpDatabase(path.join(elsewhere, 'memory_repos', path.basename(store.repoDir), 'memoryv012.db')), liveDump);
+    assert.deepEqual(
+      dumpDatabase(path.join(elsewhere, 'memory_repos', path.basename(store.repoDir), 'memoryv012.db')),
+      liveDump,
+    );
     assert.deepEqual(server.getPoints('rehearsal'), livePoints);
   });
 
@@ -175,13 +219,27 @@ describe('honest outcomes', () => {
     const before = dumpDatabase(other.dbPath);
     const scripted = await runCli('restore', [complete, '--yes', '--skip-qdrant'], { cwd: store.root, env: otherEnv });
     assert.equal(scripted.code, 1, scripted.stdout);
-    assert.match(scripted.stderr, /was made for buildautomata_ai_v012_claude_assistant, not for buildautomata_ai_v012_other_agent .*nothing was changed\n.*--other-agent/);
+    assert.match(
+      scripted.stderr,
+      /was made for buildautomata_ai_v012_claude_assistant, not for buildautomata_ai_v012_other_agent .*nothing was changed\n.*--other-agent/,
+    );
     assert.deepEqual(dumpDatabase(other.dbPath), before);
-    const asked = await runCli('restore', [complete, '--skip-qdrant'], { cwd: store.root, env: otherEnv, tty: true, input: 'no\n' });
+    const asked = await runCli('restore', [complete, '--skip-qdrant'], {
+      cwd: store.root,
+      env: otherEnv,
+      tty: true,
+      input: 'no\n',
+    });
     assert.equal(asked.code, 4);
     assert.match(asked.stdout, /Made for: buildautomata_ai_v012_claude_assistant {2}\[WARNING\] another agent/);
-    assert.match(asked.stdout, /\[WARNING\] This archive was made for buildautomata_ai_v012_claude_assistant: its memories replace those of buildautomata_ai_v012_other_agent\.\r?\n\[WARNING\] This replaces/);
-    const allowed = await runCli('restore', [complete, '--yes', '--skip-qdrant', '--other-agent'], { cwd: store.root, env: otherEnv });
+    assert.match(
+      asked.stdout,
+      /\[WARNING\] This archive was made for buildautomata_ai_v012_claude_assistant: its memories replace those of buildautomata_ai_v012_other_agent\.\r?\n\[WARNING\] This replaces/,
+    );
+    const allowed = await runCli('restore', [complete, '--yes', '--skip-qdrant', '--other-agent'], {
+      cwd: store.root,
+      env: otherEnv,
+    });
     assert.equal(allowed.code, 0, allowed.stderr);
     assert.equal(dumpDatabase(other.dbPath).memories!.length, 30);
   });
@@ -201,7 +259,10 @@ describe('honest outcomes', () => {
     const restore = await runCli('restore', ['--list', complete], { cwd: store.root, env });
     assert.equal(restore.code, 2);
     assert.match(restore.stderr, /--list does not go with an archive name/);
-    const concurrency = await runCli('restore', [complete, '--dry-run', '--concurrency', 'x'], { cwd: store.root, env });
+    const concurrency = await runCli('restore', [complete, '--dry-run', '--concurrency', 'x'], {
+      cwd: store.root,
+      env,
+    });
     assert.equal(concurrency.code, 2);
     assert.match(concurrency.stderr, /Invalid --concurrency "x".*\n.*the default is 2\./);
     const unpin = await runCli('backup', ['--unpin', complete], { cwd: store.root, env });
@@ -218,14 +279,20 @@ describe('honest outcomes', () => {
     const own = createMemoryStore({ root, memories: 10, dims: 8 });
     assert.equal((await runCli('backup', ['--skip-qdrant'], { cwd: root })).code, 0);
     fs.chmodSync(root, 0o755);
-    for (const file of fs.readdirSync(root, { recursive: true }) as string[]) fs.chownSync(path.join(root, file), NOBODY.uid, NOBODY.gid);
+    for (const file of fs.readdirSync(root, { recursive: true }) as string[])
+      fs.chownSync(path.join(root, file), NOBODY.uid, NOBODY.gid);
     fs.chownSync(root, NOBODY.uid, NOBODY.gid);
     const backups = path.join(root, 'backups');
     fs.chmodSync(backups, 0o555);
     const before = fs.readdirSync(backups);
     const made = await runCli('backup', ['--skip-qdrant'], { cwd: root, user: NOBODY });
     assert.equal(made.code, 1, made.stdout + made.stderr);
-    assert.match(made.stderr, new RegExp(`^\\[ERROR\\] Permission denied: cannot write in ${backups}: the folder is not accessible to this user .*; nothing was changed\\n.*\\n$`));
+    assert.match(
+      made.stderr,
+      new RegExp(
+        `^\\[ERROR\\] Permission denied: cannot write in ${backups}: the folder is not accessible to this user .*; nothing was changed\\n.*\\n$`,
+      ),
+    );
     const verified = await runCli('backup', ['--verify'], { cwd: root, user: NOBODY });
     assert.equal(verified.code, 1, verified.stdout);
     assert.doesNotMatch(verified.stdout + verified.stderr, /\[ERROR\] backup_|Invalid archive/);
@@ -243,23 +310,34 @@ describe('honest outcomes', () => {
     assert.match(inspected.stdout, new RegExp(`^Archive ${complete.replace('.', '\\.')}\n`));
     assert.match(inspected.stdout, /Tables: .*intentions 20, memories 30, .*memory_versions \d+/);
     assert.match(inspected.stdout, /Vectors: 30 points \(16 dims, Cosine\)/);
-    assert.equal(inspected.stdout.split('\n').filter((line) => /^ {4}\S+ {2}\d{4}-\d{2}-\d{2}.* {2}\[\w+\] {2}/.test(line)).length, 30);
+    assert.equal(
+      inspected.stdout.split('\n').filter((line) => /^ {4}\S+ {2}\d{4}-\d{2}-\d{2}.* {2}\[\w+\] {2}/.test(line)).length,
+      30,
+    );
 
     // add two, remove one, change one: in the database and the collection
     const added = insertMemories(store.dbPath, 2, { seed: 5, dims: 16 });
     const client = clientFor(server.url);
-    await client.upsert(store.collectionName, { wait: true, points: added.map((p) => ({ id: p.id, vector: p.vector, payload: p.payload })) });
+    await client.upsert(store.collectionName, {
+      wait: true,
+      points: added.map((p) => ({ id: p.id, vector: p.vector, payload: p.payload })),
+    });
     const db = new Database(store.dbPath);
     const [gone, edited] = db.prepare('SELECT id FROM memories ORDER BY id LIMIT 2').all() as Array<{ id: string }>;
     db.prepare('DELETE FROM memory_versions WHERE memory_id = ?').run(gone!.id);
     db.prepare('DELETE FROM memories WHERE id = ?').run(gone!.id);
-    db.prepare("UPDATE memories SET content = 'edited', content_hash = 'x', updated_at = '2030-01-01T00:00:00' WHERE id = ?").run(edited!.id);
+    db.prepare(
+      "UPDATE memories SET content = 'edited', content_hash = 'x', updated_at = '2030-01-01T00:00:00' WHERE id = ?",
+    ).run(edited!.id);
     db.close();
     await client.delete(store.collectionName, { wait: true, points: [gone!.id] });
 
     const live = await runCli('backup', ['--compare', complete], { cwd: store.root, env });
     assert.equal(live.code, 0, live.stderr);
-    assert.match(live.stdout, /^Comparing backup_.* with the live store\n {2}Memories: 2 added, 1 removed, 1 changed\n/);
+    assert.match(
+      live.stdout,
+      /^Comparing backup_.* with the live store\n {2}Memories: 2 added, 1 removed, 1 changed\n/,
+    );
     for (const p of added) assert.match(live.stdout, new RegExp(`\\n {4}\\+ ${p.id} `));
     assert.match(live.stdout, new RegExp(`\\n {4}- ${gone!.id} `));
     assert.match(live.stdout, new RegExp(`\\n {4}~ ${edited!.id} .*edited`));
@@ -267,9 +345,14 @@ describe('honest outcomes', () => {
 
     const later = await runCli('backup', ['-d', 'after the changes'], { cwd: store.root, env });
     const laterName = path.basename(/Location: (.*\.zip)/.exec(later.stdout)![1]!);
-    const json = JSON.parse((await runCli('backup', ['--compare', complete, laterName, '--json'], { cwd: store.root, env })).stdout);
+    const json = JSON.parse(
+      (await runCli('backup', ['--compare', complete, laterName, '--json'], { cwd: store.root, env })).stdout,
+    );
     assert.deepEqual(json.added.map((m: { id: string }) => m.id).sort(), added.map((p) => p.id).sort());
-    assert.deepEqual(json.removed.map((m: { id: string }) => m.id), [gone!.id]);
+    assert.deepEqual(
+      json.removed.map((m: { id: string }) => m.id),
+      [gone!.id],
+    );
     assert.deepEqual(json.points.removed, [gone!.id]);
     assert.equal((await runCli('restore', [complete, '--yes'], { cwd: store.root, env })).code, 0);
   });

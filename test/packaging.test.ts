@@ -47,10 +47,20 @@ interface Result {
 }
 
 /** Runs a command to its end; kills its whole process group after timeoutMs. */
-function run(file: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number }): Promise<Result> {
+function run(
+  file: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<Result> {
   // Windows runs npm, npx and installed commands as .cmd files, through the shell (untested there)
   const argv = WIN ? args.map((a) => (/[\s"]/.test(a) ? `"${a.replace(/"/g, '""')}"` : a)) : args;
-  const child = spawn(file, argv, { cwd: opts.cwd, env: opts.env, detached: !WIN, shell: WIN, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file, argv, {
+    cwd: opts.cwd,
+    env: opts.env,
+    detached: !WIN,
+    shell: WIN,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -94,7 +104,9 @@ function npmEnv(cache: string): NodeJS.ProcessEnv {
   for (const key of Object.keys(env)) {
     if (
       /^npm_(lifecycle|package)_/i.test(key) ||
-      /^npm_config_(prefix|global_prefix|local_prefix|cache|call|global|location|yes|allow_scripts|strict_allow_scripts|dangerously_allow_all_scripts)$/i.test(key) ||
+      /^npm_config_(prefix|global_prefix|local_prefix|cache|call|global|location|yes|allow_scripts|strict_allow_scripts|dangerously_allow_all_scripts)$/i.test(
+        key,
+      ) ||
       /^(npm_command|INIT_CWD|NODE_PATH)$/i.test(key)
     ) {
       delete env[key];
@@ -135,162 +147,205 @@ function expectedDistFiles(): string[] {
   return out;
 }
 
-describe('packaging: npm pack, global install from the tarball, npx', { skip: SKIP && 'BA_SKIP_PACKAGING_TEST is set' }, () => {
-  let work: string;
-  let outside: string;
-  let prefix: string;
-  let npm: NodeJS.ProcessEnv;
-  let tarball: string | undefined;
-  let installed = false;
-  let server: QdrantTestServer;
-  let store: MemoryStore;
-  let archive: string | undefined;
-  /** npx's first run (its install and native build), started beside the global install: the two builds share the cores. */
-  let npxFirstRun: Promise<Result> | undefined;
+describe(
+  'packaging: npm pack, global install from the tarball, npx',
+  { skip: SKIP && 'BA_SKIP_PACKAGING_TEST is set' },
+  () => {
+    let work: string;
+    let outside: string;
+    let prefix: string;
+    let npm: NodeJS.ProcessEnv;
+    let tarball: string | undefined;
+    let installed = false;
+    let server: QdrantTestServer;
+    let store: MemoryStore;
+    let archive: string | undefined;
+    /** npx's first run (its install and native build), started beside the global install: the two builds share the cores. */
+    let npxFirstRun: Promise<Result> | undefined;
 
-  const npmBin = WIN ? 'npm.cmd' : 'npm';
-  const npxBin = WIN ? 'npx.cmd' : 'npx';
-  const binPath = (name: string): string => (WIN ? path.join(prefix, `${name}.cmd`) : path.join(prefix, 'bin', name));
-  const packageDir = (): string => path.join(prefix, ...(WIN ? [] : ['lib']), 'node_modules', PKG.name);
+    const npmBin = WIN ? 'npm.cmd' : 'npm';
+    const npxBin = WIN ? 'npx.cmd' : 'npx';
+    const binPath = (name: string): string => (WIN ? path.join(prefix, `${name}.cmd`) : path.join(prefix, 'bin', name));
+    const packageDir = (): string => path.join(prefix, ...(WIN ? [] : ['lib']), 'node_modules', PKG.name);
 
-  before(async () => {
-    work = makeTempDir('ba-packaging');
-    assert.ok(!isInside(work, REPO), `the temporary folder ${work} must be outside the repository`);
-    outside = path.join(work, 'elsewhere');
-    prefix = path.join(work, 'prefix');
-    fs.mkdirSync(outside);
-    npm = npmEnv(path.join(work, 'npm-cache'));
-    server = await startQdrantTestServer();
-    store = createMemoryStore({ root: makeTempDir('ba-packaging-store'), memories: MEMORIES });
-    await seedCollection(server.url, store.collectionName, store.points);
-  });
-  after(async () => {
-    await server?.close();
-    cleanupTempDirs();
-  });
+    before(async () => {
+      work = makeTempDir('ba-packaging');
+      assert.ok(!isInside(work, REPO), `the temporary folder ${work} must be outside the repository`);
+      outside = path.join(work, 'elsewhere');
+      prefix = path.join(work, 'prefix');
+      fs.mkdirSync(outside);
+      npm = npmEnv(path.join(work, 'npm-cache'));
+      server = await startQdrantTestServer();
+      store = createMemoryStore({ root: makeTempDir('ba-packaging-store'), memories: MEMORIES });
+      await seedCollection(server.url, store.collectionName, store.points);
+    });
+    after(async () => {
+      await server?.close();
+      cleanupTempDirs();
+    });
 
-  it('npm pack builds (prepack) and ships only what runs', { timeout: 10 * MINUTE }, async () => {
-    // a compiled module whose source is gone must not be packed (tsc never deletes outputs)
-    const stale = path.join(REPO, 'dist', 'src', 'zz-stale-packaging-probe.js');
-    fs.mkdirSync(path.dirname(stale), { recursive: true });
-    fs.writeFileSync(stale, 'throw new Error("stale build output");\n');
+    it('npm pack builds (prepack) and ships only what runs', { timeout: 10 * MINUTE }, async () => {
+      // a compiled module whose source is gone must not be packed (tsc never deletes outputs)
+      const stale = path.join(REPO, 'dist', 'src', 'zz-stale-packaging-probe.js');
+      fs.mkdirSync(path.dirname(stale), { recursive: true });
+      fs.writeFileSync(stale, 'throw new Error("stale build output");\n');
 
-    const packDir = path.join(work, 'pack');
-    fs.mkdirSync(packDir);
-    const result = await run(npmBin, ['pack', '--pack-destination', packDir, '--json'], { cwd: REPO, env: npm, timeoutMs: 8 * MINUTE });
-    assert.equal(result.code, 0, tail(result));
-    const [info] = JSON.parse(result.stdout.slice(result.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
-    assert.ok(info);
-    assert.equal(info.filename, `${PKG.name}-${PKG.version}.tgz`);
-    tarball = path.join(packDir, info.filename);
-    assert.ok(fs.statSync(tarball).size > 0);
-    assert.ok(!fs.existsSync(stale), 'prepack removed the stale output');
+      const packDir = path.join(work, 'pack');
+      fs.mkdirSync(packDir);
+      const result = await run(npmBin, ['pack', '--pack-destination', packDir, '--json'], {
+        cwd: REPO,
+        env: npm,
+        timeoutMs: 8 * MINUTE,
+      });
+      assert.equal(result.code, 0, tail(result));
+      const [info] = JSON.parse(result.stdout.slice(result.stdout.indexOf('['))) as Array<{
+        filename: string;
+        files: Array<{ path: string }>;
+      }>;
+      assert.ok(info);
+      assert.equal(info.filename, `${PKG.name}-${PKG.version}.tgz`);
+      tarball = path.join(packDir, info.filename);
+      assert.ok(fs.statSync(tarball).size > 0);
+      assert.ok(!fs.existsSync(stale), 'prepack removed the stale output');
 
-    // exactly: package.json, README, LICENSE, the format document, both bins, one .js per src module
-    const files = info.files.map((f) => f.path).sort();
-    const expected = [
-      'LICENSE',
-      'README.md',
-      'docs/archive-format.md',
-      'package.json',
-      ...Object.values(PKG.bin).map((p) => p.replace(/^\.\//, '')),
-      ...expectedDistFiles(),
-    ].sort();
-    assert.deepEqual(files, expected);
-    for (const name of files) {
-      assert.doesNotMatch(name, /^(src|test|dist\/test|dist\/bench|dist\/scripts|bench|scripts)\/|\.map$|\.ts$/, name);
-    }
-
-    // each bin loads a packed module
-    for (const bin of Object.values(PKG.bin)) {
-      const text = fs.readFileSync(path.join(REPO, bin), 'utf8');
-      assert.match(text, /^#!\/usr\/bin\/env node\n/, `${bin} has a node shebang`);
-      for (const [, target] of text.matchAll(/from '([^']+)'/g)) {
-        const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(bin.replace(/^\.\//, '')), target!));
-        assert.ok(files.includes(resolved), `${bin} imports ${resolved}, which is packed`);
+      // exactly: package.json, README, LICENSE, the format document, both bins, one .js per src module
+      const files = info.files.map((f) => f.path).sort();
+      const expected = [
+        'LICENSE',
+        'README.md',
+        'docs/archive-format.md',
+        'package.json',
+        ...Object.values(PKG.bin).map((p) => p.replace(/^\.\//, '')),
+        ...expectedDistFiles(),
+      ].sort();
+      assert.deepEqual(files, expected);
+      for (const name of files) {
+        assert.doesNotMatch(
+          name,
+          /^(src|test|dist\/test|dist\/bench|dist\/scripts|bench|scripts)\/|\.map$|\.ts$/,
+          name,
+        );
       }
-    }
 
-    // no script runs at install time: a tarball or registry install runs only better-sqlite3's
-    // (a `prepare` would be flagged by npm 11 for tarball installs, fail under
-    // --strict-allow-scripts, and could not run anyway without the dev dependencies)
-    for (const event of ['preinstall', 'install', 'postinstall', 'prepare']) {
-      assert.equal(PKG.scripts[event], undefined, `package.json has no "${event}" script`);
-    }
-    assert.ok(PKG.scripts.prepack, 'the build runs before packing');
-  });
+      // each bin loads a packed module
+      for (const bin of Object.values(PKG.bin)) {
+        const text = fs.readFileSync(path.join(REPO, bin), 'utf8');
+        assert.match(text, /^#!\/usr\/bin\/env node\n/, `${bin} has a node shebang`);
+        for (const [, target] of text.matchAll(/from '([^']+)'/g)) {
+          const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(bin.replace(/^\.\//, '')), target!));
+          assert.ok(files.includes(resolved), `${bin} imports ${resolved}, which is packed`);
+        }
+      }
 
-  it('npm install -g --allow-scripts=better-sqlite3 <tarball> into a temporary prefix', { timeout: 15 * MINUTE }, async () => {
-    assert.ok(tarball, 'the pack step produced a tarball');
-    npxFirstRun = run(npxBin, ['--yes', '--allow-scripts=better-sqlite3', '-p', tarball, 'ba-restore', '--version'], { cwd: outside, env: npm, timeoutMs: 14 * MINUTE });
-    const result = await run(
-      npmBin,
-      ['install', '--global', '--prefix', prefix, '--allow-scripts=better-sqlite3', tarball],
-      { cwd: outside, env: npm, timeoutMs: 14 * MINUTE },
+      // no script runs at install time: a tarball or registry install runs only better-sqlite3's
+      // (a `prepare` would be flagged by npm 11 for tarball installs, fail under
+      // --strict-allow-scripts, and could not run anyway without the dev dependencies)
+      for (const event of ['preinstall', 'install', 'postinstall', 'prepare']) {
+        assert.equal(PKG.scripts[event], undefined, `package.json has no "${event}" script`);
+      }
+      assert.ok(PKG.scripts.prepack, 'the build runs before packing');
+    });
+
+    it(
+      'npm install -g --allow-scripts=better-sqlite3 <tarball> into a temporary prefix',
+      { timeout: 15 * MINUTE },
+      async () => {
+        assert.ok(tarball, 'the pack step produced a tarball');
+        npxFirstRun = run(
+          npxBin,
+          ['--yes', '--allow-scripts=better-sqlite3', '-p', tarball, 'ba-restore', '--version'],
+          { cwd: outside, env: npm, timeoutMs: 14 * MINUTE },
+        );
+        const result = await run(
+          npmBin,
+          ['install', '--global', '--prefix', prefix, '--allow-scripts=better-sqlite3', tarball],
+          { cwd: outside, env: npm, timeoutMs: 14 * MINUTE },
+        );
+        assert.equal(result.code, 0, tail(result));
+        assert.doesNotMatch(result.stderr, UNREVIEWED, `every install script is approved:\n${tail(result)}`);
+
+        const dir = packageDir();
+        assert.equal(fs.realpathSync(dir), fs.realpathSync(path.resolve(dir)), 'installed as files, not a link');
+        assert.ok(isInside(dir, prefix) && !isInside(dir, REPO), 'installed inside the prefix');
+        assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version, PKG.version);
+        for (const absent of ['src', 'test', 'dist/test', 'dist/bench', 'dist/scripts']) {
+          assert.ok(!fs.existsSync(path.join(dir, absent)), `${absent} is not installed`);
+        }
+        // better-sqlite3 resolves inside the prefix, with its native addon built
+        const sqlite = path.dirname(
+          createRequire(path.join(dir, 'package.json')).resolve('better-sqlite3/package.json'),
+        );
+        assert.ok(isInside(sqlite, prefix), `better-sqlite3 at ${sqlite}`);
+        assert.ok(fs.existsSync(path.join(sqlite, 'build', 'Release', 'better_sqlite3.node')), 'native addon built');
+        for (const name of COMMANDS) assert.ok(fs.existsSync(binPath(name)), `${binPath(name)} is linked`);
+        installed = true;
+      },
     );
-    assert.equal(result.code, 0, tail(result));
-    assert.doesNotMatch(result.stderr, UNREVIEWED, `every install script is approved:\n${tail(result)}`);
 
-    const dir = packageDir();
-    assert.equal(fs.realpathSync(dir), fs.realpathSync(path.resolve(dir)), 'installed as files, not a link');
-    assert.ok(isInside(dir, prefix) && !isInside(dir, REPO), 'installed inside the prefix');
-    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).version, PKG.version);
-    for (const absent of ['src', 'test', 'dist/test', 'dist/bench', 'dist/scripts']) {
-      assert.ok(!fs.existsSync(path.join(dir, absent)), `${absent} is not installed`);
-    }
-    // better-sqlite3 resolves inside the prefix, with its native addon built
-    const sqlite = path.dirname(createRequire(path.join(dir, 'package.json')).resolve('better-sqlite3/package.json'));
-    assert.ok(isInside(sqlite, prefix), `better-sqlite3 at ${sqlite}`);
-    assert.ok(fs.existsSync(path.join(sqlite, 'build', 'Release', 'better_sqlite3.node')), 'native addon built');
-    for (const name of COMMANDS) assert.ok(fs.existsSync(binPath(name)), `${binPath(name)} is linked`);
-    installed = true;
-  });
+    it('both installed commands answer --help and --version from a folder outside the repository', async () => {
+      assert.ok(installed, 'the install step succeeded');
+      for (const name of COMMANDS) {
+        const version = await run(binPath(name), ['--version'], { cwd: outside, env: cliEnv(), timeoutMs: MINUTE });
+        assert.equal(version.code, 0, tail(version));
+        assert.equal(version.stdout, `${PKG.version}\n`);
+        const help = await run(binPath(name), ['--help'], { cwd: outside, env: cliEnv(), timeoutMs: MINUTE });
+        assert.equal(help.code, 0, tail(help));
+        assert.match(help.stdout, new RegExp(`^Usage: ${name} \\[options\\]`));
+      }
+    });
 
-  it('both installed commands answer --help and --version from a folder outside the repository', async () => {
-    assert.ok(installed, 'the install step succeeded');
-    for (const name of COMMANDS) {
-      const version = await run(binPath(name), ['--version'], { cwd: outside, env: cliEnv(), timeoutMs: MINUTE });
+    it('the installed ba-backup backs up a fixture store, ba-restore --dry-run plans its restore', async () => {
+      assert.ok(installed, 'the install step succeeded');
+      const env = cliEnv({ QDRANT_URL: server.url });
+      const backup = await run(binPath('ba-backup'), ['-d', 'installed from the tarball'], {
+        cwd: store.root,
+        env,
+        timeoutMs: 2 * MINUTE,
+      });
+      assert.equal(backup.code, 0, tail(backup));
+      assert.match(backup.stdout, /\[SUCCESS\] Backup created successfully!/);
+      assert.match(backup.stdout, new RegExp(`Memories: ${MEMORIES}\\n`));
+      assert.match(backup.stdout, new RegExp(`Vectors: ${MEMORIES}\\n`));
+      const location = /Location: (.*\.zip)/.exec(backup.stdout)?.[1];
+      assert.ok(location && fs.existsSync(location), `archive written:\n${backup.stdout}`);
+      archive = location;
+
+      const restore = await run(binPath('ba-restore'), [archive, '--dry-run'], {
+        cwd: store.root,
+        env,
+        timeoutMs: 2 * MINUTE,
+      });
+      assert.equal(restore.code, 0, tail(restore));
+      assert.match(restore.stdout, new RegExp(`restored: ${MEMORIES} memories`));
+      assert.match(restore.stdout, new RegExp(`restored: ${MEMORIES} points \\(768 dims, Cosine\\)`));
+      assert.match(restore.stdout, /\[DRY RUN\] No changes made\n$/);
+    });
+
+    it('npx --allow-scripts=better-sqlite3 -p <tarball> runs both commands', { timeout: 15 * MINUTE }, async () => {
+      assert.ok(tarball && archive, 'the pack and backup steps succeeded');
+      const npx = (args: string[], cwd: string): Promise<Result> =>
+        run(npxBin, ['--yes', '--allow-scripts=better-sqlite3', '-p', tarball!, ...args], {
+          cwd,
+          env: npm,
+          timeoutMs: 14 * MINUTE,
+        });
+
+      // the first run installed into npx's cache and built better-sqlite3
+      const version = await npxFirstRun!;
       assert.equal(version.code, 0, tail(version));
+      assert.doesNotMatch(version.stderr, UNREVIEWED, `every install script is approved:\n${tail(version)}`);
       assert.equal(version.stdout, `${PKG.version}\n`);
-      const help = await run(binPath(name), ['--help'], { cwd: outside, env: cliEnv(), timeoutMs: MINUTE });
-      assert.equal(help.code, 0, tail(help));
-      assert.match(help.stdout, new RegExp(`^Usage: ${name} \\[options\\]`));
-    }
-  });
 
-  it('the installed ba-backup backs up a fixture store, ba-restore --dry-run plans its restore', async () => {
-    assert.ok(installed, 'the install step succeeded');
-    const env = cliEnv({ QDRANT_URL: server.url });
-    const backup = await run(binPath('ba-backup'), ['-d', 'installed from the tarball'], { cwd: store.root, env, timeoutMs: 2 * MINUTE });
-    assert.equal(backup.code, 0, tail(backup));
-    assert.match(backup.stdout, /\[SUCCESS\] Backup created successfully!/);
-    assert.match(backup.stdout, new RegExp(`Memories: ${MEMORIES}\\n`));
-    assert.match(backup.stdout, new RegExp(`Vectors: ${MEMORIES}\\n`));
-    const location = /Location: (.*\.zip)/.exec(backup.stdout)?.[1];
-    assert.ok(location && fs.existsSync(location), `archive written:\n${backup.stdout}`);
-    archive = location;
-
-    const restore = await run(binPath('ba-restore'), [archive, '--dry-run'], { cwd: store.root, env, timeoutMs: 2 * MINUTE });
-    assert.equal(restore.code, 0, tail(restore));
-    assert.match(restore.stdout, new RegExp(`restored: ${MEMORIES} memories`));
-    assert.match(restore.stdout, new RegExp(`restored: ${MEMORIES} points \\(768 dims, Cosine\\)`));
-    assert.match(restore.stdout, /\[DRY RUN\] No changes made\n$/);
-  });
-
-  it('npx --allow-scripts=better-sqlite3 -p <tarball> runs both commands', { timeout: 15 * MINUTE }, async () => {
-    assert.ok(tarball && archive, 'the pack and backup steps succeeded');
-    const npx = (args: string[], cwd: string): Promise<Result> =>
-      run(npxBin, ['--yes', '--allow-scripts=better-sqlite3', '-p', tarball!, ...args], { cwd, env: npm, timeoutMs: 14 * MINUTE });
-
-    // the first run installed into npx's cache and built better-sqlite3
-    const version = await npxFirstRun!;
-    assert.equal(version.code, 0, tail(version));
-    assert.doesNotMatch(version.stderr, UNREVIEWED, `every install script is approved:\n${tail(version)}`);
-    assert.equal(version.stdout, `${PKG.version}\n`);
-
-    // --verify opens the database with the cached build
-    const verify = await npx(['ba-backup', '--verify', path.basename(archive)], store.root);
-    assert.equal(verify.code, 0, tail(verify));
-    assert.match(verify.stdout, new RegExp(`^\\[OK\\] ${path.basename(archive).replace(/\./g, '\\.')} {2}${MEMORIES} memories, \\d+ versions, ${MEMORIES} vectors$`, 'm'));
-  });
-});
+      // --verify opens the database with the cached build
+      const verify = await npx(['ba-backup', '--verify', path.basename(archive)], store.root);
+      assert.equal(verify.code, 0, tail(verify));
+      assert.match(
+        verify.stdout,
+        new RegExp(
+          `^\\[OK\\] ${path.basename(archive).replace(/\./g, '\\.')} {2}${MEMORIES} memories, \\d+ versions, ${MEMORIES} vectors$`,
+          'm',
+        ),
+      );
+    });
+  },
+);

@@ -90,7 +90,8 @@ const ID_ERROR_TAIL = 'is not a valid point ID, valid values are either an unsig
 
 describe('exact JSON and f32 printing', () => {
   it('parses u64 integers beyond 2^53 as exact bigints and prints them back exactly', () => {
-    const text = '{"a":18446744073709551615,"b":9007199254740993,"c":9007199254740991,"d":1.5,"e":"18446744073709551615"}';
+    const text =
+      '{"a":18446744073709551615,"b":9007199254740993,"c":9007199254740991,"d":1.5,"e":"18446744073709551615"}';
     const v = parseJsonExact(text) as Record<string, unknown>;
     assert.equal(v.a, 18446744073709551615n);
     assert.equal(v.b, 9007199254740993n);
@@ -101,9 +102,10 @@ describe('exact JSON and f32 printing', () => {
     // negative zero stays negative, as serde_json prints it
     assert.equal(stringifyJson(parseJsonExact('{"z":-0,"w":-0.0}')), '{"z":-0.0,"w":-0.0}');
     // long digit runs inside fractions do not turn into bigints
-    assert.deepEqual(parseJsonExact('[0.12345678901234567, 1.2345678901234567e-5]'), [
-      0.12345678901234567, 1.2345678901234567e-5,
-    ]);
+    assert.deepEqual(
+      parseJsonExact('[0.12345678901234567, 1.2345678901234567e-5]'),
+      [0.12345678901234566, 0.000012345678901234568],
+    );
   });
 
   it('prints each f32 as the shortest decimal that reads back (ryu layout)', () => {
@@ -344,7 +346,10 @@ describe('collections', () => {
     );
     const zero = await raw(server, 'PUT', '/collections/d', { vectors: { size: 2, distance: 'Dot' }, shard_number: 0 });
     assert.equal(zero.status, 422);
-    assert.equal(errorTextOf(zero), 'Validation error in JSON body: [shard_number: value 0 invalid, must be 1 or larger]');
+    assert.equal(
+      errorTextOf(zero),
+      'Validation error in JSON body: [shard_number: value 0 invalid, must be 1 or larger]',
+    );
     const broken = await raw(server, 'PUT', '/collections/d', '{"vectors":');
     assert.equal(broken.status, 400);
     assert.equal(errorTextOf(broken), 'Format error in JSON body: EOF while parsing a value at line 1 column 11');
@@ -362,15 +367,29 @@ describe('collections', () => {
     await client.createCollection('c', { vectors: { size: 2, distance: 'Dot' }, replication_factor: 2 });
     const before = (await client.getCollection('c')).config.params;
     assert.equal('read_fan_out_factor' in before, false);
-    assert.equal(await client.updateCollection('c', { params: { read_fan_out_factor: 3, read_fan_out_delay_ms: 250, on_disk_payload: false } }), true);
+    assert.equal(
+      await client.updateCollection('c', {
+        params: { read_fan_out_factor: 3, read_fan_out_delay_ms: 250, on_disk_payload: false },
+      }),
+      true,
+    );
     const after = (await client.getCollection('c')).config.params;
     assert.deepEqual(after, { ...before, read_fan_out_factor: 3, read_fan_out_delay_ms: 250, on_disk_payload: false });
     assert.deepEqual(Object.keys(after), [
-      'vectors', 'shard_number', 'replication_factor', 'write_consistency_factor', 'read_fan_out_factor', 'read_fan_out_delay_ms', 'on_disk_payload',
+      'vectors',
+      'shard_number',
+      'replication_factor',
+      'write_consistency_factor',
+      'read_fan_out_factor',
+      'read_fan_out_delay_ms',
+      'on_disk_payload',
     ]);
     const zero = await raw(server, 'PATCH', '/collections/c', { params: { replication_factor: 0 } });
     assert.equal(zero.status, 422);
-    assert.equal(errorTextOf(zero), 'Validation error in JSON body: [params.replication_factor: value 0 invalid, must be 1 or larger]');
+    assert.equal(
+      errorTextOf(zero),
+      'Validation error in JSON body: [params.replication_factor: value 0 invalid, must be 1 or larger]',
+    );
     const other = await raw(server, 'PATCH', '/collections/c', { optimizers_config: { indexing_threshold: 1 } });
     assert.equal(other.status, 400);
     assert.equal((await clientError(client.updateCollection('missing', { params: {} }))).status, 404);
@@ -382,7 +401,7 @@ describe('collections', () => {
     assert.deepEqual(await client.collectionExists('c'), { exists: false });
     assert.deepEqual(await clientError(client.getCollection('c')), {
       status: 404,
-      text: 'Not found: Collection `c` doesn\'t exist!',
+      text: "Not found: Collection `c` doesn't exist!",
     });
     await client.createCollection('c', { vectors: { size: 2, distance: 'Dot' } });
     await client.updateCollectionAliases({ actions: [{ create_alias: { collection_name: 'c', alias_name: 'live' } }] });
@@ -461,11 +480,18 @@ describe('points: ids', () => {
     );
     assert.deepEqual(server.getPoints('c')[0]?.payload, { big: 18446744073709551615n, neg: -9223372036854775808n });
     // upserting the same u64 id again replaces that point instead of adding one
-    resultOf(await raw(server, 'PUT', '/collections/c/points?wait=true', '{"points":[{"id":18446744073709551615,"vector":[9]}]}'));
+    resultOf(
+      await raw(
+        server,
+        'PUT',
+        '/collections/c/points?wait=true',
+        '{"points":[{"id":18446744073709551615,"vector":[9]}]}',
+      ),
+    );
     assert.equal(server.getPoints('c').length, 7);
   });
 
-  it('rejects ids that are neither unsigned integers nor UUIDs with Qdrant\'s text and position', async (t) => {
+  it("rejects ids that are neither unsigned integers nor UUIDs with Qdrant's text and position", async (t) => {
     const server = await start(t);
     await clientFor(server).createCollection('c', { vectors: { size: 1, distance: 'Dot' } });
     const cases: Array<[string, string]> = [
@@ -482,7 +508,10 @@ describe('points: ids', () => {
       const r = await raw(server, 'PUT', '/collections/c/points?wait=true', body);
       assert.equal(r.status, 400, literal);
       const column = '{"points":[{"id":'.length + literal.length;
-      assert.equal(errorTextOf(r), `Format error in JSON body: value ${shown} ${ID_ERROR_TAIL} at line 1 column ${column}`);
+      assert.equal(
+        errorTextOf(r),
+        `Format error in JSON body: value ${shown} ${ID_ERROR_TAIL} at line 1 column ${column}`,
+      );
     }
     const offset = await raw(server, 'POST', '/collections/c/points/scroll', '{"offset":"x"}');
     assert.equal(offset.status, 400);
@@ -524,7 +553,9 @@ describe('points: upsert', () => {
       ],
     });
     assert.deepEqual(resultOf(r), { operation_id: 1, status: 'acknowledged' });
-    const explicitFalse = await raw(server, 'PUT', '/collections/c/points?wait=false', { points: [{ id: 5, vector: [1] }] });
+    const explicitFalse = await raw(server, 'PUT', '/collections/c/points?wait=false', {
+      points: [{ id: 5, vector: [1] }],
+    });
     assert.deepEqual(resultOf(explicitFalse), { operation_id: 2, status: 'acknowledged' });
     assert.deepEqual(await client.count('c'), { count: 2 });
     assert.deepEqual(
@@ -534,7 +565,7 @@ describe('points: upsert', () => {
     // a missing collection is 404 whatever wait says
     const missing = await raw(server, 'PUT', '/collections/x/points', { points: [{ id: 1, vector: [1, 2] }] });
     assert.equal(missing.status, 404);
-    assert.equal(errorTextOf(missing), 'Not found: Collection `x` doesn\'t exist!');
+    assert.equal(errorTextOf(missing), "Not found: Collection `x` doesn't exist!");
   });
 
   it('accepts the batch form, replaces whole points on upsert, and keeps payloads as given', async (t) => {
@@ -582,10 +613,7 @@ describe('points: vectors', () => {
     const body = '{"points":[{"id":1,"vector":[0.844919834,1,0.1,1e-7,123456789,-2.5,0.30000001192092896,3.4e38]}]}';
     resultOf(await raw(server, 'PUT', '/collections/c/points?wait=true', body));
     const r = await raw(server, 'POST', '/collections/c/points/scroll', '{"with_vector":true,"with_payload":false}');
-    assert.ok(
-      r.text.includes('"vector":[0.84491986,1.0,0.1,1e-7,123456790.0,-2.5,0.3,3.4e38]'),
-      r.text,
-    );
+    assert.ok(r.text.includes('"vector":[0.84491986,1.0,0.1,1e-7,123456790.0,-2.5,0.3,3.4e38]'), r.text);
     const [p] = server.getPoints('c');
     assert.deepEqual(
       p?.vector,
@@ -612,7 +640,10 @@ describe('points: vectors', () => {
     assert.ok(r.text.includes('{"id":4,"vector":[0.00001,0.0,0.0]}'), r.text); // ryu: 1e-5 -> 0.00001
     // independent check of the f32 arithmetic for id 1
     const len = Math.fround(Math.sqrt(14));
-    assert.deepEqual(server.getPoints('c')[0]?.vector, [1, 2, 3].map((x) => Math.fround(x / len)));
+    assert.deepEqual(
+      server.getPoints('c')[0]?.vector,
+      [1, 2, 3].map((x) => Math.fround(x / len)),
+    );
 
     // back up and restore: re-upserting the stored values changes nothing
     const before = server.getPoints('c');
@@ -646,11 +677,23 @@ describe('points: vectors', () => {
     // expected values from Python's struct 'e' (IEEE half, round half to even) on the f32 input
     await client.createCollection('half', { vectors: { size: 6, distance: 'Dot', datatype: 'float16' } });
     await client.upsert('half', { points: [{ id: 1, vector: [0.1, 1 / 3, 65519, 1e-7, -2.5e-6, 1.00146484375] }] });
-    assert.deepEqual(server.getPoints('half')[0]?.vector, [
-      0.0999755859375, 0.333251953125, 65504, 1.1920928955078125e-7, -2.5033950805664062e-6, 1.001953125,
-    ]);
-    const half = await raw(server, 'POST', '/collections/half/points/scroll', '{"with_vector":true,"with_payload":false}');
-    assert.ok(half.text.includes('"vector":[0.099975586,0.33325195,65504.0,1.1920929e-7,-0.000002503395,1.0019531]'), half.text);
+    assert.deepEqual(
+      server.getPoints('half')[0]?.vector,
+      [
+        // eslint-disable-next-line no-loss-of-precision -- the exact digits Python prints for this half-precision value
+        0.0999755859375, 0.333251953125, 65504, 1.1920928955078125e-7, -2.5033950805664062e-6, 1.001953125,
+      ],
+    );
+    const half = await raw(
+      server,
+      'POST',
+      '/collections/half/points/scroll',
+      '{"with_vector":true,"with_payload":false}',
+    );
+    assert.ok(
+      half.text.includes('"vector":[0.099975586,0.33325195,65504.0,1.1920929e-7,-0.000002503395,1.0019531]'),
+      half.text,
+    );
 
     // Cosine on float16: normalised in f32 first, then rounded
     await client.createCollection('halfcos', { vectors: { size: 3, distance: 'Cosine', datatype: 'float16' } });
@@ -659,7 +702,12 @@ describe('points: vectors', () => {
 
     await client.createCollection('bytes', { vectors: { size: 5, distance: 'Cosine', datatype: 'uint8' } });
     await client.upsert('bytes', { points: [{ id: 1, vector: [2.9, -3, 300, 7, 0.5] }] });
-    const bytes = await raw(server, 'POST', '/collections/bytes/points/scroll', '{"with_vector":true,"with_payload":false}');
+    const bytes = await raw(
+      server,
+      'POST',
+      '/collections/bytes/points/scroll',
+      '{"with_vector":true,"with_payload":false}',
+    );
     assert.ok(bytes.text.includes('"vector":[2.0,0.0,255.0,7.0,0.0]'), bytes.text);
 
     // what was stored goes back in unchanged
@@ -671,13 +719,23 @@ describe('points: vectors', () => {
     }
   });
 
-  it('renders unnamed, multivector, named, and named+sparse vectors in Qdrant\'s shapes', async (t) => {
+  it("renders unnamed, multivector, named, and named+sparse vectors in Qdrant's shapes", async (t) => {
     const server = await start(t);
     const client = clientFor(server);
     await client.createCollection('multi', {
       vectors: { size: 2, distance: 'Cosine', multivector_config: { comparator: 'max_sim' } },
     });
-    await client.upsert('multi', { points: [{ id: 1, vector: [[3, 4], [0, 2]] }] });
+    await client.upsert('multi', {
+      points: [
+        {
+          id: 1,
+          vector: [
+            [3, 4],
+            [0, 2],
+          ],
+        },
+      ],
+    });
     // each sub-vector normalised on its own; the client reads the printed "0.6" as 0.6
     assert.deepEqual((await client.scroll('multi', { with_vector: true })).points[0]?.vector, [
       [0.6, 0.8],
@@ -698,7 +756,12 @@ describe('points: vectors', () => {
         { id: 2, vector: [3, 4] },
       ],
     });
-    const mixed = await raw(server, 'POST', '/collections/mixed/points/scroll', '{"with_vector":true,"with_payload":false}');
+    const mixed = await raw(
+      server,
+      'POST',
+      '/collections/mixed/points/scroll',
+      '{"with_vector":true,"with_payload":false}',
+    );
     assert.ok(
       mixed.text.includes(
         '{"id":1,"vector":{"":[1.0,2.0],"text":{"indices":[2,5,7],"values":[0.2,0.5,0.7]}}},{"id":2,"vector":[3.0,4.0]}',
@@ -713,7 +776,12 @@ describe('points: vectors', () => {
     await client.createCollection('named', {
       vectors: { a: { size: 1, distance: 'Dot' }, b: { size: 2, distance: 'Euclid' } },
     });
-    await client.upsert('named', { points: [{ id: 1, vector: { b: [1, 2], a: [0.5] } }, { id: 2, vector: { a: [1] } }] });
+    await client.upsert('named', {
+      points: [
+        { id: 1, vector: { b: [1, 2], a: [0.5] } },
+        { id: 2, vector: { a: [1] } },
+      ],
+    });
     const named = await client.scroll('named', { with_vector: true, with_payload: false });
     assert.deepEqual(
       named.points.map((p) => p.vector),
@@ -743,7 +811,9 @@ describe('points: scroll and count', () => {
     const ints = Array.from({ length: 25 }, (_, k) => (k * 7919) % 1000);
     const ids: Array<number | string> = [...ints, ...uuids];
     // insert in a scrambled order, in several requests
-    const scrambled = [...ids].sort((a, b) => (String(a).split('').reverse().join('') < String(b).split('').reverse().join('') ? -1 : 1));
+    const scrambled = [...ids].sort((a, b) =>
+      String(a).split('').reverse().join('') < String(b).split('').reverse().join('') ? -1 : 1,
+    );
     for (let k = 0; k < scrambled.length; k += 6) {
       await client.upsert('c', { points: scrambled.slice(k, k + 6).map((id) => ({ id, vector: [1] })) });
     }
@@ -774,8 +844,11 @@ describe('points: scroll and count', () => {
       sortedUuids.slice(1),
     );
     // an offset that is not a stored id starts at the next one
-    const between = await client.scroll('c', { offset: expected[3]! as number + 1, limit: 1, with_payload: false });
-    assert.deepEqual(between.points.map((p) => p.id), [expected[4]]);
+    const between = await client.scroll('c', { offset: (expected[3]! as number) + 1, limit: 1, with_payload: false });
+    assert.deepEqual(
+      between.points.map((p) => p.id),
+      [expected[4]],
+    );
     assert.deepEqual(await client.count('c'), { count: expected.length });
   });
 
@@ -784,7 +857,11 @@ describe('points: scroll and count', () => {
     const client = clientFor(server);
     await client.createCollection('c', { vectors: { size: 1, distance: 'Dot' } });
     await client.upsert('c', {
-      points: Array.from({ length: 12 }, (_, k) => ({ id: k, vector: [k], payload: { k, tag: `t${k}`, deep: { x: k } } })),
+      points: Array.from({ length: 12 }, (_, k) => ({
+        id: k,
+        vector: [k],
+        payload: { k, tag: `t${k}`, deep: { x: k } },
+      })),
     });
     const r = resultOf(await raw(server, 'POST', '/collections/c/points/scroll', '{}')) as Schemas['ScrollResult'];
     assert.equal(r.points.length, 10);
@@ -803,7 +880,7 @@ describe('points: scroll and count', () => {
     assert.equal(errorTextOf(zero), 'Validation error in JSON body: [limit: value 0 invalid, must be 1.0 or larger]');
     assert.deepEqual(await clientError(client.scroll('nope')), {
       status: 404,
-      text: 'Not found: Collection `nope` doesn\'t exist!',
+      text: "Not found: Collection `nope` doesn't exist!",
     });
   });
 
@@ -830,7 +907,12 @@ describe('points: scroll and count', () => {
     const server = await start(t);
     const client = clientFor(server);
     await client.createCollection('c', { vectors: { size: 1, distance: 'Dot' } });
-    await client.upsert('c', { points: [{ id: 1, vector: [1], payload: { a: 1 } }, { id: 2, vector: [2] }] });
+    await client.upsert('c', {
+      points: [
+        { id: 1, vector: [1], payload: { a: 1 } },
+        { id: 2, vector: [2] },
+      ],
+    });
     const got = await client.retrieve('c', { ids: [2, 99, 1], with_vector: true });
     assert.deepEqual(got, [
       { id: 2, payload: {}, vector: [2] },
@@ -899,7 +981,9 @@ describe('payload indexes', () => {
       errorTextOf(missing),
       "Bad request: Can't auto-detect field type, please specify `field_schema` in the request",
     );
-    const noWait = resultOf(await raw(server, 'PUT', '/collections/c/index', { field_name: 'x', field_schema: 'text' }));
+    const noWait = resultOf(
+      await raw(server, 'PUT', '/collections/c/index', { field_name: 'x', field_schema: 'text' }),
+    );
     assert.equal((noWait as Schemas['UpdateResult']).status, 'acknowledged');
     await client.deletePayloadIndex('c', 'tenant');
     assert.deepEqual(Object.keys((await client.getCollection('c')).payload_schema), ['n', 'x']);
@@ -930,7 +1014,9 @@ describe('aliases', () => {
         { alias_name: 'z', collection_name: 'c2' },
       ],
     });
-    assert.deepEqual(await client.getCollectionAliases('c2'), { aliases: [{ alias_name: 'z', collection_name: 'c2' }] });
+    assert.deepEqual(await client.getCollectionAliases('c2'), {
+      aliases: [{ alias_name: 'z', collection_name: 'c2' }],
+    });
     assert.deepEqual(await client.getCollectionAliases('missing'), { aliases: [] });
 
     await client.upsert('x', { points: [{ id: 1, vector: [1] }] });
@@ -947,7 +1033,7 @@ describe('aliases', () => {
       await clientError(
         client.updateCollectionAliases({ actions: [{ create_alias: { collection_name: 'nope', alias_name: 'q' } }] }),
       ),
-      { status: 404, text: 'Not found: Collection `nope` doesn\'t exist!' },
+      { status: 404, text: "Not found: Collection `nope` doesn't exist!" },
     );
     assert.deepEqual(
       await clientError(
@@ -1032,7 +1118,12 @@ describe('fault injection, request log and lifecycle', () => {
 
     server.injectFault({ kind: 'drop', path: '/points/count' });
     await assert.rejects(raw(server, 'POST', '/collections/c/points/count', {}));
-    assert.deepEqual(server.requestLog.at(-1), { method: 'POST', path: '/collections/c/points/count', query: '', status: 0 });
+    assert.deepEqual(server.requestLog.at(-1), {
+      method: 'POST',
+      path: '/collections/c/points/count',
+      query: '',
+      status: 0,
+    });
     assert.deepEqual(await client.count('c'), { count: 0 });
 
     server.injectFault({ kind: 'status', times: Infinity });
@@ -1042,7 +1133,12 @@ describe('fault injection, request log and lifecycle', () => {
     assert.equal((await raw(server, 'GET', '/collections')).status, 200);
     // the log keeps the query string: the client's upsert sends wait=true
     await client.upsert('c', { points: [{ id: 1, vector: [1] }] });
-    assert.deepEqual(server.requestLog.at(-1), { method: 'PUT', path: '/collections/c/points', query: 'wait=true', status: 200 });
+    assert.deepEqual(server.requestLog.at(-1), {
+      method: 'PUT',
+      path: '/collections/c/points',
+      query: 'wait=true',
+      status: 200,
+    });
   });
 
   it('close() ends keep-alive connections promptly; getPoints/collectionNames read state directly', async () => {

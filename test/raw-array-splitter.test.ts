@@ -8,7 +8,8 @@ function splitAll(text: string, path: string[], chunkSize: number): { elements: 
   const bytes = Buffer.from(text, 'utf8');
   const elements: string[] = [];
   // byte chunks: a multi-byte character can be cut in two, as in a real stream
-  for (let i = 0; i < bytes.length; i += chunkSize) elements.push(...splitter.push(bytes.subarray(i, i + chunkSize)).map((e) => e.toString('utf8')));
+  for (let i = 0; i < bytes.length; i += chunkSize)
+    elements.push(...splitter.push(bytes.subarray(i, i + chunkSize)).map((e) => e.toString('utf8')));
   splitter.end();
   return { elements, splitter };
 }
@@ -42,7 +43,8 @@ describe('RawArraySplitter', () => {
   it('finds every element of generated documents whatever the chunking (escapes, brackets in strings)', () => {
     const rng = new Rng(7);
     const pieces = ['\\', '"', '\\"', '[', ']', '{', '}', ',', 'a', ' ', 'é', '\n'];
-    const text = (): string => Array.from({ length: rng.int(0, 8) }, () => pieces[rng.int(0, pieces.length - 1)]).join('');
+    const text = (): string =>
+      Array.from({ length: rng.int(0, 8) }, () => pieces[rng.int(0, pieces.length - 1)]).join('');
     const value = (depth: number): unknown => {
       const kind = rng.int(0, depth > 3 ? 2 : 4);
       if (kind === 0) return text();
@@ -52,7 +54,11 @@ describe('RawArraySplitter', () => {
       return Object.fromEntries(Array.from({ length: rng.int(0, 4) }, () => [text(), value(depth + 1)]));
     };
     for (let round = 0; round < 200; round++) {
-      const elements = Array.from({ length: rng.int(0, 6) }, () => ({ id: round, payload: value(0), vector: [0.5, -1e-7] }));
+      const elements = Array.from({ length: rng.int(0, 6) }, () => ({
+        id: round,
+        payload: value(0),
+        vector: [0.5, -1e-7],
+      }));
       const expected = elements.map((e) => JSON.stringify(e));
       const doc = `{"before":${JSON.stringify(text())},"points":[${expected.join(',')}],"after":[${JSON.stringify(text())}]}`;
       const { elements: found, splitter } = splitAll(doc, ['points'], rng.int(1, 40));
@@ -62,7 +68,8 @@ describe('RawArraySplitter', () => {
   });
 
   it('finds an array below a nested path and keeps its raw siblings', () => {
-    const text = '{"result":{"points":[{"id":9007199254740993}],"next_page_offset":18446744073709551614},"status":"ok","time":0.1}';
+    const text =
+      '{"result":{"points":[{"id":9007199254740993}],"next_page_offset":18446744073709551614},"status":"ok","time":0.1}';
     const { elements, splitter } = splitAll(text, ['result', 'points'], 5);
     assert.deepEqual(elements, ['{"id":9007199254740993}']);
     assert.equal(splitter.siblings.get('next_page_offset'), '18446744073709551614');

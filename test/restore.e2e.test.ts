@@ -40,7 +40,10 @@ describe('ba-restore', () => {
     const added = insertMemories(store.dbPath, 5, { seed: Date.now() % 1000 });
     const client = clientFor(server.url);
     await client.delete(store.collectionName, { wait: true, points: victims.map((v) => v.id) });
-    await client.upsert(store.collectionName, { wait: true, points: added.map((p) => ({ id: p.id, vector: p.vector, payload: p.payload })) });
+    await client.upsert(store.collectionName, {
+      wait: true,
+      points: added.map((p) => ({ id: p.id, vector: p.vector, payload: p.payload })),
+    });
   }
 
   function liveState(): { dbHash: string; points: ReturnType<QdrantTestServer['getPoints']> } {
@@ -75,7 +78,10 @@ describe('ba-restore', () => {
     assert.notDeepEqual(changedDump, backedUpDump);
     const result = await runCli('restore', [path.basename(archive), '--yes'], { cwd: store.root, env });
     assert.equal(result.code, 0, result.stderr + result.stdout);
-    assert.match(result.stdout, /\[SUCCESS\] Restore completed successfully!\n {2}Archive: backup_\d{8}_\d{6}\.zip\n {2}Memories: 150\n/);
+    assert.match(
+      result.stdout,
+      /\[SUCCESS\] Restore completed successfully!\n {2}Archive: backup_\d{8}_\d{6}\.zip\n {2}Memories: 150\n/,
+    );
     assert.match(result.stdout, /Vectors: 150\n/);
     assert.deepEqual(dumpDatabase(store.dbPath), backedUpDump);
     assert.deepEqual(server.getPoints(store.collectionName), backedUpPoints);
@@ -139,7 +145,10 @@ describe('ba-restore', () => {
   it('says what it tried when the archive does not exist', async () => {
     const result = await runCli('restore', ['backup_19990101_000000.zip'], { cwd: store.root, env });
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /^\[ERROR\] Backup not found: .*backups\/backup_19990101_000000\.zip, .*\n {8}Run ba-restore --list to see the available backups\.\n$/);
+    assert.match(
+      result.stderr,
+      /^\[ERROR\] Backup not found: .*backups\/backup_19990101_000000\.zip, .*\n {8}Run ba-restore --list to see the available backups\.\n$/,
+    );
   });
 
   describe('rejects a damaged archive before any change', () => {
@@ -187,26 +196,78 @@ describe('ba-restore', () => {
       ['a flipped byte in the database', () => flipByteIn('memoryv012.db'), /memoryv012\.db/],
       ['a flipped byte in the vectors', () => flipByteIn('qdrant_vectors.json'), /qdrant_vectors\.json/],
       ['a flipped byte in the manifest', () => flipByteIn('manifest.json'), /manifest\.json/],
-      ['a truncated zip', () => fs.readFileSync(archive).subarray(0, Math.floor(fs.statSync(archive).size / 2)), /not a readable zip file/],
+      [
+        'a truncated zip',
+        () => fs.readFileSync(archive).subarray(0, Math.floor(fs.statSync(archive).size / 2)),
+        /not a readable zip file/,
+      ],
       ['no manifest', () => buildZip(entriesWith({ 'manifest.json': null })), /it has no manifest\.json/],
-      ['a manifest of the wrong shape', () => buildZip(entriesWith({ 'manifest.json': manifestWith((m) => ((m.stats as Record<string, unknown>).sqlite = { total_memories: 'many' })) })), /manifest\.json field stats\.sqlite\.total_memories/],
-      ['a manifest that is not JSON', () => buildZip(entriesWith({ 'manifest.json': Buffer.from('{"timestamp": ') })), /manifest\.json is not valid JSON/],
-      ['a checksum mismatch', () => {
-        const db = Buffer.from(good.get('memoryv012.db')!);
-        db[db.length - 1] = db[db.length - 1]! ^ 1; // a byte in the last page: still a database
-        return buildZip(entriesWith({ 'memoryv012.db': db }));
-      }, /entry memoryv012\.db does not match its SHA-256 in the manifest/],
-      ['a zip-slip entry name', () => buildZip([...entriesWith({}), { name: '../evil.txt', data: Buffer.from('x') }]), /\.\.\/evil\.txt|relative path/],
-      ['an absolute entry name', () => buildZip([...entriesWith({}), { name: '/tmp/evil.txt', data: Buffer.from('x') }]), /absolute path/],
-      ['a duplicated entry', () => buildZip([...entriesWith({}), { name: 'memoryv012.db', data: good.get('memoryv012.db')! }]), /appears twice/],
-      ['fewer points than the manifest says', () => {
-        const text = good.get('qdrant_vectors.json')!.toString('utf8');
-        const lines = text.split('\n');
-        const cut = [...lines.slice(0, 3), lines[lines.length - 3]!.replace(/,$/, ''), ...lines.slice(-2)].join('\n');
-        return buildZip(entriesWith({ 'qdrant_vectors.json': Buffer.from(cut), 'manifest.json': manifestWith((m) => delete m.entries) }));
-      }, /holds 2 points, the manifest says 150/],
-      ['a newer format version', () => buildZip(entriesWith({ 'manifest.json': manifestWith((m) => (m.format_version = 99)) })), /format 99.*\n.*Upgrade ba-backup/],
-      ['an entry larger than declared', () => buildZip(entriesWith({}).map((e) => (e.name === 'memoryv012.db' ? { ...e, declaredSize: 100 } : e))), /size mismatch/],
+      [
+        'a manifest of the wrong shape',
+        () =>
+          buildZip(
+            entriesWith({
+              'manifest.json': manifestWith(
+                (m) => ((m.stats as Record<string, unknown>).sqlite = { total_memories: 'many' }),
+              ),
+            }),
+          ),
+        /manifest\.json field stats\.sqlite\.total_memories/,
+      ],
+      [
+        'a manifest that is not JSON',
+        () => buildZip(entriesWith({ 'manifest.json': Buffer.from('{"timestamp": ') })),
+        /manifest\.json is not valid JSON/,
+      ],
+      [
+        'a checksum mismatch',
+        () => {
+          const db = Buffer.from(good.get('memoryv012.db')!);
+          db[db.length - 1] = db[db.length - 1]! ^ 1; // a byte in the last page: still a database
+          return buildZip(entriesWith({ 'memoryv012.db': db }));
+        },
+        /entry memoryv012\.db does not match its SHA-256 in the manifest/,
+      ],
+      [
+        'a zip-slip entry name',
+        () => buildZip([...entriesWith({}), { name: '../evil.txt', data: Buffer.from('x') }]),
+        /\.\.\/evil\.txt|relative path/,
+      ],
+      [
+        'an absolute entry name',
+        () => buildZip([...entriesWith({}), { name: '/tmp/evil.txt', data: Buffer.from('x') }]),
+        /absolute path/,
+      ],
+      [
+        'a duplicated entry',
+        () => buildZip([...entriesWith({}), { name: 'memoryv012.db', data: good.get('memoryv012.db')! }]),
+        /appears twice/,
+      ],
+      [
+        'fewer points than the manifest says',
+        () => {
+          const text = good.get('qdrant_vectors.json')!.toString('utf8');
+          const lines = text.split('\n');
+          const cut = [...lines.slice(0, 3), lines[lines.length - 3]!.replace(/,$/, ''), ...lines.slice(-2)].join('\n');
+          return buildZip(
+            entriesWith({
+              'qdrant_vectors.json': Buffer.from(cut),
+              'manifest.json': manifestWith((m) => delete m.entries),
+            }),
+          );
+        },
+        /holds 2 points, the manifest says 150/,
+      ],
+      [
+        'a newer format version',
+        () => buildZip(entriesWith({ 'manifest.json': manifestWith((m) => (m.format_version = 99)) })),
+        /format 99.*\n.*Upgrade ba-backup/,
+      ],
+      [
+        'an entry larger than declared',
+        () => buildZip(entriesWith({}).map((e) => (e.name === 'memoryv012.db' ? { ...e, declaredSize: 100 } : e))),
+        /size mismatch/,
+      ],
     ];
     for (const [name, make, pattern] of cases) {
       it(name, async () => {
@@ -233,9 +294,15 @@ describe('ba-restore', () => {
     const beforePoints = server.getPoints(store.collectionName);
     // the third batch fails on every one of its 4 attempts; the rollback's upserts then go through
     server.injectFault({ method: 'PUT', path: /\/points$/, nth: 3, kind: 'status', status: 503, times: 4 });
-    const result = await runCli('restore', [archive, '--yes', '--batch-size', '20', '--concurrency', '1'], { cwd: store.root, env });
+    const result = await runCli('restore', [archive, '--yes', '--batch-size', '20', '--concurrency', '1'], {
+      cwd: store.root,
+      env,
+    });
     assert.equal(result.code, 1, result.stdout);
-    assert.match(result.stderr, /\[ERROR\] Restore failed: Qdrant at .* failed to upsert 20 points: HTTP 503: .*\(gave up after 4 attempts\)\. The previous state was put back from .*safety_\d{8}_\d{6}(_\d+)?\.zip; nothing was lost\n$/);
+    assert.match(
+      result.stderr,
+      /\[ERROR\] Restore failed: Qdrant at .* failed to upsert 20 points: HTTP 503: .*\(gave up after 4 attempts\)\. The previous state was put back from .*safety_\d{8}_\d{6}(_\d+)?\.zip; nothing was lost\n$/,
+    );
     // the loading that failed is not reported as done
     assert.doesNotMatch(result.stdout, /\[OK\] Restoring vectors/);
     assert.deepEqual(dumpDatabase(store.dbPath), beforeDump);
@@ -252,12 +319,26 @@ describe('ba-restore', () => {
     assert.deepEqual(liveState(), before);
     const scripted = await runCli('restore', [archive, '--yes'], { cwd: store.root, env: down });
     assert.equal(scripted.code, 1, scripted.stdout);
-    assert.match(scripted.stderr, /unreachable.*the archive's 150 vectors cannot be restored, so nothing was changed\n.*--skip-qdrant/);
+    assert.match(
+      scripted.stderr,
+      /unreachable.*the archive's 150 vectors cannot be restored, so nothing was changed\n.*--skip-qdrant/,
+    );
     assert.deepEqual(liveState(), before);
-    const typed = await runCli('restore', [archive], { cwd: store.root, env: down, tty: true, input: 'DELETE ALL DATA\n' });
+    const typed = await runCli('restore', [archive], {
+      cwd: store.root,
+      env: down,
+      tty: true,
+      input: 'DELETE ALL DATA\n',
+    });
     assert.equal(typed.code, 3, typed.stdout);
-    assert.match(typed.stdout, /\[WARNING\] Qdrant at http:\/\/127\.0\.0\.1:9 is unreachable.*the vectors will not be restored/);
-    assert.match(typed.stdout, /\[WARNING\] The database was restored, the vectors were not: Qdrant at http:\/\/127\.0\.0\.1:9 is unreachable/);
+    assert.match(
+      typed.stdout,
+      /\[WARNING\] Qdrant at http:\/\/127\.0\.0\.1:9 is unreachable.*the vectors will not be restored/,
+    );
+    assert.match(
+      typed.stdout,
+      /\[WARNING\] The database was restored, the vectors were not: Qdrant at http:\/\/127\.0\.0\.1:9 is unreachable/,
+    );
     assert.doesNotMatch(typed.stdout, /SUCCESS/);
     assert.deepEqual(dumpDatabase(store.dbPath), backedUpDump);
     const json = await runCli('restore', [archive, '--yes', '--skip-qdrant', '--json'], { cwd: store.root, env: down });

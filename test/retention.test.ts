@@ -1,7 +1,14 @@
 /** The retention policy as a pure function, on hand-made and generated archive sets. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyPolicy, isoWeek, parseLocalTime, periodOf, type RetentionCandidate, type RetentionPolicy } from '../src/retention/policy.js';
+import {
+  applyPolicy,
+  isoWeek,
+  parseLocalTime,
+  periodOf,
+  type RetentionCandidate,
+  type RetentionPolicy,
+} from '../src/retention/policy.js';
 import { Rng } from './fixtures/prng.js';
 
 function backup(localTime: string, extra: Partial<RetentionCandidate> = {}): RetentionCandidate {
@@ -11,7 +18,8 @@ function backup(localTime: string, extra: Partial<RetentionCandidate> = {}): Ret
   return { name, kind: 'backup', time, pinned: false, ...extra };
 }
 
-const kept = (plan: ReturnType<typeof applyPolicy>): Record<string, string[]> => Object.fromEntries(plan.keep.map((k) => [k.name, k.reasons]));
+const kept = (plan: ReturnType<typeof applyPolicy>): Record<string, string[]> =>
+  Object.fromEntries(plan.keep.map((k) => [k.name, k.reasons]));
 
 describe('retention policy', () => {
   it('keeps the newest backup of each of the last N days that have one', () => {
@@ -48,13 +56,23 @@ describe('retention policy', () => {
     // 2024-12-30 (Monday) already belongs to 2025-W01
     assert.deepEqual(isoWeek(parseLocalTime('2024-12-30T00:00:00')!), { year: 2025, week: 1 });
     const set = [backup('2026-12-28T10:00:00'), backup('2027-01-03T10:00:00'), backup('2027-01-04T10:00:00')];
-    assert.deepEqual(Object.keys(kept(applyPolicy(set, { weekly: 5 }))).sort(), ['backup_20270103_100000.zip', 'backup_20270104_100000.zip']);
-    assert.deepEqual(Object.keys(kept(applyPolicy(set, { yearly: 5 }))).sort(), ['backup_20261228_100000.zip', 'backup_20270104_100000.zip']);
+    assert.deepEqual(Object.keys(kept(applyPolicy(set, { weekly: 5 }))).sort(), [
+      'backup_20270103_100000.zip',
+      'backup_20270104_100000.zip',
+    ]);
+    assert.deepEqual(Object.keys(kept(applyPolicy(set, { yearly: 5 }))).sort(), [
+      'backup_20261228_100000.zip',
+      'backup_20270104_100000.zip',
+    ]);
   });
 
   it('uses the recorded wall-clock time, so a DST change does not move a backup to another day', () => {
     // Europe: clocks go back at 03:00 on 2026-10-25; two backups at 02:30 local time, an hour apart
-    const set = [backup('2026-10-25T02:30:00'), backup('2026-10-25T02:30:00', { name: 'backup_20261025_023000_2.zip' }), backup('2026-10-24T23:30:00')];
+    const set = [
+      backup('2026-10-25T02:30:00'),
+      backup('2026-10-25T02:30:00', { name: 'backup_20261025_023000_2.zip' }),
+      backup('2026-10-24T23:30:00'),
+    ];
     const plan = applyPolicy(set, { daily: 2 });
     assert.deepEqual(Object.keys(kept(plan)).sort(), ['backup_20261024_233000.zip', 'backup_20261025_023000_2.zip']);
     assert.equal(periodOf('daily', parseLocalTime('2026-03-29T02:30:00')!, 'x'), '2026-03-29');
@@ -66,7 +84,9 @@ describe('retention policy', () => {
       backup('2026-05-01T00:00:00'),
       backup('2026-05-02T00:00:00'),
       { name: 'backup_20200101_000000.zip', kind: 'backup', time: null, pinned: false },
-      ...[1, 2, 3, 4, 5].map((d) => backup(`2026-04-0${d}T00:00:00`, { kind: 'safety', name: `safety_2026040${d}_000000.zip` })),
+      ...[1, 2, 3, 4, 5].map((d) =>
+        backup(`2026-04-0${d}T00:00:00`, { kind: 'safety', name: `safety_2026040${d}_000000.zip` }),
+      ),
     ];
     const plan = applyPolicy(set, { last: 1 }, 2);
     assert.deepEqual(kept(plan), {
@@ -76,12 +96,21 @@ describe('retention policy', () => {
       'backup_20250101_000000.zip': ['pinned'],
       'backup_20200101_000000.zip': ['creation time unreadable'],
     });
-    assert.deepEqual(plan.remove.sort(), ['backup_20260501_000000.zip', 'safety_20260401_000000.zip', 'safety_20260402_000000.zip', 'safety_20260403_000000.zip']);
+    assert.deepEqual(plan.remove.sort(), [
+      'backup_20260501_000000.zip',
+      'safety_20260401_000000.zip',
+      'safety_20260402_000000.zip',
+      'safety_20260403_000000.zip',
+    ]);
   });
 
   it('never lets a database-only archive displace the only complete one', () => {
     const full = backup('2026-03-01T09:00:00');
-    const set = [full, backup('2026-03-01T12:00:00', { complete: false }), backup('2026-03-01T18:00:00', { complete: false })];
+    const set = [
+      full,
+      backup('2026-03-01T12:00:00', { complete: false }),
+      backup('2026-03-01T18:00:00', { complete: false }),
+    ];
     const plan = applyPolicy(set, { daily: 1 });
     assert.deepEqual(kept(plan), {
       'backup_20260301_180000.zip': ['daily 2026-03-01'],
@@ -109,7 +138,13 @@ describe('retention policy', () => {
       for (let i = 0; i < count; i++) {
         const t = new Date(base + Math.floor(rng.next() * 900) * 86_400_000 + Math.floor(rng.next() * 86_400) * 1000);
         const text = t.toISOString().slice(0, 19);
-        set.push(backup(text, { name: `backup_${i}_${text}.zip`, pinned: rng.next() < 0.05, complete: round % 2 === 0 || rng.next() < 0.6 }));
+        set.push(
+          backup(text, {
+            name: `backup_${i}_${text}.zip`,
+            pinned: rng.next() < 0.05,
+            complete: round % 2 === 0 || rng.next() < 0.6,
+          }),
+        );
       }
       const policy: RetentionPolicy = {
         last: rng.next() < 0.5 ? Math.floor(rng.next() * 5) : undefined,
@@ -130,8 +165,13 @@ describe('retention policy', () => {
       const complete = set.filter((c) => c.complete !== false);
       for (const rule of ['daily', 'weekly', 'monthly', 'yearly'] as const) {
         const n = policy[rule] ?? 0;
-        for (const [pool, note] of [[set, false], [complete, true]] as const) {
-          const byRule = plan.keep.filter((k) => k.reasons.some((r) => r.startsWith(`${rule} `) && r.endsWith(', newest complete') === note));
+        for (const [pool, note] of [
+          [set, false],
+          [complete, true],
+        ] as const) {
+          const byRule = plan.keep.filter((k) =>
+            k.reasons.some((r) => r.startsWith(`${rule} `) && r.endsWith(', newest complete') === note),
+          );
           const expected = note && complete.length === set.length ? [] : newestPerPeriod(pool, rule, n);
           assert.deepEqual(byRule.map((k) => k.name).sort(), expected, `${rule} ${n}${note ? ' complete' : ''}`);
         }
@@ -140,24 +180,39 @@ describe('retention policy', () => {
       const byLast = plan.keep.filter((k) => k.reasons.some((r) => r === `last ${last}`)).length;
       assert.equal(byLast, Math.min(last, set.length));
       if (complete.length < set.length && last > 0) {
-        const newestComplete = [...complete].sort((a, b) => (key(a) < key(b) ? 1 : -1)).slice(0, last).map((c) => c.name);
+        const newestComplete = [...complete]
+          .sort((a, b) => (key(a) < key(b) ? 1 : -1))
+          .slice(0, last)
+          .map((c) => c.name);
         for (const name of newestComplete) assert.ok(keptNames.has(name), `last ${last} complete`);
       }
     }
   });
 });
 
-function newestPerPeriod(pool: readonly RetentionCandidate[], rule: 'daily' | 'weekly' | 'monthly' | 'yearly', n: number): string[] {
+function newestPerPeriod(
+  pool: readonly RetentionCandidate[],
+  rule: 'daily' | 'weekly' | 'monthly' | 'yearly',
+  n: number,
+): string[] {
   const periods = new Map<string, RetentionCandidate>();
   for (const c of pool) {
     const p = periodOf(rule, c.time!, c.name);
     const cur = periods.get(p);
     if (!cur || key(c) > key(cur)) periods.set(p, c);
   }
-  return [...periods.entries()].sort((a, b) => (a[0] < b[0] ? 1 : -1)).slice(0, n).map(([, c]) => c.name).sort();
+  return [...periods.entries()]
+    .sort((a, b) => (a[0] < b[0] ? 1 : -1))
+    .slice(0, n)
+    .map(([, c]) => c.name)
+    .sort();
 }
 
 function key(c: RetentionCandidate): string {
   const t = c.time!;
-  return [t.year, t.month, t.day, t.hour, t.minute, t.second, t.microsecond].map((v) => String(v).padStart(6, '0')).join('') + c.name;
+  return (
+    [t.year, t.month, t.day, t.hour, t.minute, t.second, t.microsecond]
+      .map((v) => String(v).padStart(6, '0'))
+      .join('') + c.name
+  );
 }

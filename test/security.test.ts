@@ -64,7 +64,11 @@ describe('QDRANT_API_KEY', () => {
     }
   }
 
-  async function run(bin: 'backup' | 'restore', args: string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
+  async function run(
+    bin: 'backup' | 'restore',
+    args: string[],
+    extraEnv: Record<string, string> = {},
+  ): Promise<CliResult> {
     const result = await runCli(bin, args, { cwd: store.root, env: { ...env, ...extraEnv } });
     outputs.push(result.stdout, result.stderr);
     assertNoKey(result.stdout + result.stderr, `the output of ba-${bin} ${args.join(' ')}`);
@@ -91,7 +95,8 @@ describe('QDRANT_API_KEY', () => {
     assert.equal(backup.code, 0, backup.stderr);
     assert.match(backup.stdout, /Vectors: 40\n/);
     const archive = locationOf(backup);
-    for (const args of [['--list'], ['--list', '--json'], ['--verify']]) assert.equal((await run('backup', args)).code, 0);
+    for (const args of [['--list'], ['--list', '--json'], ['--verify']])
+      assert.equal((await run('backup', args)).code, 0);
     assert.equal((await run('restore', [archive, '--dry-run'])).code, 0);
     const restore = await run('restore', [archive, '--yes']);
     assert.equal(restore.code, 0, restore.stderr);
@@ -125,14 +130,18 @@ describe('QDRANT_API_KEY', () => {
     for (const zip of zips) {
       for (const [name, data] of await readZipEntries(zip)) {
         assertNoKey(data.toString('latin1'), `${zip}:${name}`);
-        if (name === 'manifest.json') assert.match(JSON.parse(data.toString('utf8')).qdrant.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+        if (name === 'manifest.json')
+          assert.match(JSON.parse(data.toString('utf8')).qdrant.url, /^http:\/\/127\.0\.0\.1:\d+$/);
       }
     }
   });
 
   it('a wrong or missing key: the server refuses it, the tool says authentication failed and echoes nothing', async () => {
     const before = { db: fileHash(store.dbPath), points: server.getPoints(store.collectionName) };
-    const archives = fs.readdirSync(path.join(store.root, 'backups')).filter((n) => n.startsWith('backup_')).sort();
+    const archives = fs
+      .readdirSync(path.join(store.root, 'backups'))
+      .filter((n) => n.startsWith('backup_'))
+      .sort();
     const good = path.join(store.root, 'backups', archives[0]!);
     const logStart = server.requestLog.length;
 
@@ -140,17 +149,26 @@ describe('QDRANT_API_KEY', () => {
       const keyEnv = key === undefined ? { QDRANT_API_KEY: '' } : { QDRANT_API_KEY: key };
       const strict = await run('backup', ['--require-qdrant'], keyEnv);
       assert.equal(strict.code, 1);
-      assert.match(strict.stderr, /^\[ERROR\] Qdrant at http:\/\/127\.0\.0\.1:\d+ failed to [a-z ]+: HTTP 401: authentication failed; check QDRANT_API_KEY; no archive written \(--require-qdrant\)\n$/);
+      assert.match(
+        strict.stderr,
+        /^\[ERROR\] Qdrant at http:\/\/127\.0\.0\.1:\d+ failed to [a-z ]+: HTTP 401: authentication failed; check QDRANT_API_KEY; no archive written \(--require-qdrant\)\n$/,
+      );
 
       const lenient = await run('backup', ['-d', 'wrong key'], keyEnv);
       assert.equal(lenient.code, 3, lenient.stderr);
-      assert.match(lenient.stderr, /\[WARNING\] .*HTTP 401: authentication failed; check QDRANT_API_KEY; the archive holds the SQLite database only/);
+      assert.match(
+        lenient.stderr,
+        /\[WARNING\] .*HTTP 401: authentication failed; check QDRANT_API_KEY; the archive holds the SQLite database only/,
+      );
       const manifest = JSON.parse((await readZipEntries(locationOf(lenient))).get('manifest.json')!.toString('utf8'));
       assert.match(manifest.stats.qdrant.error, /authentication failed/);
 
       const restore = await run('restore', [good, '--yes', '--require-qdrant'], keyEnv);
       assert.equal(restore.code, 1);
-      assert.match(restore.stderr, /HTTP 401: authentication failed; check QDRANT_API_KEY; nothing was changed \(--require-qdrant\)/);
+      assert.match(
+        restore.stderr,
+        /HTTP 401: authentication failed; check QDRANT_API_KEY; nothing was changed \(--require-qdrant\)/,
+      );
     }
     // the server saw the attempts and refused every one
     const attempts = server.requestLog.slice(logStart).filter((r) => r.path !== '/');
@@ -171,8 +189,16 @@ describe('permissions', { skip: isWindows ? 'POSIX modes' : false }, () => {
   });
 
   /** Runs a bin with umask 000, so any mode the tool does not set itself shows as world-writable. */
-  function runUnderUmask(bin: keyof typeof BIN, args: string[], cwd: string, env: Record<string, string>): Promise<CliResult> {
-    const child = spawn('sh', ['-c', 'umask 000 && exec "$@"', 'sh', process.execPath, BIN[bin], ...args], { cwd, env: cleanEnv(env) });
+  function runUnderUmask(
+    bin: keyof typeof BIN,
+    args: string[],
+    cwd: string,
+    env: Record<string, string>,
+  ): Promise<CliResult> {
+    const child = spawn('sh', ['-c', 'umask 000 && exec "$@"', 'sh', process.execPath, BIN[bin], ...args], {
+      cwd,
+      env: cleanEnv(env),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
@@ -214,7 +240,8 @@ describe('restore refuses symbolic links it did not expect', { skip: isWindows ?
   let archive: string;
   let elsewhere: string;
 
-  const hint = '        A restore writes only to real files and folders: replace the link with what it points to (or give --root the real folder), then run the restore again.\n';
+  const hint =
+    '        A restore writes only to real files and folders: replace the link with what it points to (or give --root the real folder), then run the restore again.\n';
 
   before(async () => {
     server = await startQdrantTestServer();
@@ -250,7 +277,11 @@ describe('restore refuses symbolic links it did not expect', { skip: isWindows ?
   async function expectRefusal(link: string, target: string, args: string[] = ['--yes']): Promise<void> {
     const points = server.getPoints(store.collectionName);
     const treeOf = (dir: string) => (fs.readdirSync(dir, { recursive: true }) as string[]).map(String).sort();
-    const snapshot = () => ({ elsewhere: treeOf(elsewhere), store: treeOf(store.root), targetHash: fs.statSync(target).isFile() ? fileHash(target) : null });
+    const snapshot = () => ({
+      elsewhere: treeOf(elsewhere),
+      store: treeOf(store.root),
+      targetHash: fs.statSync(target).isFile() ? fileHash(target) : null,
+    });
     const before = snapshot();
     const result = await runCli('restore', [archive, ...args], { cwd: store.root, env });
     assert.equal(result.code, 1, result.stdout + result.stderr);
@@ -319,7 +350,10 @@ describe('restore refuses symbolic links it did not expect', { skip: isWindows ?
 
 describe('HTTPS Qdrant with a custom CA', () => {
   const openssl = spawnSync('openssl', ['version'], { encoding: 'utf8' });
-  const noOpenssl = openssl.error || openssl.status !== 0 ? 'openssl is not installed (node cannot make an X.509 certificate by itself)' : false;
+  const noOpenssl =
+    openssl.error || openssl.status !== 0
+      ? 'openssl is not installed (node cannot make an X.509 certificate by itself)'
+      : false;
   let server: QdrantTestServer;
   let store: MemoryStore;
   let caFile: string;
@@ -344,7 +378,25 @@ describe('HTTPS Qdrant with a custom CA', () => {
     // self-signed: the certificate is its own CA, valid for the loopback address
     const made = spawnSync(
       'openssl',
-      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', caFile, '-days', '2', '-subj', '/CN=ba-backup test CA', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'],
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-keyout',
+        keyFile,
+        '-out',
+        caFile,
+        '-days',
+        '2',
+        '-subj',
+        '/CN=ba-backup test CA',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
       { encoding: 'utf8' },
     );
     assert.equal(made.status, 0, made.stderr);
@@ -354,7 +406,15 @@ describe('HTTPS Qdrant with a custom CA', () => {
     store = createMemoryStore({ root: makeTempDir('ba-tls-store'), memories: 15, dims: 8 });
     const base = `${server.url}/collections/${store.collectionName}`;
     assert.equal(await request('PUT', base, { vectors: { size: 8, distance: 'Cosine' } }, ca), 200);
-    assert.equal(await request('PUT', `${base}/points?wait=true`, { points: store.points.map((p) => ({ id: p.id, vector: p.vector, payload: p.payload })) }, ca), 200);
+    assert.equal(
+      await request(
+        'PUT',
+        `${base}/points?wait=true`,
+        { points: store.points.map((p) => ({ id: p.id, vector: p.vector, payload: p.payload })) },
+        ca,
+      ),
+      200,
+    );
   });
   after(async () => {
     await server?.close();
@@ -368,22 +428,37 @@ describe('HTTPS Qdrant with a custom CA', () => {
     assert.match(backup.stdout, /Vectors: 15\n/);
     const manifest = JSON.parse((await readZipEntries(locationOf(backup))).get('manifest.json')!.toString('utf8'));
     assert.equal(manifest.qdrant.url, server.url);
-    const restore = await runCli('restore', [locationOf(backup), '--yes', '--require-qdrant'], { cwd: store.root, env });
+    const restore = await runCli('restore', [locationOf(backup), '--yes', '--require-qdrant'], {
+      cwd: store.root,
+      env,
+    });
     assert.equal(restore.code, 0, restore.stderr);
     assert.match(restore.stdout, /Vectors: 15\n/);
   });
 
-  it('without the CA: refused with a message that names the URL and the certificate problem', { skip: noOpenssl }, async () => {
-    const env = { QDRANT_URL: server.url, NODE_EXTRA_CA_CERTS: '' };
-    const strict = await runCli('backup', ['--require-qdrant'], { cwd: store.root, env });
-    assert.equal(strict.code, 1);
-    // one line that names the URL and the certificate problem, and says nothing was written
-    const url = server.url.replace(/\./g, '\\.');
-    assert.match(strict.stderr, new RegExp(`^\\[ERROR\\] Qdrant at ${url}\\b[^\\n]*self[- ]signed certificate[^\\n]*; no archive written \\(--require-qdrant\\)\\n`));
-    const lenient = await runCli('backup', [], { cwd: store.root, env });
-    assert.equal(lenient.code, 3);
-    assert.match(lenient.stderr, /\[WARNING\] Qdrant at https:\/\/127\.0\.0\.1:\d+ is unreachable .*self[- ]signed certificate/);
-  });
+  it(
+    'without the CA: refused with a message that names the URL and the certificate problem',
+    { skip: noOpenssl },
+    async () => {
+      const env = { QDRANT_URL: server.url, NODE_EXTRA_CA_CERTS: '' };
+      const strict = await runCli('backup', ['--require-qdrant'], { cwd: store.root, env });
+      assert.equal(strict.code, 1);
+      // one line that names the URL and the certificate problem, and says nothing was written
+      const url = server.url.replace(/\./g, '\\.');
+      assert.match(
+        strict.stderr,
+        new RegExp(
+          `^\\[ERROR\\] Qdrant at ${url}\\b[^\\n]*self[- ]signed certificate[^\\n]*; no archive written \\(--require-qdrant\\)\\n`,
+        ),
+      );
+      const lenient = await runCli('backup', [], { cwd: store.root, env });
+      assert.equal(lenient.code, 3);
+      assert.match(
+        lenient.stderr,
+        /\[WARNING\] Qdrant at https:\/\/127\.0\.0\.1:\d+ is unreachable .*self[- ]signed certificate/,
+      );
+    },
+  );
 });
 
 describe('strings from archives print with control characters escaped', () => {
@@ -415,7 +490,12 @@ describe('strings from archives print with control characters escaped', () => {
     hostile = path.join(store.root, 'backups', 'backup_20200101_000000.zip');
     fs.writeFileSync(
       hostile,
-      buildZip([...entries].map(([name, data]) => ({ name, data: name === 'manifest.json' ? Buffer.from(JSON.stringify(manifest)) : data }))),
+      buildZip(
+        [...entries].map(([name, data]) => ({
+          name,
+          data: name === 'manifest.json' ? Buffer.from(JSON.stringify(manifest)) : data,
+        })),
+      ),
     );
   });
   after(async () => {
@@ -433,7 +513,10 @@ describe('strings from archives print with control characters escaped', () => {
       const result = await runCli(bin, ['--list'], { cwd: store.root, env });
       assert.equal(result.code, 0, result.stderr);
       assertInert(result, `ba-${bin} --list`);
-      assert.ok(result.stdout.includes('Description: \\x1b[2J\\x1b[H\\x1b]0;owned\\x07fake\\r[SUCCESS] line\\x9b31m\\nsecond'), result.stdout);
+      assert.ok(
+        result.stdout.includes('Description: \\x1b[2J\\x1b[H\\x1b]0;owned\\x07fake\\r[SUCCESS] line\\x9b31m\\nsecond'),
+        result.stdout,
+      );
       assert.ok(result.stdout.includes('Created: 2020-01-01T00:00:00\\x1b[2K'), result.stdout);
     }
   });
@@ -443,7 +526,10 @@ describe('strings from archives print with control characters escaped', () => {
     assert.equal(result.code, 0, result.stderr);
     assertInert(result, 'ba-backup --list --json');
     const listed = JSON.parse(result.stdout) as { archives: Array<{ description?: string }> };
-    assert.ok(listed.archives.every((a) => a.description === description), result.stdout);
+    assert.ok(
+      listed.archives.every((a) => a.description === description),
+      result.stdout,
+    );
   });
 
   it('ba-restore --dry-run of such an archive, even under a hostile file name', async () => {
@@ -453,7 +539,10 @@ describe('strings from archives print with control characters escaped', () => {
       const result = await runCli('restore', [target, '--dry-run'], { cwd: store.root, env });
       assert.equal(result.code, 0, result.stderr);
       assertInert(result, `ba-restore ${JSON.stringify(target)} --dry-run`);
-      assert.match(result.stdout, /Created: 2020-01-01T00:00:00\\x1b\[2K \(local time where it was made\) {2}"\\x1b\[2J/);
+      assert.match(
+        result.stdout,
+        /Created: 2020-01-01T00:00:00\\x1b\[2K \(local time where it was made\) {2}"\\x1b\[2J/,
+      );
       assert.match(result.stdout, /Made for: user\\x1b\]0;title\\x07_agent\\x9b2J/);
     }
   });
@@ -462,12 +551,21 @@ describe('strings from archives print with control characters escaped', () => {
     const dir = makeTempDir('ba-escapes-bad');
     const bad = path.join(dir, `bad${ESC}[2J.zip`);
     const entries = await readZipEntries(hostile);
-    fs.writeFileSync(bad, buildZip([...[...entries].map(([name, data]) => ({ name, data })), { name: `x${ESC}]0;pwned\u0007`, data: Buffer.from('x') }]));
+    fs.writeFileSync(
+      bad,
+      buildZip([
+        ...[...entries].map(([name, data]) => ({ name, data })),
+        { name: `x${ESC}]0;pwned\u0007`, data: Buffer.from('x') },
+      ]),
+    );
     const before = fileHash(store.dbPath);
     const result = await runCli('restore', [bad, '--yes'], { cwd: store.root, env });
     assert.equal(result.code, 5);
     assertInert(result, 'a refused archive');
-    assert.equal(result.stderr, `[ERROR] Invalid archive ${dir}/bad\\x1b[2J.zip: refusing entry name "x\\u001b]0;pwned\\u0007" contains control characters\n`);
+    assert.equal(
+      result.stderr,
+      `[ERROR] Invalid archive ${dir}/bad\\x1b[2J.zip: refusing entry name "x\\u001b]0;pwned\\u0007" contains control characters\n`,
+    );
     assert.equal(fileHash(store.dbPath), before);
   });
 });

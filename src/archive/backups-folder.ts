@@ -30,7 +30,6 @@ export function tempPath(dir: string, suffix: '.zip' | '.db' | ''): string {
   return path.join(dir, `.ba-tmp-${process.pid}-${randomBytes(6).toString('hex')}${suffix}`);
 }
 
-
 /** Removes temporary files left by runs that are no longer alive. */
 export function removeStaleTempFiles(dir: string): string[] {
   let names: string[];
@@ -60,7 +59,8 @@ export function removeOwnTempFiles(dir: string): void {
     return;
   }
   for (const name of names) {
-    if (Number(TEMP_NAME.exec(name)?.[1]) === process.pid) fs.rmSync(path.join(dir, name), { force: true, recursive: true });
+    if (Number(TEMP_NAME.exec(name)?.[1]) === process.pid)
+      fs.rmSync(path.join(dir, name), { force: true, recursive: true });
   }
 }
 
@@ -135,7 +135,11 @@ export function listArchiveFiles(dir: string): ArchiveFile[] | null {
 export function locateArchive(arg: string, backupsDir: string, cwd: string): { found: string | null; tried: string[] } {
   const isBare = !arg.includes('/') && !arg.includes('\\') && !path.isAbsolute(arg);
   const candidates = isBare
-    ? [path.join(backupsDir, arg), ...(arg.endsWith('.zip') ? [] : [path.join(backupsDir, `${arg}.zip`)]), path.resolve(cwd, arg)]
+    ? [
+        path.join(backupsDir, arg),
+        ...(arg.endsWith('.zip') ? [] : [path.join(backupsDir, `${arg}.zip`)]),
+        path.resolve(cwd, arg),
+      ]
     : [path.resolve(cwd, arg)];
   const tried = [...new Set(candidates)];
   for (const candidate of tried) {
@@ -162,7 +166,8 @@ export function refuseSymlinks(paths: readonly string[]): void {
     try {
       isLink = fs.lstatSync(candidate).isSymbolicLink();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR')
+        continue;
       throw err;
     }
     if (!isLink) continue;
@@ -187,8 +192,14 @@ export function refuseSymlinks(paths: readonly string[]): void {
 export function findArchive(arg: string, backupsDir: string, cwd: string, tool: 'ba-backup' | 'ba-restore'): string {
   const located = locateArchive(arg, backupsDir, cwd);
   if (!located.found) {
-    const near = closestNames(path.basename(arg), (listArchiveFiles(backupsDir) ?? []).map((f) => f.name));
-    const hint = near.length > 0 ? `Did you mean ${near.join(' or ')}? ${tool} --list shows every backup.` : `Run ${tool} --list to see the available backups.`;
+    const near = closestNames(
+      path.basename(arg),
+      (listArchiveFiles(backupsDir) ?? []).map((f) => f.name),
+    );
+    const hint =
+      near.length > 0
+        ? `Did you mean ${near.join(' or ')}? ${tool} --list shows every backup.`
+        : `Run ${tool} --list to see the available backups.`;
     throw new UserError(`Backup not found: ${located.tried.join(', ')}`, ExitCode.Failure, hint, 'BACKUP_NOT_FOUND');
   }
   return located.found;
@@ -211,7 +222,8 @@ function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
-    for (let j = 1; j <= b.length; j++) row.push(Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    for (let j = 1; j <= b.length; j++)
+      row.push(Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
     previous = row;
   }
   return previous[b.length]!;

@@ -14,7 +14,9 @@ export function isPinned(archivePath: string): boolean {
 }
 
 export function pin(archivePath: string, note = ''): void {
-  fs.writeFileSync(pinPath(archivePath), `${JSON.stringify({ pinned_at: new Date().toISOString(), note })}\n`, { mode: 0o600 });
+  fs.writeFileSync(pinPath(archivePath), `${JSON.stringify({ pinned_at: new Date().toISOString(), note })}\n`, {
+    mode: 0o600,
+  });
 }
 
 export function unpin(archivePath: string): boolean {

@@ -39,7 +39,13 @@ export function filesUnder(dir: string, skip: (rel: string) => boolean = () => f
 }
 
 /** Copies `files` (inside `storeDir`) into the new folder `scratchDir`. */
-export function copyRaw(storeDir: string, files: string[], scratchDir: string, state: RawPart['state'], reason: string): RawCopy {
+export function copyRaw(
+  storeDir: string,
+  files: string[],
+  scratchDir: string,
+  state: RawPart['state'],
+  reason: string,
+): RawCopy {
   const copy: RawCopy = { state, reason, dir: scratchDir, files: [] };
   fs.mkdirSync(scratchDir, { recursive: true, mode: 0o700 });
   try {

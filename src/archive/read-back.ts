@@ -16,7 +16,8 @@ export async function checkWrittenArchive(archivePath: string, manifest: Manifes
   try {
     const declared = manifest.entries ?? {};
     const names = [...reader.entries.keys()].filter((name) => name !== MANIFEST_ENTRY);
-    if (names.length !== Object.keys(declared).length) throw new Error(`the zip holds ${names.length} entries, the manifest lists ${Object.keys(declared).length}`);
+    if (names.length !== Object.keys(declared).length)
+      throw new Error(`the zip holds ${names.length} entries, the manifest lists ${Object.keys(declared).length}`);
     for (const name of names) if (!declared[name]) throw new Error(`entry ${name} is not in the manifest`);
     // entries are read side by side: each inflates on its own thread
     await Promise.all(
@@ -24,11 +25,13 @@ export async function checkWrittenArchive(archivePath: string, manifest: Manifes
         const expected = declared[name]!;
         // reading is the check: CRC-32 and size are verified at the end of the stream
         const actual = await reader.readThrough(name);
-        if (actual.sha256 !== expected.sha256 || actual.size !== expected.size) throw new Error(`entry ${name} does not read back as it was written`);
+        if (actual.sha256 !== expected.sha256 || actual.size !== expected.size)
+          throw new Error(`entry ${name} does not read back as it was written`);
       }),
     );
     const { data } = await reader.readSmallEntry(MANIFEST_ENTRY, 1024 * 1024);
-    if (data.toString('utf8') !== `${JSON.stringify(manifest, null, 2)}\n`) throw new Error('manifest.json does not read back as it was written');
+    if (data.toString('utf8') !== `${JSON.stringify(manifest, null, 2)}\n`)
+      throw new Error('manifest.json does not read back as it was written');
   } finally {
     reader.close();
   }

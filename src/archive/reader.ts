@@ -102,10 +102,14 @@ function openZip(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
     // strictFileNames: a backslash is refused, not silently turned into '/'
     // (yauzl's default), so ..\x or C:\x can never pass as a plain name.
-    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: true, strictFileNames: true }, (err, zip) => {
-      if (err || !zip) reject(err ? zipError(err) : new ZipFormatError('cannot open'));
-      else resolve(zip);
-    });
+    yauzl.open(
+      path,
+      { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: true, strictFileNames: true },
+      (err, zip) => {
+        if (err || !zip) reject(err ? zipError(err) : new ZipFormatError('cannot open'));
+        else resolve(zip);
+      },
+    );
   });
 }
 
@@ -141,7 +145,11 @@ class CheckingStream extends Transform {
     this.size += chunk.length;
     // stop a bomb at the first byte beyond the declared size, not at the end
     if (this.size > this.info.uncompressedSize) {
-      callback(new ZipFormatError(`entry ${this.info.name} has more bytes than the ${this.info.uncompressedSize} the zip declares`));
+      callback(
+        new ZipFormatError(
+          `entry ${this.info.name} has more bytes than the ${this.info.uncompressedSize} the zip declares`,
+        ),
+      );
       return;
     }
     this.hash.update(chunk);
@@ -151,7 +159,11 @@ class CheckingStream extends Transform {
 
   override _flush(callback: TransformCallback): void {
     if (this.size !== this.info.uncompressedSize) {
-      callback(new ZipFormatError(`entry ${this.info.name} has ${this.size} bytes, the zip declares ${this.info.uncompressedSize}`));
+      callback(
+        new ZipFormatError(
+          `entry ${this.info.name} has ${this.size} bytes, the zip declares ${this.info.uncompressedSize}`,
+        ),
+      );
     } else if (this.crc >>> 0 !== this.info.crc32 >>> 0) {
       callback(new ZipFormatError(`entry ${this.info.name} fails its CRC-32 check (the archive is damaged)`));
     } else {
@@ -186,7 +198,9 @@ export class ArchiveReader {
         if (entries.has(name)) throw new ZipFormatError(`entry ${quoted} appears twice`);
         if (entry.isEncrypted()) throw new ZipFormatError(`entry ${quoted} is encrypted`);
         if (entry.uncompressedSize > entry.compressedSize * MAX_COMPRESSION_RATIO + 1024 * 1024) {
-          throw new ZipFormatError(`entry ${quoted} declares ${entry.uncompressedSize} bytes from ${entry.compressedSize} compressed, more than deflate can produce`);
+          throw new ZipFormatError(
+            `entry ${quoted} declares ${entry.uncompressedSize} bytes from ${entry.compressedSize} compressed, more than deflate can produce`,
+          );
         }
         entries.set(name, {
           name,
@@ -216,12 +230,15 @@ export class ArchiveReader {
     if (!info) throw new ZipFormatError(`entry ${name} is missing`);
     const entry = info.entry;
     if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
-      throw new ZipFormatError(`entry ${quoteEntryName(name)} uses compression method ${entry.compressionMethod}; only stored and deflated entries are read`);
+      throw new ZipFormatError(
+        `entry ${quoteEntryName(name)} uses compression method ${entry.compressionMethod}; only stored and deflated entries are read`,
+      );
     }
     // yauzl finds where the data starts (and checks it lies inside the file)
     const start = await new Promise<number>((resolve, reject) => {
       this.zip.readLocalFileHeader(entry, { minimal: true }, (err, header) => {
-        if (err || !header) reject(new ZipFormatError(`entry ${quoteEntryName(name)}: ${err ? printable(err.message) : 'cannot read'}`));
+        if (err || !header)
+          reject(new ZipFormatError(`entry ${quoteEntryName(name)}: ${err ? printable(err.message) : 'cannot read'}`));
         else resolve(header.fileDataStart);
       });
     });
@@ -236,7 +253,9 @@ export class ArchiveReader {
       raw = compressed.pipe(inflate);
     }
     const checking = new CheckingStream(info);
-    raw.on('error', (err: Error) => checking.destroy(new ZipFormatError(`entry ${quoteEntryName(name)}: ${printable(err.message)}`)));
+    raw.on('error', (err: Error) =>
+      checking.destroy(new ZipFormatError(`entry ${quoteEntryName(name)}: ${printable(err.message)}`)),
+    );
     raw.pipe(checking);
     // a reader that stops early (a failed check) must not leave the file open
     checking.on('close', () => {
@@ -272,7 +291,8 @@ export class ArchiveReader {
   async readSmallEntry(name: string, maxBytes: number): Promise<{ data: Buffer; digest: EntryDigest }> {
     const info = this.entries.get(name);
     if (!info) throw new ZipFormatError(`entry ${name} is missing`);
-    if (info.uncompressedSize > maxBytes) throw new ZipFormatError(`entry ${name} is ${info.uncompressedSize} bytes, more than the ${maxBytes} allowed`);
+    if (info.uncompressedSize > maxBytes)
+      throw new ZipFormatError(`entry ${name} is ${info.uncompressedSize} bytes, more than the ${maxBytes} allowed`);
     const { stream, digest } = await this.openEntry(name);
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);

@@ -79,7 +79,8 @@ export class ArchiveWriter {
     this.throwIfFailed();
     const hashing = new HashingStream();
     this.zip.append(hashing, { name, date: this.date, mode: 0o600 });
-    const readable = typeof source === 'string' || Buffer.isBuffer(source) ? Readable.from([Buffer.from(source)]) : source;
+    const readable =
+      typeof source === 'string' || Buffer.isBuffer(source) ? Readable.from([Buffer.from(source)]) : source;
     // Either the source fails, or the zip stream fails while consuming it.
     await Promise.race([pipeline(readable, hashing), this.failed]);
     this.throwIfFailed();

@@ -29,7 +29,13 @@ import { databaseFiles, type LiveDatabase } from '../sqlite/live-database.js';
 import { describeStats } from '../sqlite/stats.js';
 import { toolVersion } from '../version.js';
 import { cleanOnInterrupt } from '../interrupt.js';
-import { type ArchiveKind, ensureBackupsDir, publishArchive, removeStaleTempFiles, tempPath } from '../archive/backups-folder.js';
+import {
+  type ArchiveKind,
+  ensureBackupsDir,
+  publishArchive,
+  removeStaleTempFiles,
+  tempPath,
+} from '../archive/backups-folder.js';
 import { copyRaw, discardRawCopy, type RawCopy, rawEntryName, rawPartOf } from '../archive/raw-files.js';
 import { checkWrittenArchive } from '../archive/read-back.js';
 import { ArchiveWriter } from '../archive/writer.js';
@@ -79,20 +85,37 @@ export const DATABASE_NOT_FOUND_HINT =
 /** Fails, before anything is written, when the store has no database; says what is there instead. */
 export function assertDatabaseExists(store: StoreConfig, cwd: string): void {
   if (fs.existsSync(store.dbPath)) return;
-  throw new UserError(`Database not found: ${store.dbPath}`, ExitCode.Failure, databaseNotFoundHint(store, cwd), 'DATABASE_NOT_FOUND');
+  throw new UserError(
+    `Database not found: ${store.dbPath}`,
+    ExitCode.Failure,
+    databaseNotFoundHint(store, cwd),
+    'DATABASE_NOT_FOUND',
+  );
 }
 
 function databaseNotFoundHint(store: StoreConfig, cwd: string): string {
   // run from inside memory_repos/ or backups/: the root is a level or two up
   const parts = path.resolve(cwd).split(path.sep);
-  const inside = parts.lastIndexOf('memory_repos') >= 0 ? parts.lastIndexOf('memory_repos') : parts[parts.length - 1] === 'backups' ? parts.length - 1 : -1;
+  const inside =
+    parts.lastIndexOf('memory_repos') >= 0
+      ? parts.lastIndexOf('memory_repos')
+      : parts[parts.length - 1] === 'backups'
+        ? parts.length - 1
+        : -1;
   if (inside > 0 && path.resolve(cwd) === path.resolve(store.root)) {
-    return `You are inside ${parts[inside]}/: run from ${parts.slice(0, inside).join(path.sep) || path.sep}, or pass --root ${parts.slice(0, inside).join(path.sep) || path.sep}.`;
+    const above = parts.slice(0, inside).join(path.sep) || path.sep;
+    return `You are inside ${parts[inside]}/: run from ${above}, or pass --root ${above}.`;
   }
   const reposDir = path.join(store.root, 'memory_repos');
-  const stores = fs.existsSync(reposDir) ? fs.readdirSync(reposDir).filter((name) => fs.existsSync(path.join(reposDir, name, DATABASE_FILE))) : [];
+  const stores = fs.existsSync(reposDir)
+    ? fs.readdirSync(reposDir).filter((name) => fs.existsSync(path.join(reposDir, name, DATABASE_FILE)))
+    : [];
   if (stores.length > 0) {
-    return `${reposDir} holds ${stores.map((name) => `${name}/`).join(', ')}; set --username and --agent (or BA_USERNAME and BA_AGENT_NAME) so that <username>_<agent> names one of them.`;
+    const names = stores.map((name) => `${name}/`).join(', ');
+    return (
+      `${reposDir} holds ${names}; set --username and --agent (or BA_USERNAME and BA_AGENT_NAME) ` +
+      'so that <username>_<agent> names one of them.'
+    );
   }
   return DATABASE_NOT_FOUND_HINT;
 }
@@ -113,9 +136,18 @@ export async function createBackup(options: BackupOptions, reporter: Reporter): 
     database = takeDatabase(options, snapshotPath);
     if (database.snapshot) reporter.info(`[OK] Database snapshot: ${describeStats(database.snapshot.stats)}`);
 
-    vectors = await options.vectors.openBackup({ scratchDir: store.backupsDir, batchSize: options.batchSize, found: options.asFound?.vectors });
+    vectors = await options.vectors.openBackup({
+      scratchDir: store.backupsDir,
+      batchSize: options.batchSize,
+      found: options.asFound?.vectors,
+    });
     if (vectors.problem !== null && options.vectors.mode !== 'none' && options.requireQdrant) {
-      throw new UserError(`${vectors.problem}; no archive written (--require-qdrant)`, ExitCode.Failure, undefined, 'QDRANT_UNAVAILABLE');
+      throw new UserError(
+        `${vectors.problem}; no archive written (--require-qdrant)`,
+        ExitCode.Failure,
+        undefined,
+        'QDRANT_UNAVAILABLE',
+      );
     }
     let written: { path: string; manifest: Manifest };
     try {
@@ -124,7 +156,13 @@ export async function createBackup(options: BackupOptions, reporter: Reporter): 
       // Qdrant failed part-way: the partial archive is gone; keep the database at least.
       const fallback = vectors.withoutVectors(err);
       if (!fallback) throw err;
-      if (options.requireQdrant) throw new UserError(`${fallback.problem}; no archive written`, ExitCode.Failure, undefined, 'QDRANT_UNAVAILABLE');
+      if (options.requireQdrant)
+        throw new UserError(
+          `${fallback.problem}; no archive written`,
+          ExitCode.Failure,
+          undefined,
+          'QDRANT_UNAVAILABLE',
+        );
       vectors = fallback;
       written = await writeArchive(options, date, database, vectors, reporter);
     }
@@ -159,11 +197,22 @@ export async function createBackup(options: BackupOptions, reporter: Reporter): 
 function takeDatabase(options: BackupOptions, snapshotPath: string): DatabasePart {
   const { store } = options;
   const found = options.asFound?.database;
-  if (!found || (found.state === 'healthy' && found.leftovers.length === 0)) return { snapshot: snapshotDatabase(store.dbPath, snapshotPath), raw: null };
+  if (!found || (found.state === 'healthy' && found.leftovers.length === 0))
+    return { snapshot: snapshotDatabase(store.dbPath, snapshotPath), raw: null };
   if (found.state === 'absent') return { snapshot: null, raw: null };
   const files = databaseFiles(store.dbPath);
-  if (found.state === 'damaged') return { snapshot: null, raw: copyRaw(store.repoDir, files, tempPath(store.backupsDir, ''), 'damaged', found.reason) };
-  const raw = copyRaw(store.repoDir, files, tempPath(store.backupsDir, ''), 'leftover', `${found.leftovers.join(' and ')} left beside the database`);
+  if (found.state === 'damaged')
+    return {
+      snapshot: null,
+      raw: copyRaw(store.repoDir, files, tempPath(store.backupsDir, ''), 'damaged', found.reason),
+    };
+  const raw = copyRaw(
+    store.repoDir,
+    files,
+    tempPath(store.backupsDir, ''),
+    'leftover',
+    `${found.leftovers.join(' and ')} left beside the database`,
+  );
   // The snapshot reads a second copy: SQLite may roll back or replay the side files as it opens them.
   const scratch = copyRaw(store.repoDir, files, tempPath(store.backupsDir, ''), 'leftover', '');
   try {
@@ -188,8 +237,10 @@ async function writeArchive(
   const writer = await ArchiveWriter.create(path, date);
   try {
     const entries: Record<string, EntryInfo> = {};
-    if (database.snapshot) entries[DATABASE_ENTRY] = await writer.addEntry(DATABASE_ENTRY, fs.createReadStream(database.snapshot.path));
-    for (const file of database.raw?.files ?? []) entries[rawEntryName(file.rel)] = await writer.addEntry(rawEntryName(file.rel), fs.createReadStream(file.path));
+    if (database.snapshot)
+      entries[DATABASE_ENTRY] = await writer.addEntry(DATABASE_ENTRY, fs.createReadStream(database.snapshot.path));
+    for (const file of database.raw?.files ?? [])
+      entries[rawEntryName(file.rel)] = await writer.addEntry(rawEntryName(file.rel), fs.createReadStream(file.path));
     const record = await vectors.write(writer, reporter);
     const manifest = buildManifest(options, date, database, record, { ...entries, ...record.entries });
     await writer.addEntry(MANIFEST_ENTRY, `${JSON.stringify(manifest, null, 2)}\n`);
@@ -201,7 +252,13 @@ async function writeArchive(
   }
 }
 
-function buildManifest(options: BackupOptions, date: Date, database: DatabasePart, vectors: VectorsRecord, entries: Record<string, EntryInfo>): Manifest {
+function buildManifest(
+  options: BackupOptions,
+  date: Date,
+  database: DatabasePart,
+  vectors: VectorsRecord,
+  entries: Record<string, EntryInfo>,
+): Manifest {
   const { store } = options;
   const asFound = database.snapshot === null || database.raw !== null || vectors.rawEmbedded !== undefined;
   return {

@@ -1,7 +1,15 @@
 /** ba-backup: parses flags, resolves configuration, calls the core. */
 import { Option } from 'commander';
 import fs from 'node:fs';
-import { parseBatchSize, type QdrantConfig, type QdrantModeChoice, resolveQdrantConfig, resolveQdrantMode, resolveStoreConfig, type StoreConfig } from '../config.js';
+import {
+  parseBatchSize,
+  type QdrantConfig,
+  type QdrantModeChoice,
+  resolveQdrantConfig,
+  resolveQdrantMode,
+  resolveStoreConfig,
+  type StoreConfig,
+} from '../config.js';
 import { localDirOf } from '../embedded/local-store.js';
 import { ExitCode, UsageError, UserError } from '../errors.js';
 import { describeInterrupted } from '../restore/journal.js';
@@ -16,7 +24,15 @@ import type { RetentionPolicy } from '../retention/policy.js';
 import { listBackups } from './list.js';
 import { checkFresh, pinBackup, pruneBackups, verifyBackups } from './maintenance.js';
 import { compareBackups, inspectBackup } from './inspect.js';
-import { type CommonFlags, ENVIRONMENT_HELP, EXIT_STATUS_HELP, baseProgram, outputMode, parseCount, parseTimeout } from './common.js';
+import {
+  type CommonFlags,
+  ENVIRONMENT_HELP,
+  EXIT_STATUS_HELP,
+  baseProgram,
+  outputMode,
+  parseCount,
+  parseTimeout,
+} from './common.js';
 import { runCommand } from './run.js';
 
 interface BackupFlags extends CommonFlags {
@@ -53,25 +69,43 @@ Examples:
 
 export function main(argv: string[] = process.argv): Promise<never> {
   return runCommand('ba-backup', argv, async () => {
-    const program = baseProgram('ba-backup', 'Back up a BuildAutomata memory store (SQLite database and Qdrant collection) into backups/backup_YYYYMMDD_HHMMSS.zip.', argv.includes('--json'))
+    const program = baseProgram(
+      'ba-backup',
+      'Back up a BuildAutomata memory store (SQLite database and Qdrant collection) into backups/backup_YYYYMMDD_HHMMSS.zip.',
+      argv.includes('--json'),
+    )
       .option('-d, --description <text>', 'what this backup is for', '')
       .option('-l, --list', 'list the archives in backups/, newest first')
       .option('--verify [backups...]', 'fully check archives (all when none is named) without changing anything')
       .option('--prune', 'delete archives that the --keep-* policy does not keep')
       .option('--dry-run', 'with --prune: show what would be deleted and why the rest stays')
       .addOption(new Option('--keep-last <n>', 'with --prune: keep the n newest backups'))
-      .addOption(new Option('--keep-daily <n>', 'with --prune: keep the newest backup of each of the last n days that have one'))
+      .addOption(
+        new Option('--keep-daily <n>', 'with --prune: keep the newest backup of each of the last n days that have one'),
+      )
       .addOption(new Option('--keep-weekly <n>', 'with --prune: the same for weeks (Monday to Sunday)'))
       .addOption(new Option('--keep-monthly <n>', 'with --prune: the same for months'))
       .addOption(new Option('--keep-yearly <n>', 'with --prune: the same for years'))
       .addOption(new Option('--keep-safety <n>', 'with --prune: safety backups made by restores to keep (default: 3)'))
       .option('--pin [backup]', 'pin the new backup, or the named archive: prune never deletes it')
       .option('--unpin <backup>', 'remove the pin of an archive')
-      .option('--inspect <backup>', 'show what an archive holds: counts per table, the collection, its memories (newest first)')
-      .option('--compare <backups...>', 'what changed from an archive to the live store, or from one archive to another: memories and points')
-      .option('--check-fresh <age>', 'exit 1 unless the newest complete backup is at most this old (90m, 26h, 2d, 1w): for monitoring')
+      .option(
+        '--inspect <backup>',
+        'show what an archive holds: counts per table, the collection, its memories (newest first)',
+      )
+      .option(
+        '--compare <backups...>',
+        'what changed from an archive to the live store, or from one archive to another: memories and points',
+      )
+      .option(
+        '--check-fresh <age>',
+        'exit 1 unless the newest complete backup is at most this old (90m, 26h, 2d, 1w): for monitoring',
+      )
       .option('--require-qdrant', 'fail, writing nothing, when the Qdrant collection cannot be exported')
-      .option('--qdrant <mode>', 'where the vectors live: server, embedded (qdrant_data/ local mode) or none (env BA_QDRANT_MODE, default: detected)')
+      .option(
+        '--qdrant <mode>',
+        'where the vectors live: server, embedded (qdrant_data/ local mode) or none (env BA_QDRANT_MODE, default: detected)',
+      )
       .option('--skip-qdrant', 'back up the SQLite database only (same as --qdrant none)')
       .addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_STATUS_HELP}\n${EXAMPLES}`);
     program.allowExcessArguments(true).parse(argv);
@@ -113,9 +147,19 @@ export function main(argv: string[] = process.argv): Promise<never> {
           monthly: parseCount(flags.keepMonthly, '--keep-monthly'),
           yearly: parseCount(flags.keepYearly, '--keep-yearly'),
         };
-        return pruneBackups(store, policy, flags.dryRun ?? false, parseCount(flags.keepSafety, '--keep-safety') ?? 3, json);
+        return pruneBackups(
+          store,
+          policy,
+          flags.dryRun ?? false,
+          parseCount(flags.keepSafety, '--keep-safety') ?? 3,
+          json,
+        );
       }
-      if (flags.dryRun) throw new UsageError('--dry-run goes with --prune', 'To check archives without changing anything, use --verify.');
+      if (flags.dryRun)
+        throw new UsageError(
+          '--dry-run goes with --prune',
+          'To check archives without changing anything, use --verify.',
+        );
       return await runBackup(flags, store, json);
     } finally {
       lock.release();
@@ -135,7 +179,10 @@ const KEEP_FLAGS = [
 /** Flags that would do nothing with the chosen action are refused, not ignored. */
 function refuseIdleFlags(flags: BackupFlags, args: string[]): void {
   if (args.length > 0) {
-    throw new UsageError(`Unexpected argument ${JSON.stringify(args[0])}`, `To describe the backup, use -d: ba-backup -d ${JSON.stringify(args.join(' '))}`);
+    throw new UsageError(
+      `Unexpected argument ${JSON.stringify(args[0])}`,
+      `To describe the backup, use -d: ba-backup -d ${JSON.stringify(args.join(' '))}`,
+    );
   }
   const actions = [
     flags.list ? '--list' : null,
@@ -147,25 +194,54 @@ function refuseIdleFlags(flags: BackupFlags, args: string[]): void {
     flags.inspect !== undefined ? '--inspect' : null,
     flags.compare !== undefined ? '--compare' : null,
   ].filter((a): a is string => a !== null);
-  if (actions.length > 1) throw new UsageError(`${actions[0]} and ${actions[1]} are separate actions`, 'Run them one at a time.');
+  if (actions.length > 1)
+    throw new UsageError(`${actions[0]} and ${actions[1]} are separate actions`, 'Run them one at a time.');
   const keep = KEEP_FLAGS.find(([key]) => flags[key] !== undefined);
-  if (keep && !flags.prune) throw new UsageError(`${keep[1]} goes with --prune`, `To delete old archives: ba-backup --prune ${keep[1]} ${flags[keep[0]]} (add --dry-run to see the plan first).`);
-  if (flags.description && actions.length > 0) throw new UsageError(`-d describes a new backup; it does nothing with ${actions[0]}`, `Leave out -d, or make a backup with ba-backup -d ${JSON.stringify(flags.description)}.`);
+  if (keep && !flags.prune)
+    throw new UsageError(
+      `${keep[1]} goes with --prune`,
+      `To delete old archives: ba-backup --prune ${keep[1]} ${flags[keep[0]]} (add --dry-run to see the plan first).`,
+    );
+  if (flags.description && actions.length > 0)
+    throw new UsageError(
+      `-d describes a new backup; it does nothing with ${actions[0]}`,
+      `Leave out -d, or make a backup with ba-backup -d ${JSON.stringify(flags.description)}.`,
+    );
 }
 
 /** The vector-store mode and server configuration the flags and environment choose. */
-function resolveVectors(flags: BackupFlags, store: StoreConfig): { mode: QdrantModeChoice; qdrant: QdrantConfig | null } {
-  const mode = flags.skipQdrant ? { mode: 'none' as const, reason: '--skip-qdrant' } : resolveQdrantMode(flags.qdrant, process.env, fs.existsSync(localDirOf(store.repoDir)));
-  return { mode, qdrant: mode.mode === 'server' ? resolveQdrantConfig({ timeoutMs: parseTimeout(flags.timeout) }, process.env) : null };
+function resolveVectors(
+  flags: BackupFlags,
+  store: StoreConfig,
+): { mode: QdrantModeChoice; qdrant: QdrantConfig | null } {
+  const mode = flags.skipQdrant
+    ? { mode: 'none' as const, reason: '--skip-qdrant' }
+    : resolveQdrantMode(flags.qdrant, process.env, fs.existsSync(localDirOf(store.repoDir)));
+  return {
+    mode,
+    qdrant:
+      mode.mode === 'server' ? resolveQdrantConfig({ timeoutMs: parseTimeout(flags.timeout) }, process.env) : null,
+  };
 }
 
-async function runBackup(flags: BackupFlags, store: ReturnType<typeof resolveStoreConfig>, json: boolean): Promise<number> {
+async function runBackup(
+  flags: BackupFlags,
+  store: ReturnType<typeof resolveStoreConfig>,
+  json: boolean,
+): Promise<number> {
   const batchSize = parseBatchSize(flags.batchSize);
   const { mode, qdrant } = resolveVectors(flags, store);
   const reporter = consoleReporter(outputMode(flags));
   reporter.info(`[INFO] Vector store: ${mode.mode} (${mode.reason})`);
   const result = await createBackup(
-    { store, vectors: vectorStoreFor(mode, store, qdrant), description: flags.description, batchSize, requireQdrant: flags.requireQdrant ?? false, kind: 'backup' },
+    {
+      store,
+      vectors: vectorStoreFor(mode, store, qdrant),
+      description: flags.description,
+      batchSize,
+      requireQdrant: flags.requireQdrant ?? false,
+      kind: 'backup',
+    },
     reporter,
   );
   if (flags.pin === true) pin(result.path);

@@ -43,12 +43,26 @@ export function baseProgram(name: string, description: string, json: boolean): C
     .version(toolVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
-    .configureOutput({ outputError: (text, write) => (json ? undefined : write(`[ERROR] ${text.replace(/^error: /, '')}`)) })
-    .addOption(new Option('--root <dir>', 'folder holding memory_repos/ and backups/ (env BA_MEMORY_ROOT, default: current directory)'))
-    .addOption(new Option('--username <name>', 'memory server user name (env BA_USERNAME, default: buildautomata_ai_v012)'))
+    .configureOutput({
+      outputError: (text, write) => (json ? undefined : write(`[ERROR] ${text.replace(/^error: /, '')}`)),
+    })
+    .addOption(
+      new Option(
+        '--root <dir>',
+        'folder holding memory_repos/ and backups/ (env BA_MEMORY_ROOT, default: current directory)',
+      ),
+    )
+    .addOption(
+      new Option('--username <name>', 'memory server user name (env BA_USERNAME, default: buildautomata_ai_v012)'),
+    )
     .addOption(new Option('--agent <name>', 'memory server agent name (env BA_AGENT_NAME, default: claude_assistant)'))
     .addOption(new Option('--batch-size <n>', 'points per Qdrant request (default: 100)'))
-    .addOption(new Option('--timeout <seconds>', 'wait at most this long for each Qdrant answer; failed reads and upserts are retried 3 times (default: 60)'))
+    .addOption(
+      new Option(
+        '--timeout <seconds>',
+        'wait at most this long for each Qdrant answer; failed reads and upserts are retried 3 times (default: 60)',
+      ),
+    )
     .option('-q, --quiet', 'print only warnings, errors and the result')
     .option('--json', 'print one JSON document on stdout instead of text');
 }
@@ -63,7 +77,10 @@ export function parseTimeout(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 86_400) {
-    throw new UsageError(`Invalid --timeout ${JSON.stringify(value)}: must be a number of seconds above 0`, 'For example --timeout 30.');
+    throw new UsageError(
+      `Invalid --timeout ${JSON.stringify(value)}: must be a number of seconds above 0`,
+      'For example --timeout 30.',
+    );
   }
   return Math.round(seconds * 1000);
 }

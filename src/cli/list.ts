@@ -36,10 +36,16 @@ export async function listBackups(backupsDir: string, json: boolean): Promise<nu
   }
   const lines = [`Backups in ${backupsDir} (newest first):`, ''];
   for (const entry of entries) {
-    const tags = [entry.kind === 'safety' ? '[safety backup before a restore]' : '', entry.pinned ? '[pinned]' : ''].filter(Boolean).join(' ');
+    const tags = [entry.kind === 'safety' ? '[safety backup before a restore]' : '', entry.pinned ? '[pinned]' : '']
+      .filter(Boolean)
+      .join(' ');
     lines.push(`  ${entry.name}${tags ? `  ${tags}` : ''}`);
     if (!entry.manifest) {
-      lines.push(`    Unreadable manifest: ${printable(entry.problem ?? 'unknown problem')}`, `    Size: ${formatBytes(entry.size)}`, '');
+      lines.push(
+        `    Unreadable manifest: ${printable(entry.problem ?? 'unknown problem')}`,
+        `    Size: ${formatBytes(entry.size)}`,
+        '',
+      );
       continue;
     }
     const { stats } = entry.manifest;
@@ -48,7 +54,8 @@ export async function listBackups(backupsDir: string, json: boolean): Promise<nu
       `    Size: ${formatBytes(entry.size)}`,
       entry.manifest.raw_parts?.database?.state === 'damaged' || entry.manifest.database_absent
         ? `    Memories: no database (see below), Vectors: ${printable(describeQdrantStats(stats.qdrant))}`
-        : `    Memories: ${formatCount(stats.sqlite.total_memories)}, Versions: ${formatCount(stats.sqlite.total_versions)}, Vectors: ${printable(describeQdrantStats(stats.qdrant))}`,
+        : `    Memories: ${formatCount(stats.sqlite.total_memories)}, Versions: ${formatCount(stats.sqlite.total_versions)}, ` +
+            `Vectors: ${printable(describeQdrantStats(stats.qdrant))}`,
     );
     for (const note of describeArchiveNotes(entry.manifest)) lines.push(`    Note: ${printable(note)}`);
     if (entry.manifest.description) lines.push(`    Description: ${printable(entry.manifest.description)}`);

@@ -17,7 +17,10 @@ function findNamedArchive(name: string, store: StoreConfig): string {
 }
 
 export async function verifyBackups(names: string[], store: StoreConfig, json: boolean): Promise<number> {
-  const paths = names.length > 0 ? names.map((n) => findNamedArchive(n, store)) : (listArchiveFiles(store.backupsDir) ?? []).map((f) => f.path);
+  const paths =
+    names.length > 0
+      ? names.map((n) => findNamedArchive(n, store))
+      : (listArchiveFiles(store.backupsDir) ?? []).map((f) => f.path);
   const results = [];
   for (const archivePath of paths) {
     // scratch space beside the archive: never outside the folders the user named
@@ -26,9 +29,14 @@ export async function verifyBackups(names: string[], store: StoreConfig, json: b
     if (!json) {
       if (result.ok) {
         const db = result.database;
-        const counts = `${db ? `${formatCount(db.total_memories)} memories, ${formatCount(db.total_versions)} versions, ` : ''}${result.vectors === null || result.vectors === undefined ? 'no' : formatCount(result.vectors)} vectors`;
+        const rows = db
+          ? `${formatCount(db.total_memories)} memories, ${formatCount(db.total_versions)} versions, `
+          : '';
+        const counts = `${rows}${result.vectors == null ? 'no' : formatCount(result.vectors)} vectors`;
         const notes = result.manifest ? describeArchiveNotes(result.manifest) : [];
-        process.stdout.write(`[OK] ${result.name}  ${printable([counts, ...notes].join('; '))}${result.hasChecksums ? '' : ' (no checksums: original tool)'}\n`);
+        process.stdout.write(
+          `[OK] ${result.name}  ${printable([counts, ...notes].join('; '))}${result.hasChecksums ? '' : ' (no checksums: original tool)'}\n`,
+        );
       } else {
         process.stdout.write(`[ERROR] ${result.name}: ${printable(result.problem ?? '')}\n`);
       }
@@ -38,17 +46,34 @@ export async function verifyBackups(names: string[], store: StoreConfig, json: b
   if (json) {
     printJson({
       ok: failed === 0,
-      archives: results.map((r) => ({ name: r.name, path: r.path, ok: r.ok, problem: r.problem, as_found: r.manifest ? describeArchiveNotes(r.manifest) : undefined, database: r.database, vectors: r.vectors, checksums: r.hasChecksums })),
+      archives: results.map((r) => ({
+        name: r.name,
+        path: r.path,
+        ok: r.ok,
+        problem: r.problem,
+        as_found: r.manifest ? describeArchiveNotes(r.manifest) : undefined,
+        database: r.database,
+        vectors: r.vectors,
+        checksums: r.hasChecksums,
+      })),
     });
   } else if (paths.length === 0) {
     process.stdout.write(`No backups in ${store.backupsDir} to verify.\n`);
   } else {
-    process.stdout.write(`${paths.length - failed} of ${paths.length} archives verified${failed ? `, ${failed} failed` : ''}.\n`);
+    process.stdout.write(
+      `${paths.length - failed} of ${paths.length} archives verified${failed ? `, ${failed} failed` : ''}.\n`,
+    );
   }
   return failed === 0 ? ExitCode.Success : ExitCode.VerificationFailed;
 }
 
-export async function pruneBackups(store: StoreConfig, policy: RetentionPolicy, dryRun: boolean, safetyKeep: number, json: boolean): Promise<number> {
+export async function pruneBackups(
+  store: StoreConfig,
+  policy: RetentionPolicy,
+  dryRun: boolean,
+  safetyKeep: number,
+  json: boolean,
+): Promise<number> {
   const plan = await planPrune(store.backupsDir, policy, safetyKeep);
   const rules = Object.entries(policy)
     .filter(([, n]) => n)
@@ -64,7 +89,9 @@ export async function pruneBackups(store: StoreConfig, policy: RetentionPolicy, 
   if (json) {
     printJson({ ok: true, dry_run: dryRun, policy, keep: plan.keep, remove: plan.remove, removed });
   } else if (dryRun) {
-    process.stdout.write(`[DRY RUN] Would remove ${plan.remove.length} and keep ${plan.keep.length} archives; nothing was deleted\n`);
+    process.stdout.write(
+      `[DRY RUN] Would remove ${plan.remove.length} and keep ${plan.keep.length} archives; nothing was deleted\n`,
+    );
   } else {
     process.stdout.write(`Removed ${removed.length} archives, kept ${plan.keep.length}.\n`);
   }
@@ -78,18 +105,34 @@ export function pinBackup(name: string, store: StoreConfig, on: boolean, json: b
   else unpin(archivePath);
   if (json) printJson({ ok: true, archive: archivePath, pinned: on, was_pinned: wasPinned });
   else if (on) process.stdout.write(`[OK] Pinned ${archivePath}: prune will never delete it\n`);
-  else process.stdout.write(wasPinned ? `[OK] Unpinned ${archivePath}\n` : `[INFO] ${archivePath} was not pinned; nothing to do\n`);
+  else
+    process.stdout.write(
+      wasPinned ? `[OK] Unpinned ${archivePath}\n` : `[INFO] ${archivePath} was not pinned; nothing to do\n`,
+    );
   return ExitCode.Success;
 }
 
 /** --check-fresh AGE: exit 0 when the newest complete backup is at most AGE old, 1 otherwise (for cron and health checks). */
 export async function checkFresh(limit: string, store: StoreConfig, json: boolean): Promise<number> {
   const limitMs = parseAge(limit);
-  if (limitMs === null) throw new UsageError(`Invalid --check-fresh ${JSON.stringify(limit)}: must be an age such as 90m, 26h, 2d or 1w`, 'For a nightly backup: --check-fresh 26h.');
+  if (limitMs === null)
+    throw new UsageError(
+      `Invalid --check-fresh ${JSON.stringify(limit)}: must be an age such as 90m, 26h, 2d or 1w`,
+      'For a nightly backup: --check-fresh 26h.',
+    );
   const entries = (await catalog(store.backupsDir)) ?? [];
-  const result = freshness(entries.map((e) => ({ name: e.name, kind: e.kind, manifest: e.manifest, mtimeMs: e.mtime.getTime() })), limitMs, Date.now());
+  const result = freshness(
+    entries.map((e) => ({ name: e.name, kind: e.kind, manifest: e.manifest, mtimeMs: e.mtime.getTime() })),
+    limitMs,
+    Date.now(),
+  );
   if (json) {
-    printJson({ ok: result.fresh, fresh: result.fresh, limit, newest: result.newest && { name: result.newest.name, age_seconds: Math.round(result.newest.ageMs / 1000) } });
+    printJson({
+      ok: result.fresh,
+      fresh: result.fresh,
+      limit,
+      newest: result.newest && { name: result.newest.name, age_seconds: Math.round(result.newest.ageMs / 1000) },
+    });
     return result.fresh ? ExitCode.Success : ExitCode.Failure;
   }
   if (!result.newest) {

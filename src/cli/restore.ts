@@ -10,7 +10,14 @@ import { describePlan, type RestorePlan } from '../restore/plan.js';
 import { CONFIRM_PHRASE, runRestore } from '../restore/run-restore.js';
 import { listBackups } from './list.js';
 import { askForPhrase } from './prompt.js';
-import { type CommonFlags, ENVIRONMENT_HELP, EXIT_STATUS_HELP, baseProgram, outputMode, parseTimeout } from './common.js';
+import {
+  type CommonFlags,
+  ENVIRONMENT_HELP,
+  EXIT_STATUS_HELP,
+  baseProgram,
+  outputMode,
+  parseTimeout,
+} from './common.js';
 import { runCommand } from './run.js';
 
 interface RestoreFlags extends CommonFlags {
@@ -39,40 +46,81 @@ Examples:
 
 export function main(argv: string[] = process.argv): Promise<never> {
   return runCommand('ba-restore', argv, async () => {
-    const program = baseProgram('ba-restore', 'Restore a BuildAutomata memory store from a ba-backup archive (or one made by the original Python scripts).', argv.includes('--json'))
+    const program = baseProgram(
+      'ba-restore',
+      'Restore a BuildAutomata memory store from a ba-backup archive (or one made by the original Python scripts).',
+      argv.includes('--json'),
+    )
       .argument('[backup]', 'archive name in backups/, or a path to one')
       .option('--dry-run', 'verify the archive and show what would be restored; change nothing')
       .option('-l, --list', 'list the archives in backups/, newest first')
       .option('-y, --yes', `confirm without the '${CONFIRM_PHRASE}' prompt (for scripts)`)
       .option('--require-qdrant', 'fail, changing nothing, when the vectors cannot be restored')
-      .option('--qdrant <mode>', 'where the vectors live: server, embedded (qdrant_data/ local mode) or none (env BA_QDRANT_MODE, default: detected)')
-      .option('--skip-qdrant', 'restore the SQLite database only; leave the vectors as they are (same as --qdrant none)')
+      .option(
+        '--qdrant <mode>',
+        'where the vectors live: server, embedded (qdrant_data/ local mode) or none (env BA_QDRANT_MODE, default: detected)',
+      )
+      .option(
+        '--skip-qdrant',
+        'restore the SQLite database only; leave the vectors as they are (same as --qdrant none)',
+      )
       .option('--resume', 'finish a restore that was interrupted (killed, power loss)')
       .option('--rollback', 'undo a restore that was interrupted: put back the state from before it')
       .option('--force', 'restore even though the memory server seems to be running on the embedded store')
       .option('--no-safety-backup', 'do not save the current state before replacing it')
-      .option('--other-agent', "with --yes: restore an archive made for another user or agent into this store")
-      .option('--discard-unreadable', 'with --yes: accept losing live vectors that cannot be read (and so cannot be saved)')
+      .option('--other-agent', 'with --yes: restore an archive made for another user or agent into this store')
+      .option(
+        '--discard-unreadable',
+        'with --yes: accept losing live vectors that cannot be read (and so cannot be saved)',
+      )
       .option('--concurrency <n>', 'upsert requests in flight at once (default: 2)')
-      .option('--collection <name>', 'restore the vectors into this collection instead of <username>_<agent>_memories (with --root: a rehearsal beside the live store)')
+      .option(
+        '--collection <name>',
+        'restore the vectors into this collection instead of <username>_<agent>_memories (with --root: a rehearsal beside the live store)',
+      )
       .addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_STATUS_HELP}\n${EXAMPLES}`);
     program.parse(argv);
     const flags = program.opts<RestoreFlags>();
     const [archive] = program.args;
     const store = resolveStoreConfig(flags, process.env, process.cwd());
     const json = flags.json ?? false;
-    if (flags.list && (archive || flags.resume || flags.rollback || flags.dryRun || flags.yes)) {
-      throw new UsageError(`--list does not go with ${archive ? `an archive name (${archive})` : flags.resume ? '--resume' : flags.rollback ? '--rollback' : flags.dryRun ? '--dry-run' : '--yes'}`, 'Run ba-restore --list on its own, then restore one of the archives it shows.');
+    const besideList = archive
+      ? `an archive name (${archive})`
+      : [
+          flags.resume && '--resume',
+          flags.rollback && '--rollback',
+          flags.dryRun && '--dry-run',
+          flags.yes && '--yes',
+        ].find(Boolean);
+    if (flags.list && besideList) {
+      throw new UsageError(
+        `--list does not go with ${besideList}`,
+        'Run ba-restore --list on its own, then restore one of the archives it shows.',
+      );
     }
     if (flags.list) return listBackups(store.backupsDir, json);
-    if (flags.resume && flags.rollback) throw new UsageError('--resume and --rollback exclude each other', 'Choose whether to finish or to undo the interrupted restore.');
-    if (!archive && !flags.resume && !flags.rollback) throw new UsageError('No backup given', 'Name an archive, e.g. ba-restore backup_20251024_191534.zip; ba-restore --list shows them.');
-    if (json && !flags.yes && !flags.dryRun) throw new UsageError('--json needs --yes or --dry-run', 'A JSON run cannot answer the confirmation prompt.');
+    if (flags.resume && flags.rollback)
+      throw new UsageError(
+        '--resume and --rollback exclude each other',
+        'Choose whether to finish or to undo the interrupted restore.',
+      );
+    if (!archive && !flags.resume && !flags.rollback)
+      throw new UsageError(
+        'No backup given',
+        'Name an archive, e.g. ba-restore backup_20251024_191534.zip; ba-restore --list shows them.',
+      );
+    if (json && !flags.yes && !flags.dryRun)
+      throw new UsageError('--json needs --yes or --dry-run', 'A JSON run cannot answer the confirmation prompt.');
 
     const reporter = consoleReporter(outputMode(flags));
-    const mode = flags.skipQdrant ? { mode: 'none' as const, reason: '--skip-qdrant' } : resolveQdrantMode(flags.qdrant, process.env, fs.existsSync(localDirOf(store.repoDir)));
+    const mode = flags.skipQdrant
+      ? { mode: 'none' as const, reason: '--skip-qdrant' }
+      : resolveQdrantMode(flags.qdrant, process.env, fs.existsSync(localDirOf(store.repoDir)));
     if (flags.collection !== undefined && mode.mode === 'embedded') {
-      throw new UsageError('--collection names a collection on a Qdrant server; the embedded store keeps the names it was saved with', 'To rehearse an embedded restore, give another --root instead.');
+      throw new UsageError(
+        '--collection names a collection on a Qdrant server; the embedded store keeps the names it was saved with',
+        'To rehearse an embedded restore, give another --root instead.',
+      );
     }
     const lock = flags.dryRun ? null : await acquireLock(store.backupsDir, 'ba-restore');
     const result = await runRestore(
@@ -82,7 +130,8 @@ export function main(argv: string[] = process.argv): Promise<never> {
         store,
         mode,
         force: flags.force ?? false,
-        qdrant: mode.mode === 'server' ? resolveQdrantConfig({ timeoutMs: parseTimeout(flags.timeout) }, process.env) : null,
+        qdrant:
+          mode.mode === 'server' ? resolveQdrantConfig({ timeoutMs: parseTimeout(flags.timeout) }, process.env) : null,
         dryRun: flags.dryRun ?? false,
         yes: flags.yes ?? false,
         interactive: process.stdin.isTTY === true,
@@ -94,7 +143,10 @@ export function main(argv: string[] = process.argv): Promise<never> {
         concurrency: parseBatchSize(flags.concurrency, '--concurrency', 2),
         cwd: process.cwd(),
         confirm: (plan) => {
-          if (plan.madeFor !== plan.restoredInto) process.stdout.write(`[WARNING] This archive was made for ${plan.madeFor}: its memories replace those of ${plan.restoredInto}.\n`);
+          if (plan.madeFor !== plan.restoredInto)
+            process.stdout.write(
+              `[WARNING] This archive was made for ${plan.madeFor}: its memories replace those of ${plan.restoredInto}.\n`,
+            );
           process.stdout.write('[WARNING] This replaces the data shown as "now" above.\n');
           return askForPhrase(`Type '${CONFIRM_PHRASE}' to confirm: `, CONFIRM_PHRASE);
         },
@@ -108,21 +160,42 @@ export function main(argv: string[] = process.argv): Promise<never> {
     }
     if (result.kind === 'recovered') {
       const { recovery } = result;
-      if (json) printJson({ ok: true, result: recovery.action === 'rollback' ? 'rolled-back' : 'resumed', archive: recovery.archive, warnings: reporter.warnings });
-      else if (recovery.action === 'rollback') process.stdout.write(`[SUCCESS] Rolled back the interrupted restore: the store is as it was before it (from ${printable(recovery.archive)})\n`);
-      else process.stdout.write(`[SUCCESS] Restore completed successfully! The interrupted restore of ${printable(path.basename(recovery.archive))} is finished.\n`);
+      if (json)
+        printJson({
+          ok: true,
+          result: recovery.action === 'rollback' ? 'rolled-back' : 'resumed',
+          archive: recovery.archive,
+          warnings: reporter.warnings,
+        });
+      else if (recovery.action === 'rollback')
+        process.stdout.write(
+          `[SUCCESS] Rolled back the interrupted restore: the store is as it was before it (from ${printable(recovery.archive)})\n`,
+        );
+      else
+        process.stdout.write(
+          `[SUCCESS] Restore completed successfully! The interrupted restore of ${printable(path.basename(recovery.archive))} is finished.\n`,
+        );
       return ExitCode.Success;
     }
-    const vectorsLeft = result.kind === 'restored' && result.plan.qdrant.action === 'skip' && result.plan.qdrant.unavailable === true;
+    const vectorsLeft =
+      result.kind === 'restored' && result.plan.qdrant.action === 'skip' && result.plan.qdrant.unavailable === true;
     if (json) {
-      const exitCode = result.kind === 'cancelled' ? ExitCode.Cancelled : vectorsLeft ? ExitCode.Incomplete : ExitCode.Success;
+      const exitCode =
+        result.kind === 'cancelled' ? ExitCode.Cancelled : vectorsLeft ? ExitCode.Incomplete : ExitCode.Success;
       printJson({
         ok: result.kind !== 'cancelled',
         result: vectorsLeft ? 'restored-without-vectors' : result.kind,
         exit_code: exitCode,
         archive: result.plan.archivePath,
         plan: planDocument(result.plan),
-        outcome: result.kind === 'restored' ? { safety_backup: result.outcome.safetyBackupPath, database: result.outcome.database, vectors: result.outcome.vectors } : undefined,
+        outcome:
+          result.kind === 'restored'
+            ? {
+                safety_backup: result.outcome.safetyBackupPath,
+                database: result.outcome.database,
+                vectors: result.outcome.vectors,
+              }
+            : undefined,
         warnings: [...reporter.warnings, ...result.plan.warnings],
       });
       return exitCode;
@@ -141,7 +214,9 @@ export function main(argv: string[] = process.argv): Promise<never> {
     const incomplete = result.plan.qdrant.action === 'skip' && result.plan.qdrant.unavailable === true;
     const lines = [
       '',
-      incomplete ? `[WARNING] The database was restored, the vectors were not: ${result.plan.qdrant.action === 'skip' ? result.plan.qdrant.reason : ''}` : '[SUCCESS] Restore completed successfully!',
+      incomplete
+        ? `[WARNING] The database was restored, the vectors were not: ${result.plan.qdrant.action === 'skip' ? result.plan.qdrant.reason : ''}`
+        : '[SUCCESS] Restore completed successfully!',
       `  Archive: ${printable(path.basename(result.plan.archivePath))}`,
       `  Memories: ${formatCount(outcome.database.total_memories)}`,
       `  Versions: ${formatCount(outcome.database.total_versions)}`,

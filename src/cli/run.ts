@@ -33,13 +33,20 @@ function reportError(name: string, err: unknown, json: boolean): number {
   if (err instanceof CommanderError) {
     // commander printed its message (or the help / version) already
     if (err.exitCode === 0) return ExitCode.Success;
-    if (json) printJson({ ok: false, error: { code: 'USAGE', message: err.message.replace(/^error: /, ''), exit_code: ExitCode.Usage } });
+    if (json)
+      printJson({
+        ok: false,
+        error: { code: 'USAGE', message: err.message.replace(/^error: /, ''), exit_code: ExitCode.Usage },
+      });
     return ExitCode.Usage;
   }
   err = permissionError(err) ?? err;
   if (err instanceof UserError) {
     if (json) {
-      printJson({ ok: false, error: { code: err.code, message: err.message, hint: err.hint, exit_code: err.exitCode } });
+      printJson({
+        ok: false,
+        error: { code: err.code, message: err.message, hint: err.hint, exit_code: err.exitCode },
+      });
     } else {
       // messages can quote archive text or a server's answer: print them inert
       process.stderr.write(`[ERROR] ${printable(err.message)}\n`);
@@ -50,8 +57,17 @@ function reportError(name: string, err: unknown, json: boolean): number {
   const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
   if (json) {
     const code: ErrorCode = 'INTERNAL';
-    printJson({ ok: false, error: { code, message: `${name} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`, exit_code: ExitCode.Failure } });
+    printJson({
+      ok: false,
+      error: {
+        code,
+        message: `${name} failed unexpectedly: ${err instanceof Error ? err.message : String(err)}`,
+        exit_code: ExitCode.Failure,
+      },
+    });
   }
-  process.stderr.write(`[ERROR] ${name} failed unexpectedly. This is a bug; please report it with the text below.\n${stack}\n`);
+  process.stderr.write(
+    `[ERROR] ${name} failed unexpectedly. This is a bug; please report it with the text below.\n${stack}\n`,
+  );
   return ExitCode.Failure;
 }

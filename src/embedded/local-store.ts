@@ -59,13 +59,20 @@ export function parseMeta(text: string, where: string): LocalMeta {
     throw new UserError(`${where} is not valid JSON (${describeError(err)})`);
   }
   const meta = parsed as Partial<LocalMeta>;
-  if (typeof meta !== 'object' || meta === null || typeof meta.collections !== 'object' || meta.collections === null || Array.isArray(meta.collections)) {
+  if (
+    typeof meta !== 'object' ||
+    meta === null ||
+    typeof meta.collections !== 'object' ||
+    meta.collections === null ||
+    Array.isArray(meta.collections)
+  ) {
     throw new UserError(`${where} has no "collections" object; is it a Qdrant local-mode folder?`);
   }
   for (const name of Object.keys(meta.collections)) {
-    if (!SAFE_NAME.test(name) || name === '.' || name === '..') throw new UserError(`${where} names a collection ${JSON.stringify(name)} that is not a safe folder name`);
+    if (!SAFE_NAME.test(name) || name === '.' || name === '..')
+      throw new UserError(`${where} names a collection ${JSON.stringify(name)} that is not a safe folder name`);
   }
-  return { collections: meta.collections, aliases: (meta.aliases ?? {}) as Record<string, string> };
+  return { collections: meta.collections, aliases: meta.aliases ?? {} };
 }
 
 export function readMeta(localDir: string): { meta: LocalMeta; bytes: Buffer } {
@@ -74,7 +81,11 @@ export function readMeta(localDir: string): { meta: LocalMeta; bytes: Buffer } {
   try {
     bytes = fs.readFileSync(file);
   } catch (err) {
-    throw new UserError(`Cannot read ${file}: ${describeError(err)}`, undefined, 'Is the memory server using a Qdrant server instead? Then use --qdrant server.');
+    throw new UserError(
+      `Cannot read ${file}: ${describeError(err)}`,
+      undefined,
+      'Is the memory server using a Qdrant server instead? Then use --qdrant server.',
+    );
   }
   return { meta: parseMeta(bytes.toString('utf8'), file), bytes };
 }
@@ -100,7 +111,9 @@ export function probeInUse(localDir: string): LockState {
   const lockFile = path.join(localDir, LOCK_FILE);
   if (fs.existsSync(lockFile)) {
     // Node has no flock(); util-linux's flock(1) asks the kernel the same question.
-    const probe = spawnSync('flock', ['--nonblock', '--conflict-exit-code', '75', lockFile, 'true'], { stdio: 'ignore' });
+    const probe = spawnSync('flock', ['--nonblock', '--conflict-exit-code', '75', lockFile, 'true'], {
+      stdio: 'ignore',
+    });
     if (probe.error) return { state: 'unknown', why: 'the flock command is not available to test the lock' };
     if (probe.status === 75) return { state: 'held', by: `${lockFile} is locked by a running Qdrant client` };
   }
@@ -123,7 +136,9 @@ export function databaseIsLocked(dbPath: string): boolean {
     db.exec('ROLLBACK');
     return false;
   } catch (err) {
-    return /SQLITE_BUSY|database is locked/i.test(describeError(err)) || (err as { code?: string }).code === 'SQLITE_BUSY';
+    return (
+      /SQLITE_BUSY|database is locked/i.test(describeError(err)) || (err as { code?: string }).code === 'SQLITE_BUSY'
+    );
   } finally {
     db?.close();
   }

@@ -13,7 +13,15 @@ import { describeError } from '../errors.js';
 import type { Manifest } from '../manifest.js';
 import type { ArchiveReader, EntryDigest } from '../archive/reader.js';
 import { integrityCheck } from '../sqlite/stats.js';
-import { collectionOfEntry, ENTRY_PREFIX, type LocalMeta, META_ENTRY, META_FILE, parseMeta, storagePath } from './local-store.js';
+import {
+  collectionOfEntry,
+  ENTRY_PREFIX,
+  type LocalMeta,
+  META_ENTRY,
+  META_FILE,
+  parseMeta,
+  storagePath,
+} from './local-store.js';
 
 export interface EmbeddedArchive {
   meta: LocalMeta;
@@ -44,7 +52,8 @@ export async function verifyEmbeddedEntries(
   }
   if (!reader.has(META_ENTRY)) fail(`it has ${ENTRY_PREFIX} entries but no ${META_ENTRY}`);
   for (const name of names) {
-    if (name !== META_ENTRY && collectionOfEntry(name) === null) fail(`unexpected entry ${name} in the embedded vector store`);
+    if (name !== META_ENTRY && collectionOfEntry(name) === null)
+      fail(`unexpected entry ${name} in the embedded vector store`);
     if (manifest.entries && !manifest.entries[name]) fail(`entry ${name} is not listed in the manifest`);
   }
 
@@ -65,14 +74,16 @@ export async function verifyEmbeddedEntries(
   for (const name of names) {
     const collection = collectionOfEntry(name);
     if (collection === null) continue;
-    if (!(collection in meta.collections)) fail(`${name} stores collection ${collection}, which ${META_ENTRY} does not list`);
+    if (!(collection in meta.collections))
+      fail(`${name} stores collection ${collection}, which ${META_ENTRY} does not list`);
     const target = stagingDir ? storagePath(stagingDir, collection) : scratchFile();
     fs.mkdirSync(path.dirname(target), { recursive: true });
     try {
       checkDigest(name, await reader.extractEntry(name, target));
       const points = checkStorage(target, name, fail);
       const expected = declared?.collections?.[collection]?.points;
-      if (expected !== undefined && expected !== points) fail(`${name} holds ${points} points, the manifest says ${expected}`);
+      if (expected !== undefined && expected !== points)
+        fail(`${name} holds ${points} points, the manifest says ${expected}`);
       collections.push({ name: collection, points });
     } finally {
       if (!stagingDir) fs.rmSync(target, { force: true });

@@ -21,10 +21,14 @@ export function compareViews(from: StoreView, to: StoreView): Comparison {
     return before !== undefined && (before.content_hash !== m.content_hash || before.updated_at !== m.updated_at);
   });
   const tables: Comparison['tables'] = {};
-  for (const name of new Set([...Object.keys(from.tables), ...Object.keys(to.tables)])) tables[name] = { from: from.tables[name] ?? null, to: to.tables[name] ?? null };
+  for (const name of new Set([...Object.keys(from.tables), ...Object.keys(to.tables)]))
+    tables[name] = { from: from.tables[name] ?? null, to: to.tables[name] ?? null };
   const points =
     from.pointIds && to.pointIds
-      ? { added: [...to.pointIds].filter((id) => !from.pointIds!.has(id)).sort(), removed: [...from.pointIds].filter((id) => !to.pointIds!.has(id)).sort() }
+      ? {
+          added: [...to.pointIds].filter((id) => !from.pointIds!.has(id)).sort(),
+          removed: [...from.pointIds].filter((id) => !to.pointIds!.has(id)).sort(),
+        }
       : null;
   return { from: from.label, to: to.label, added, removed, changed, tables, points };
 }

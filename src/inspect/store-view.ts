@@ -43,13 +43,24 @@ const SUMMARY_CHARS = 60;
 
 function readDatabase(db: Database.Database): Pick<StoreView, 'tables' | 'memories'> {
   const tables: Record<string, number> = {};
-  const names = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as Array<{ name: string }>;
-  for (const { name } of names) tables[name] = (db.prepare(`SELECT COUNT(*) AS n FROM "${name.replace(/"/g, '""')}"`).get() as { n: number }).n;
+  const names = db
+    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all() as Array<{ name: string }>;
+  for (const { name } of names)
+    tables[name] = (db.prepare(`SELECT COUNT(*) AS n FROM "${name.replace(/"/g, '""')}"`).get() as { n: number }).n;
   const memories = new Map<string, MemoryRow>();
-  const rows = db.prepare('SELECT id, created_at, updated_at, content_hash, category, substr(content, 1, 200) AS content FROM memories ORDER BY created_at DESC, id').all() as Array<MemoryRow & { content: string }>;
+  const rows = db
+    .prepare(
+      'SELECT id, created_at, updated_at, content_hash, category, substr(content, 1, 200) AS content FROM memories ORDER BY created_at DESC, id',
+    )
+    .all() as Array<MemoryRow & { content: string }>;
   for (const { content, ...row } of rows) {
     const first = String(content ?? '').split('\n')[0]!;
-    memories.set(String(row.id), { ...row, id: String(row.id), summary: first.length > SUMMARY_CHARS ? `${first.slice(0, SUMMARY_CHARS - 1)}…` : first });
+    memories.set(String(row.id), {
+      ...row,
+      id: String(row.id),
+      summary: first.length > SUMMARY_CHARS ? `${first.slice(0, SUMMARY_CHARS - 1)}…` : first,
+    });
   }
   return { tables, memories };
 }
@@ -59,10 +70,18 @@ export async function viewArchive(archivePath: string, scratchDir: string): Prom
   const extracted = tempPath(scratchDir, '.db');
   try {
     const archive = await verifyArchive(archivePath, { extractDatabaseTo: extracted }, silentReporter);
-    if (!archive.databaseStats) throw new UserError(`${archivePath} holds no database to look into (a safety backup of a damaged or missing one)`);
+    if (!archive.databaseStats)
+      throw new UserError(
+        `${archivePath} holds no database to look into (a safety backup of a damaged or missing one)`,
+      );
     const db = openReadOnly(extracted);
     try {
-      return { label: archivePath.split(/[\\/]/).pop()!, ...readDatabase(db), pointIds: archive.vectors ? await archivedPointIds(archivePath) : null, archive };
+      return {
+        label: archivePath.split(/[\\/]/).pop()!,
+        ...readDatabase(db),
+        pointIds: archive.vectors ? await archivedPointIds(archivePath) : null,
+        archive,
+      };
     } finally {
       db.close();
     }
@@ -88,7 +107,13 @@ async function archivedPointIds(archivePath: string): Promise<Set<string>> {
 export async function viewLive(dbPath: string, scratchDir: string, vectors: VectorStore): Promise<StoreView> {
   const live = readLiveDatabase(dbPath, tempPath(scratchDir, '.db'));
   if (live.state !== 'healthy' || live.leftovers.length > 0) {
-    throw new UserError(`The live database ${dbPath} cannot be compared: ${live.state === 'absent' ? 'there is none' : live.state === 'damaged' ? `it is damaged (${live.reason})` : `${live.leftovers.join(', ')} lies beside it`}`);
+    const why =
+      live.state === 'absent'
+        ? 'there is none'
+        : live.state === 'damaged'
+          ? `it is damaged (${live.reason})`
+          : `${live.leftovers.join(', ')} lies beside it`;
+    throw new UserError(`The live database ${dbPath} cannot be compared: ${why}`);
   }
   const db = openReadOnly(dbPath);
   try {

@@ -117,7 +117,12 @@ export class RawArraySplitter {
         case 0x7b: // {
         case 0x5b: // [
           this.beginValue(chunk, i);
-          if (this.capture && this.capture.key === null && this.capture.depth === this.stack.length && this.capture.start === i) {
+          if (
+            this.capture &&
+            this.capture.key === null &&
+            this.capture.depth === this.stack.length &&
+            this.capture.start === i
+          ) {
             // an element of the target array: find its end quickly
             this.elementDepth = 1;
             i++;
@@ -132,7 +137,10 @@ export class RawArraySplitter {
           const top = this.stack[this.stack.length - 1];
           const kind = c === 0x7d ? 'object' : 'array';
           if (!top || top.kind !== kind) this.fail(i, `unexpected '${String.fromCharCode(c)}'`);
-          const okEnd = kind === 'object' ? top.expect === Expect.KeyOrEnd || top.expect === Expect.CommaOrEnd : top.expect === Expect.ValueOrEnd || top.expect === Expect.CommaOrEnd;
+          const okEnd =
+            kind === 'object'
+              ? top.expect === Expect.KeyOrEnd || top.expect === Expect.CommaOrEnd
+              : top.expect === Expect.ValueOrEnd || top.expect === Expect.CommaOrEnd;
           if (!okEnd) this.fail(i, `unexpected '${String.fromCharCode(c)}'`);
           this.stack.pop();
           this.endValue(chunk, i + 1);
@@ -277,7 +285,8 @@ export class RawArraySplitter {
     // Inside a captured element the caller's JSON.parse checks every token;
     // outside, check here so the structure around the array is valid JSON.
     if (!this.capture || this.capture.depth === this.stack.length) {
-      if (!/^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)$/.test(text)) this.fail(end, `invalid value '${text.slice(0, 20)}'`);
+      if (!/^(-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?|true|false|null)$/.test(text))
+        this.fail(end, `invalid value '${text.slice(0, 20)}'`);
     }
     this.endValue(chunk, end);
   }
@@ -287,7 +296,12 @@ export class RawArraySplitter {
     const parent = this.stack[level - 1];
     let onPath: boolean;
     if (!parent) onPath = kind === 'object';
-    else onPath = parent.kind === 'object' && parent.onPath && level - 1 < this.path.length && parent.key === this.path[level - 1];
+    else
+      onPath =
+        parent.kind === 'object' &&
+        parent.onPath &&
+        level - 1 < this.path.length &&
+        parent.key === this.path[level - 1];
     return { kind, expect: kind === 'object' ? Expect.KeyOrEnd : Expect.ValueOrEnd, key: null, onPath };
   }
 
@@ -305,7 +319,11 @@ export class RawArraySplitter {
       if (chunk[at] !== 0x7b) this.fail(at, 'the document must be a JSON object');
       return;
     }
-    if (top.kind === 'object' ? top.expect !== Expect.Value : top.expect !== Expect.Value && top.expect !== Expect.ValueOrEnd) {
+    if (
+      top.kind === 'object'
+        ? top.expect !== Expect.Value
+        : top.expect !== Expect.Value && top.expect !== Expect.ValueOrEnd
+    ) {
       this.fail(at, 'unexpected value');
     }
     if (this.capture) return;

@@ -58,7 +58,9 @@ const object: Rule = (value) => (isObject(value) ? null : `must be an object, no
 const oneOf =
   (choices: string[]): Rule =>
   (value) =>
-    typeof value === 'string' && choices.includes(value) ? null : `must be one of ${choices.join(', ')}, not ${shown(value)}`;
+    typeof value === 'string' && choices.includes(value)
+      ? null
+      : `must be one of ${choices.join(', ')}, not ${shown(value)}`;
 
 /** Prefixes a problem with where it is: ".a.b must be …". */
 function at(where: string, problem: string): string {
@@ -119,7 +121,9 @@ const vectors: Rule = (value) => {
 
 const sparseParams = optional(
   fields({
-    index: optional(fields({ full_scan_threshold: optional(uint()), on_disk: optional(bool), datatype: optional(oneOf(DATATYPES)) })),
+    index: optional(
+      fields({ full_scan_threshold: optional(uint()), on_disk: optional(bool), datatype: optional(oneOf(DATATYPES)) }),
+    ),
     modifier: optional(oneOf(['none', 'idf'])),
   }),
 );
@@ -150,7 +154,13 @@ const config = fields({
       prevent_unoptimized: optional(bool),
     }),
   ),
-  wal_config: optional(fields({ wal_capacity_mb: optional(uint(1)), wal_segments_ahead: optional(uint()), wal_retain_closed: optional(uint()) })),
+  wal_config: optional(
+    fields({
+      wal_capacity_mb: optional(uint(1)),
+      wal_segments_ahead: optional(uint()),
+      wal_retain_closed: optional(uint()),
+    }),
+  ),
   quantization_config: optional(object),
   strict_mode_config: optional(object),
   metadata: optional(object),
@@ -169,7 +179,8 @@ const payloadIndex: Rule = (value) => {
 
 /** Qdrant's rule for collection and alias names. */
 function aliasProblem(name: unknown): string | null {
-  if (typeof name !== 'string' || name.length === 0 || name.length > 255) return `alias ${shown(name)} must be 1 to 255 characters`;
+  if (typeof name !== 'string' || name.length === 0 || name.length > 255)
+    return `alias ${shown(name)} must be 1 to 255 characters`;
   // eslint-disable-next-line no-control-regex
   if (/[<>:"/\\|?*\u0000-\u001f\u007f]/.test(name)) return `alias ${shown(name)} contains a character Qdrant refuses`;
   return null;
@@ -190,7 +201,11 @@ function depthOf(root: unknown): number {
 }
 
 /** The first problem with an archived collection's settings, or null when Qdrant would take them. */
-export function collectionProblem(collection: { config: unknown; payload_schema?: unknown; aliases?: unknown }): string | null {
+export function collectionProblem(collection: {
+  config: unknown;
+  payload_schema?: unknown;
+  aliases?: unknown;
+}): string | null {
   if (depthOf(collection) > MAX_DEPTH) return `collection settings are nested more than ${MAX_DEPTH} levels deep`;
   const configProblem = config(collection.config);
   if (configProblem) return at('collection.config', configProblem);

@@ -41,7 +41,11 @@ export function distanceFromText(text: string): Distance | null {
 /** The single unnamed dense vector's params, or null for named vectors. */
 export function unnamedVectorParams(config: CollectionConfig): Schemas['VectorParams'] | null {
   const vectors = config.params.vectors;
-  if (vectors && typeof (vectors as Schemas['VectorParams']).size === 'number' && typeof (vectors as Schemas['VectorParams']).distance === 'string') {
+  if (
+    vectors &&
+    typeof (vectors as Schemas['VectorParams']).size === 'number' &&
+    typeof (vectors as Schemas['VectorParams']).distance === 'string'
+  ) {
     return vectors as Schemas['VectorParams'];
   }
   return null;
@@ -78,17 +82,17 @@ export function createRequestFor(config: CollectionConfig): Schemas['CreateColle
   const request: Schemas['CreateCollection'] = {
     vectors: params.vectors,
     shard_number: params.shard_number,
-    sharding_method: orUndefined(params.sharding_method) as Schemas['CreateCollection']['sharding_method'],
+    sharding_method: orUndefined(params.sharding_method),
     replication_factor: params.replication_factor,
     write_consistency_factor: params.write_consistency_factor,
     on_disk_payload: params.on_disk_payload,
     sparse_vectors: orUndefined(params.sparse_vectors),
     hnsw_config: config.hnsw_config,
-    wal_config: orUndefined(config.wal_config) as Schemas['CreateCollection']['wal_config'],
+    wal_config: orUndefined(config.wal_config),
     // GET says optimizer_config, create takes optimizers_config
-    optimizers_config: config.optimizer_config as Schemas['CreateCollection']['optimizers_config'],
-    quantization_config: orUndefined(config.quantization_config) as Schemas['CreateCollection']['quantization_config'],
-    strict_mode_config: orUndefined(config.strict_mode_config) as Schemas['CreateCollection']['strict_mode_config'],
+    optimizers_config: config.optimizer_config,
+    quantization_config: orUndefined(config.quantization_config),
+    strict_mode_config: orUndefined(config.strict_mode_config),
     metadata: orUndefined(config.metadata),
   };
   for (const key of Object.keys(request) as Array<keyof typeof request>) {
@@ -106,7 +110,8 @@ export function updateParamsFor(config: CollectionConfig): Schemas['CollectionPa
   const { read_fan_out_factor, read_fan_out_delay_ms } = config.params;
   const diff: Schemas['CollectionParamsDiff'] = {};
   if (read_fan_out_factor !== undefined && read_fan_out_factor !== null) diff.read_fan_out_factor = read_fan_out_factor;
-  if (read_fan_out_delay_ms !== undefined && read_fan_out_delay_ms !== null) diff.read_fan_out_delay_ms = read_fan_out_delay_ms;
+  if (read_fan_out_delay_ms !== undefined && read_fan_out_delay_ms !== null)
+    diff.read_fan_out_delay_ms = read_fan_out_delay_ms;
   return Object.keys(diff).length > 0 ? diff : null;
 }
 
@@ -122,7 +127,11 @@ export function configForPlainVectors(size: number, distance: Distance): Collect
  * cannot (read fan-out), then its payload indexes (with wait, so they exist
  * when this returns) and aliases.
  */
-export async function createCollection(server: QdrantServer, name: string, archived: ArchivedCollection): Promise<void> {
+export async function createCollection(
+  server: QdrantServer,
+  name: string,
+  archived: ArchivedCollection,
+): Promise<void> {
   const request = createRequestFor(archived.config);
   // The client's createCollection drops `metadata`; the generated API keeps it.
   await server.call('create the collection', (client) =>
@@ -135,16 +144,19 @@ export async function createCollection(server: QdrantServer, name: string, archi
   for (const [field, index] of Object.entries(archived.payload_schema ?? {})) {
     if (!index) continue;
     const schema = (index.params ?? index.data_type) as Schemas['PayloadFieldSchema'];
-    await server.call(`create the payload index on ${field}`, (client) =>
-      client.createPayloadIndex(name, { field_name: field, field_schema: schema, wait: true }),
+    await server.call(
+      `create the payload index on ${field}`,
+      (client) => client.createPayloadIndex(name, { field_name: field, field_schema: schema, wait: true }),
       true,
     );
   }
   if (archived.aliases.length > 0) {
-    await server.call('create the aliases', (client) =>
-      client.updateCollectionAliases({
-        actions: archived.aliases.map((alias) => ({ create_alias: { collection_name: name, alias_name: alias } })),
-      }),
+    await server.call(
+      'create the aliases',
+      (client) =>
+        client.updateCollectionAliases({
+          actions: archived.aliases.map((alias) => ({ create_alias: { collection_name: name, alias_name: alias } })),
+        }),
       true,
     );
   }

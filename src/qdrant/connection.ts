@@ -46,7 +46,10 @@ export function toQdrantError(err: unknown, url: string, doing: string): QdrantE
   if (typeof apiError.status === 'number') {
     const data = apiError.data;
     const text = typeof data === 'string' ? errorTextFromBody(data) : errorTextFromBody(JSON.stringify(data ?? ''));
-    return new QdrantError(`Qdrant at ${url} failed to ${doing}: HTTP ${apiError.status}: ${authHint(apiError.status, text)}`, apiError.status);
+    return new QdrantError(
+      `Qdrant at ${url} failed to ${doing}: HTTP ${apiError.status}: ${authHint(apiError.status, text)}`,
+      apiError.status,
+    );
   }
   return new QdrantError(`Qdrant at ${url} is unreachable (${doing}): ${networkReason(err)}`);
 }
@@ -131,7 +134,8 @@ export class QdrantServer {
         return await attempt();
       } catch (err) {
         if (!(err instanceof QdrantError) || !isPassing(err) || n >= attempts) {
-          if (err instanceof QdrantError && n > 1) throw new QdrantError(`${err.message} (gave up after ${n} attempts)`, err.status);
+          if (err instanceof QdrantError && n > 1)
+            throw new QdrantError(`${err.message} (gave up after ${n} attempts)`, err.status);
           throw err;
         }
         const delay = RETRY_BASE_MS * 2 ** (n - 1) * (0.75 + Math.random() * 0.5);
@@ -161,7 +165,12 @@ export class QdrantServer {
   }
 
   /** As request, with the answer's bytes as they came. */
-  async requestBytes(method: HttpMethod, path: string, body: string | Buffer | undefined, doing: string): Promise<Buffer> {
+  async requestBytes(
+    method: HttpMethod,
+    path: string,
+    body: string | Buffer | undefined,
+    doing: string,
+  ): Promise<Buffer> {
     return this.requestRead(method, path, body, doing, collectBytes);
   }
 
@@ -170,11 +179,23 @@ export class QdrantServer {
    * attempt) as they arrive, so that a large answer is never held whole. An
    * error thrown by the reader ends the request and is not retried.
    */
-  async requestRead<T>(method: HttpMethod, path: string, body: string | Buffer | undefined, doing: string, reader: () => AnswerReader<T>): Promise<T> {
+  async requestRead<T>(
+    method: HttpMethod,
+    path: string,
+    body: string | Buffer | undefined,
+    doing: string,
+    reader: () => AnswerReader<T>,
+  ): Promise<T> {
     return this.withRetries(RETRY_ATTEMPTS, () => this.requestOnce(method, path, body, doing, reader));
   }
 
-  private requestOnce<T>(method: HttpMethod, path: string, body: string | Buffer | undefined, doing: string, reader: () => AnswerReader<T>): Promise<T> {
+  private requestOnce<T>(
+    method: HttpMethod,
+    path: string,
+    body: string | Buffer | undefined,
+    doing: string,
+    reader: () => AnswerReader<T>,
+  ): Promise<T> {
     const base = this.config.url.endsWith('/') ? this.config.url.slice(0, -1) : this.config.url;
     const target = new URL(base + path);
     const headers: Record<string, string> = { ...this.headers, accept: 'application/json' };
@@ -204,18 +225,22 @@ export class QdrantServer {
             fail(err as Error);
           }
         });
-        response.on('error', (err) => fail(new QdrantError(`Qdrant at ${this.url} broke off its answer (${doing}): ${describeError(err)}`)));
+        response.on('error', (err) =>
+          fail(new QdrantError(`Qdrant at ${this.url} broke off its answer (${doing}): ${describeError(err)}`)),
+        );
         response.on('end', () => {
           clearTimeout(timer);
           if (!response.complete) {
-            reject(new QdrantError(`Qdrant at ${this.url} broke off its answer (${doing}): the connection closed early`));
+            reject(
+              new QdrantError(`Qdrant at ${this.url} broke off its answer (${doing}): the connection closed early`),
+            );
             return;
           }
           let result: T | Buffer;
           try {
             result = read.end();
           } catch (err) {
-            reject(err as Error);
+            reject(err instanceof Error ? err : new Error(String(err)));
             return;
           }
           if (ok) resolve(result as T);
@@ -228,10 +253,13 @@ export class QdrantServer {
       // one limit for the whole exchange, as AbortSignal.timeout gives fetch
       const timer = setTimeout(() => {
         request.destroy();
-        fail(new QdrantError(`Qdrant at ${this.url} is unreachable (${doing}): no answer within ${timeoutMs / 1000} s`));
+        fail(
+          new QdrantError(`Qdrant at ${this.url} is unreachable (${doing}): no answer within ${timeoutMs / 1000} s`),
+        );
       }, timeoutMs);
       request.on('error', (err) => {
-        if (answered) fail(new QdrantError(`Qdrant at ${this.url} broke off its answer (${doing}): ${describeError(err)}`));
+        if (answered)
+          fail(new QdrantError(`Qdrant at ${this.url} broke off its answer (${doing}): ${describeError(err)}`));
         else fail(new QdrantError(`Qdrant at ${this.url} is unreachable (${doing}): ${networkReason(err)}`));
       });
       request.end(body);

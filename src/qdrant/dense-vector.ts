@@ -142,7 +142,10 @@ export function checkNumberArray(raw: Buffer, start: number, end: number): Numbe
     }
     count++;
     // only a number that may reach 10^38 is parsed to see whether float32 holds it
-    if (integerDigits + exponent > SAFE_DECIMAL_EXPONENT && !Number.isFinite(Math.fround(Number(raw.toString('latin1', numberStart, i))))) {
+    if (
+      integerDigits + exponent > SAFE_DECIMAL_EXPONENT &&
+      !Number.isFinite(Math.fround(Number(raw.toString('latin1', numberStart, i))))
+    ) {
       float32 = false;
     }
     i = skipSpace(raw, i);

@@ -49,16 +49,16 @@ export async function importCollection(
   try {
     const { stream, digest } = await reader.openEntry(VECTORS_ENTRY);
     const inFlight = new Set<Promise<void>>();
-    let failure: unknown = null;
+    const failed: { error?: Error } = {};
     for await (const points of splitVectorsFile(stream, options.batchSize)) {
-      if (failure) break;
+      if (failed.error) break;
       const request = upsertBatch(server, name, points).then(
         () => {
           loaded += points.length;
           options.onProgress?.(loaded);
         },
         (err: unknown) => {
-          failure ??= err;
+          failed.error ??= err instanceof Error ? err : new Error(String(err));
         },
       );
       const tracked = request.finally(() => inFlight.delete(tracked));
@@ -66,7 +66,7 @@ export async function importCollection(
       if (inFlight.size >= options.concurrency) await Promise.race(inFlight);
     }
     await Promise.all(inFlight);
-    if (failure) throw failure;
+    if (failed.error) throw failed.error;
     if (digest().sha256 !== vectors.sha256) {
       throw new Error(`${VECTORS_ENTRY} in ${archivePath} changed after it was verified; the restore is undone`);
     }
@@ -75,7 +75,9 @@ export async function importCollection(
   }
   const count = await countPoints(server, name);
   if (count !== expectedPoints) {
-    throw new QdrantError(`Qdrant at ${server.url} holds ${count ?? 'no'} points in ${name} after the restore, the archive has ${expectedPoints}`);
+    throw new QdrantError(
+      `Qdrant at ${server.url} holds ${count ?? 'no'} points in ${name} after the restore, the archive has ${expectedPoints}`,
+    );
   }
   return loaded;
 }

@@ -180,7 +180,8 @@ export function formatPointKey(key: PointKey): string {
  * them, and beyond 2^53 only the digits themselves are exact.
  */
 export function pointKeyOf(parsedId: unknown, idNumberText: string | null): PointKey | string {
-  if (typeof parsedId === 'string') return uuidKey(parsedId) ?? `id ${JSON.stringify(parsedId.slice(0, 60))} is not a UUID`;
+  if (typeof parsedId === 'string')
+    return uuidKey(parsedId) ?? `id ${JSON.stringify(parsedId.slice(0, 60))} is not a UUID`;
   if (typeof parsedId === 'number') {
     const text = idNumberText ?? String(parsedId);
     if (!/^(0|[1-9]\d*)$/.test(text)) return `id ${text.slice(0, 40)} is not an unsigned integer`;
@@ -204,7 +205,10 @@ export function vectorShapeOf(config: CollectionConfig): VectorShape {
   const asParams = (value: unknown) => {
     // an archive's config can hold anything here (null, a number): such a
     // vector gets no valid size, so every point fails against it
-    const v = (typeof value === 'object' && value !== null ? value : {}) as { size?: unknown; multivector_config?: unknown };
+    const v = (typeof value === 'object' && value !== null ? value : {}) as {
+      size?: unknown;
+      multivector_config?: unknown;
+    };
     return { size: Number(v.size), multi: v.multivector_config !== undefined && v.multivector_config !== null };
   };
   if (vectors && typeof vectors.size === 'number') dense.set('', asParams(vectors));
@@ -238,7 +242,8 @@ function checkDense(name: string, value: unknown, params: { size: number; multi:
     return null;
   }
   if (!Array.isArray(value)) return `${label} must be a list of numbers`;
-  if (value.length !== params.size) return `${label} has ${value.length} numbers, the collection expects ${params.size}`;
+  if (value.length !== params.size)
+    return `${label} has ${value.length} numbers, the collection expects ${params.size}`;
   if (!isNumberArray(value, params.size)) return `${label} holds something other than finite float32 numbers`;
   return null;
 }
@@ -249,8 +254,10 @@ function checkSparse(name: string, value: unknown): string | null {
   if (typeof v !== 'object' || v === null || !Array.isArray(v.indices) || !Array.isArray(v.values)) {
     return `sparse vector ${quoted} must have indices and values`;
   }
-  if (v.indices.length !== v.values.length) return `sparse vector ${quoted} has ${v.indices.length} indices but ${v.values.length} values`;
-  if (!v.indices.every((i) => Number.isInteger(i) && (i as number) >= 0 && (i as number) <= 0xffffffff)) return `sparse vector ${quoted} has an invalid index`;
+  if (v.indices.length !== v.values.length)
+    return `sparse vector ${quoted} has ${v.indices.length} indices but ${v.values.length} values`;
+  if (!v.indices.every((i) => Number.isInteger(i) && (i as number) >= 0 && (i as number) <= 0xffffffff))
+    return `sparse vector ${quoted} has an invalid index`;
   if (new Set(v.indices).size !== v.indices.length) return `sparse vector ${quoted} repeats an index`;
   if (!v.values.every(isFloat32)) return `sparse vector ${quoted} has a value that is not a finite float32 number`;
   return null;
@@ -303,7 +310,8 @@ export function checkPoint(raw: Buffer, shape: VectorShape): CheckedPoint {
       // the vector's place holds 0 while the rest is parsed; its numbers are counted above
       const rest = `${raw.toString('utf8', 0, range.start)}0${raw.toString('utf8', range.end)}`;
       let vectorProblem: string | null = null;
-      if (numbers.count !== unnamed.size) vectorProblem = `vector has ${numbers.count} numbers, the collection expects ${unnamed.size}`;
+      if (numbers.count !== unnamed.size)
+        vectorProblem = `vector has ${numbers.count} numbers, the collection expects ${unnamed.size}`;
       else if (!numbers.float32) vectorProblem = 'vector holds something other than finite float32 numbers';
       try {
         return checkParsedPoint(rest, shape, vectorProblem);
@@ -329,18 +337,24 @@ function checkParsedPoint(text: string, shape: VectorShape, vectorProblem: strin
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch (err) {
-    throw new Error(`a point is not valid JSON (${printable((err as Error).message)})`);
+    throw new Error(`a point is not valid JSON (${printable((err as Error).message)})`, { cause: err });
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('a point is not a JSON object');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new Error('a point is not a JSON object');
   const scanned = scanPointText(text);
   const key = pointKeyOf(parsed.id, scanned.idNumberText);
   if (typeof key === 'string') throw new Error(key);
   const where = `point ${formatPointKey(key)}`;
   if (scanned.duplicateKey !== null) throw new Error(`${where}: key ${quote(scanned.duplicateKey)} appears twice`);
-  if (scanned.depth > MAX_POINT_DEPTH) throw new Error(`${where}: nested ${scanned.depth} levels deep; Qdrant accepts at most ${MAX_POINT_DEPTH}`);
+  if (scanned.depth > MAX_POINT_DEPTH)
+    throw new Error(`${where}: nested ${scanned.depth} levels deep; Qdrant accepts at most ${MAX_POINT_DEPTH}`);
   const problem = vectorProblem === undefined ? checkVector(parsed.vector, shape) : vectorProblem;
   if (problem) throw new Error(`${where}: ${problem}`);
-  if (parsed.payload !== undefined && parsed.payload !== null && (typeof parsed.payload !== 'object' || Array.isArray(parsed.payload))) {
+  if (
+    parsed.payload !== undefined &&
+    parsed.payload !== null &&
+    (typeof parsed.payload !== 'object' || Array.isArray(parsed.payload))
+  ) {
     throw new Error(`${where}: payload must be a JSON object`);
   }
   return { key };

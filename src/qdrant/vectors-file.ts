@@ -21,7 +21,6 @@ import { describeIssue } from '../manifest.js';
 import { RawArraySplitter } from '../json/raw-array-splitter.js';
 import {
   type ArchivedCollection,
-  type CollectionConfig,
   configForPlainVectors,
   distanceFromText,
   distanceToEnumText,
@@ -30,7 +29,14 @@ import {
 import { type AnswerReader, collectionPath, type QdrantServer } from './connection.js';
 import { Utf8Validator } from '../json/utf8-check.js';
 import { joinBytes } from '../json/join-bytes.js';
-import { checkPoint, comparePointKeys, formatPointKey, type PointKey, vectorShapeOf, type VectorShape } from './points.js';
+import {
+  checkPoint,
+  comparePointKeys,
+  formatPointKey,
+  type PointKey,
+  vectorShapeOf,
+  type VectorShape,
+} from './points.js';
 
 export const VECTORS_FORMAT_VERSION = 1;
 
@@ -110,7 +116,11 @@ export function describeVectors(siblings: ReadonlyMap<string, string>): VectorsD
   const distance = distanceFromText(header.distance ?? '');
   return {
     header,
-    collection: { config: configForPlainVectors(header.vector_size, distance ?? 'Cosine'), payload_schema: {}, aliases: [] },
+    collection: {
+      config: configForPlainVectors(header.vector_size, distance ?? 'Cosine'),
+      payload_schema: {},
+      aliases: [],
+    },
     vectorSize: header.vector_size,
     distance: distance ?? 'Cosine',
     distanceFallback: distance === null,
@@ -133,8 +143,14 @@ interface ScrollPage {
   next: string | null;
 }
 
-async function scrollPage(server: QdrantServer, name: string, limit: number, offsetRaw: string | null): Promise<ScrollPage> {
-  const malformed = (problem: string): Error => new Error(`Qdrant at ${server.url} sent a malformed scroll answer: ${problem}`);
+async function scrollPage(
+  server: QdrantServer,
+  name: string,
+  limit: number,
+  offsetRaw: string | null,
+): Promise<ScrollPage> {
+  const malformed = (problem: string): Error =>
+    new Error(`Qdrant at ${server.url} sent a malformed scroll answer: ${problem}`);
   // the points are split out as the answer arrives; they go into the archive as these bytes
   const readPage = (): AnswerReader<ScrollPage> => {
     const splitter = new RawArraySplitter(['result', 'points']);
@@ -162,7 +178,13 @@ async function scrollPage(server: QdrantServer, name: string, limit: number, off
       },
     };
   };
-  return server.requestRead('POST', `${collectionPath(name)}/points/scroll`, scrollBody(limit, offsetRaw), 'read points', readPage);
+  return server.requestRead(
+    'POST',
+    `${collectionPath(name)}/points/scroll`,
+    scrollBody(limit, offsetRaw),
+    'read points',
+    readPage,
+  );
 }
 
 /**
@@ -199,10 +221,12 @@ export async function* exportVectorsFile(
       try {
         key = checkPoint(raw, shape).key;
       } catch (err) {
-        throw new Error(`Qdrant at ${server.url} sent an invalid point: ${(err as Error).message}`);
+        throw new Error(`Qdrant at ${server.url} sent an invalid point: ${(err as Error).message}`, { cause: err });
       }
       if (last && comparePointKeys(last, key) >= 0) {
-        throw new Error(`Qdrant at ${server.url} sent point ${formatPointKey(key)} out of order after ${formatPointKey(last)}`);
+        throw new Error(
+          `Qdrant at ${server.url} sent point ${formatPointKey(key)} out of order after ${formatPointKey(last)}`,
+        );
       }
       last = key;
     }
@@ -252,9 +276,9 @@ export async function* readVectorsFile(
           description = describeVectors(splitter.siblings);
         } catch (err) {
           if (err instanceof NewerFormatError) throw err;
-          throw new Error(`its header is unusable before the points: ${(err as Error).message}`);
+          throw new Error(`its header is unusable before the points: ${(err as Error).message}`, { cause: err });
         }
-        shape = vectorShapeOf(description.collection.config as CollectionConfig);
+        shape = vectorShapeOf(description.collection.config);
       }
       batch.keys.push(checkPoint(raw, shape).key);
       batch.points.push(raw);

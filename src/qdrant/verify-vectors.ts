@@ -88,21 +88,36 @@ export async function verifyVectorsEntry(
   // the config: a file where they disagree would restore differently with each.
   const { header, vectorSize, distance } = vectors.description;
   if (typeof header.vector_size === 'number' && vectorSize !== null && header.vector_size !== vectorSize) {
-    fail(`${VECTORS_ENTRY}: its vector_size ${header.vector_size} contradicts its collection config (size ${vectorSize})`);
+    fail(
+      `${VECTORS_ENTRY}: its vector_size ${header.vector_size} contradicts its collection config (size ${vectorSize})`,
+    );
   }
-  if (typeof header.distance === 'string' && distance !== null && header.collection && distanceFromText(header.distance) !== distance) {
-    fail(`${VECTORS_ENTRY}: its distance ${JSON.stringify(header.distance)} contradicts its collection config (${distance})`);
+  if (
+    typeof header.distance === 'string' &&
+    distance !== null &&
+    header.collection &&
+    distanceFromText(header.distance) !== distance
+  ) {
+    fail(
+      `${VECTORS_ENTRY}: its distance ${JSON.stringify(header.distance)} contradicts its collection config (${distance})`,
+    );
   }
   const declaredCount = manifest.stats.qdrant.total_vectors;
   if (declaredCount !== undefined && declaredCount !== vectors.points) {
     fail(`${VECTORS_ENTRY} holds ${vectors.points} points, the manifest says ${declaredCount}`);
   }
   const declaredSize = manifest.qdrant?.vector_size;
-  if (declaredSize != null && vectors.description.vectorSize !== null && declaredSize !== vectors.description.vectorSize) {
+  if (
+    declaredSize != null &&
+    vectors.description.vectorSize !== null &&
+    declaredSize !== vectors.description.vectorSize
+  ) {
     fail(`${VECTORS_ENTRY} has vectors of size ${vectors.description.vectorSize}, the manifest says ${declaredSize}`);
   }
   if (vectors.description.distanceFallback) {
-    warn(`unknown distance ${printable(String(vectors.description.header.distance))}; assuming Cosine as the original tool does`);
+    warn(
+      `unknown distance ${printable(String(vectors.description.header.distance))}; assuming Cosine as the original tool does`,
+    );
   }
   return vectors;
 }

@@ -35,7 +35,10 @@ const IN_USE_WAIT_MS = 5_000;
 async function refuseDatabaseInUse(live: LiveDatabase, reporter: Reporter): Promise<void> {
   // Only a healthy database without side files can be asked: opening one with a hot journal would roll it back.
   if (live.state !== 'healthy' || live.leftovers.length > 0) return;
-  const announce = (): void => reporter.info(`[INFO] The database is in use by another process; waiting up to ${IN_USE_WAIT_MS / 1000} s for it to let go...`);
+  const announce = (): void =>
+    reporter.info(
+      `[INFO] The database is in use by another process; waiting up to ${IN_USE_WAIT_MS / 1000} s for it to let go...`,
+    );
   if (await waitUntilWritable(live.path, IN_USE_WAIT_MS, announce)) return;
   throw new UserError(
     `The database ${live.path} is in use by another process (the memory server, or the app that starts it), so it cannot be replaced; nothing was changed`,
@@ -47,7 +50,12 @@ async function refuseDatabaseInUse(live: LiveDatabase, reporter: Reporter): Prom
 
 const NO_ROWS: SqliteStats = { total_memories: 0, total_versions: 0, total_intentions: 0 };
 
-export async function applyRestore(plan: RestorePlan, staged: StagedArchive, options: ApplyOptions, reporter: Reporter): Promise<RestoreOutcome> {
+export async function applyRestore(
+  plan: RestorePlan,
+  staged: StagedArchive,
+  options: ApplyOptions,
+  reporter: Reporter,
+): Promise<RestoreOutcome> {
   const { store } = options;
   const live = plan.database.current;
   await refuseDatabaseInUse(live, reporter);
@@ -60,11 +68,21 @@ export async function applyRestore(plan: RestorePlan, staged: StagedArchive, opt
     previous: { database: live.state !== 'absent', collection: plan.safetyIncludesQdrant },
     replaceDatabaseFiles: live.state !== 'healthy' || live.leftovers.length > 0,
     discarded: plan.qdrant.action !== 'skip' && plan.qdrant.discard,
-    steps: plan.qdrant.action === 'skip' ? [{ name: 'database', state: 'pending' }] : [{ name: 'database', state: 'pending' }, { name: 'vectors', state: 'pending' }],
+    steps:
+      plan.qdrant.action === 'skip'
+        ? [{ name: 'database', state: 'pending' }]
+        : [
+            { name: 'database', state: 'pending' },
+            { name: 'vectors', state: 'pending' },
+          ],
     phase: 'safety-backup',
   };
   writeJournal(store.repoDir, journal);
-  journal.safetyBackup = await makeSafetyBackup(plan, { store, vectors: options.vectors, batchSize: options.install.batchSize }, reporter);
+  journal.safetyBackup = await makeSafetyBackup(
+    plan,
+    { store, vectors: options.vectors, batchSize: options.install.batchSize },
+    reporter,
+  );
   writeJournal(store.repoDir, journal);
 
   const staging = new StagingArea(store.repoDir, reporter);
@@ -88,5 +106,9 @@ export async function applyRestore(plan: RestorePlan, staged: StagedArchive, opt
   }
   options.vectors.settle();
   clearJournal(store.repoDir);
-  return { safetyBackupPath: journal.safetyBackup, database: plan.database.restored ?? NO_ROWS, vectors: context.loaded ?? null };
+  return {
+    safetyBackupPath: journal.safetyBackup,
+    database: plan.database.restored ?? NO_ROWS,
+    vectors: context.loaded ?? null,
+  };
 }

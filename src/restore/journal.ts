@@ -49,7 +49,10 @@ export function readJournal(repoDir: string): RestoreJournal | null {
   }
   // a journal of an earlier version records a phase only
   journal.steps ??= [
-    { name: 'database', state: journal.phase === 'database' ? 'started' : journal.phase === 'vectors' ? 'done' : 'pending' },
+    {
+      name: 'database',
+      state: journal.phase === 'database' ? 'started' : journal.phase === 'vectors' ? 'done' : 'pending',
+    },
     { name: 'vectors', state: journal.phase === 'vectors' ? 'started' : 'pending' },
   ];
   return journal as RestoreJournal;
@@ -57,7 +60,13 @@ export function readJournal(repoDir: string): RestoreJournal | null {
 
 export function writeJournal(repoDir: string, journal: RestoreJournal): void {
   const inProgress = journal.steps.find((step) => step.state === 'started');
-  journal.phase = inProgress ? inProgress.name : journal.steps.every((step) => step.state === 'done') ? 'done' : journal.steps.some((s) => s.state === 'done') ? 'between steps' : 'safety-backup';
+  journal.phase = inProgress
+    ? inProgress.name
+    : journal.steps.every((step) => step.state === 'done')
+      ? 'done'
+      : journal.steps.some((s) => s.state === 'done')
+        ? 'between steps'
+        : 'safety-backup';
   fs.mkdirSync(repoDir, { recursive: true });
   const target = journalPath(repoDir);
   // a temporary name that the next run's stale-file cleanup recognises
@@ -78,7 +87,11 @@ export function clearJournal(repoDir: string): void {
 
 /** A journal whose restore changed something and did not finish. */
 export function needsRecovery(journal: RestoreJournal | null): journal is RestoreJournal {
-  return journal !== null && journal.steps.some((step) => step.state !== 'pending') && !journal.steps.every((step) => step.state === 'done');
+  return (
+    journal !== null &&
+    journal.steps.some((step) => step.state !== 'pending') &&
+    !journal.steps.every((step) => step.state === 'done')
+  );
 }
 
 export function describeInterrupted(journal: RestoreJournal): string {

@@ -71,7 +71,12 @@ export interface RestorePlan {
   warnings: string[];
 }
 
-export function planRestore(archive: VerifiedArchive, live: LiveState, vectors: { mode: QdrantMode; location: string; archived: ArchivedVectors }, options: RestoreOptions): RestorePlan {
+export function planRestore(
+  archive: VerifiedArchive,
+  live: LiveState,
+  vectors: { mode: QdrantMode; location: string; archived: ArchivedVectors },
+  options: RestoreOptions,
+): RestorePlan {
   const { store } = options;
   const warnings: string[] = [];
   const source = archive.manifest.config;
@@ -86,9 +91,13 @@ export function planRestore(archive: VerifiedArchive, live: LiveState, vectors: 
     );
   }
   const qdrant = planVectors(live, vectors, options, warnings);
-  const vectorsSaved = qdrant.action !== 'skip' && (qdrant.current.state === 'healthy' || qdrant.current.state === 'damaged');
+  const vectorsSaved =
+    qdrant.action !== 'skip' && (qdrant.current.state === 'healthy' || qdrant.current.state === 'damaged');
   const somethingToSave = live.database.state !== 'absent' || vectorsSaved;
-  if (!options.safetyBackup && (live.database.state === 'damaged' || (qdrant.action !== 'skip' && qdrant.current.state === 'damaged'))) {
+  if (
+    !options.safetyBackup &&
+    (live.database.state === 'damaged' || (qdrant.action !== 'skip' && qdrant.current.state === 'damaged'))
+  ) {
     warnings.push('No safety backup (--no-safety-backup): the damaged files are deleted without a copy.');
   }
   return {
@@ -99,7 +108,8 @@ export function planRestore(archive: VerifiedArchive, live: LiveState, vectors: 
     database: {
       path: store.dbPath,
       current: live.database,
-      restored: archive.rawDatabase || archive.databaseAbsent ? null : (archive.databaseStats ?? archive.manifest.stats.sqlite),
+      restored:
+        archive.rawDatabase || archive.databaseAbsent ? null : (archive.databaseStats ?? archive.manifest.stats.sqlite),
       raw: archive.rawDatabase,
     },
     qdrant,
@@ -109,12 +119,23 @@ export function planRestore(archive: VerifiedArchive, live: LiveState, vectors: 
   };
 }
 
-function planVectors(live: LiveState, vectors: { mode: QdrantMode; location: string; archived: ArchivedVectors }, options: RestoreOptions, warnings: string[]): QdrantStep {
+function planVectors(
+  live: LiveState,
+  vectors: { mode: QdrantMode; location: string; archived: ArchivedVectors },
+  options: RestoreOptions,
+  warnings: string[],
+): QdrantStep {
   const { archived } = vectors;
   if (!archived.restorable) return { action: 'skip', reason: archived.reason };
   const current = live.vectors;
   if (current.state === 'unavailable') {
-    if (options.requireQdrant) throw new UserError(`${current.reason}; nothing was changed (--require-qdrant)`, ExitCode.Failure, undefined, 'QDRANT_UNAVAILABLE');
+    if (options.requireQdrant)
+      throw new UserError(
+        `${current.reason}; nothing was changed (--require-qdrant)`,
+        ExitCode.Failure,
+        undefined,
+        'QDRANT_UNAVAILABLE',
+      );
     // A script must not end up with archived memories beside stale vectors without having asked for it.
     if (options.scripted) {
       throw new UserError(
@@ -124,7 +145,9 @@ function planVectors(live: LiveState, vectors: { mode: QdrantMode; location: str
         'QDRANT_UNAVAILABLE',
       );
     }
-    warnings.push(`${current.reason}; the vectors will not be restored: the store would hold the archived memories beside the current vectors.`);
+    warnings.push(
+      `${current.reason}; the vectors will not be restored: the store would hold the archived memories beside the current vectors.`,
+    );
     return { action: 'skip', reason: `${current.reason}; only the database will be restored`, unavailable: true };
   }
   if (live.inUse.state === 'held' && !options.force) {
@@ -134,25 +157,49 @@ function planVectors(live: LiveState, vectors: { mode: QdrantMode; location: str
       'Stop the memory server, then run the restore again (--force overrides this check).',
     );
   }
-  if (live.inUse.state === 'unknown') warnings.push(`Could not tell whether the memory server is running: ${live.inUse.why}.`);
+  if (live.inUse.state === 'unknown')
+    warnings.push(`Could not tell whether the memory server is running: ${live.inUse.why}.`);
   const discard = current.state === 'unreadable';
   if (discard && options.scripted && !options.discardUnreadable) {
     throw new UserError(
-      `The live vectors in ${vectors.location} cannot be read (${current.reason}), so they cannot be saved and the restore would discard them; nothing was changed`,
+      `The live vectors in ${vectors.location} cannot be read (${current.reason}), so they cannot be saved ` +
+        'and the restore would discard them; nothing was changed',
       ExitCode.Failure,
       'Pass --discard-unreadable to accept losing them, or fix the Qdrant server and run the restore again.',
       'UNREADABLE_STORE',
     );
   }
   if (discard) warnings.push(`The live vectors cannot be read (${current.reason}): they will be discarded, not saved.`);
-  return { action: vectors.mode === 'embedded' ? 'replace-embedded' : 'replace', location: vectors.location, current, restored: archived.points, summary: archived.summary, discard };
+  return {
+    action: vectors.mode === 'embedded' ? 'replace-embedded' : 'replace',
+    location: vectors.location,
+    current,
+    restored: archived.points,
+    summary: archived.summary,
+    discard,
+  };
+}
+
+function describeChecks(archive: VerifiedArchive): string {
+  const sums = archive.hasChecksums
+    ? 'zip CRCs, SHA-256 checksums'
+    : 'zip CRCs (no checksums: archive of the original tool)';
+  const vectors = archive.vectors ? `${archive.vectors.points} vectors` : 'no vectors';
+  return `${sums}, database integrity, ${vectors}`;
+}
+
+function describeRestoredDatabase(database: RestorePlan['database']): string {
+  if (database.restored) return describeStats(database.restored);
+  if (database.raw) return `the raw files saved from a damaged database (${printable(database.raw.reason)})`;
+  return 'no database';
 }
 
 /** The live database in the plan's words. */
 function describeLiveDatabase(current: LiveDatabase): string {
   if (current.state === 'absent') return 'no database';
   if (current.state === 'damaged') return `damaged: ${printable(current.reason)}`;
-  const leftovers = current.leftovers.length > 0 ? `; leftover ${current.leftovers.join(', ')} beside it (saved raw)` : '';
+  const leftovers =
+    current.leftovers.length > 0 ? `; leftover ${current.leftovers.join(', ')} beside it (saved raw)` : '';
   return `${describeStats(current.stats)}${leftovers}`;
 }
 
@@ -183,23 +230,28 @@ export function describePlan(plan: RestorePlan): string[] {
     plan.madeFor === plan.restoredInto
       ? `  Made for: ${plan.madeFor}`
       : `  Made for: ${plan.madeFor}  [WARNING] another agent: its memories replace those of ${plan.restoredInto}`,
-    `  Checks: ${plan.archive.hasChecksums ? 'zip CRCs, SHA-256 checksums' : 'zip CRCs (no checksums: archive of the original tool)'}, database integrity, ${plan.archive.vectors ? `${plan.archive.vectors.points} vectors` : 'no vectors'}: all passed`,
+    `  Checks: ${describeChecks(plan.archive)}: all passed`,
     '',
     `  SQLite database: ${plan.database.path}`,
     `    now:      ${describeLiveDatabase(plan.database.current)}`,
-    `    restored: ${plan.database.restored ? describeStats(plan.database.restored) : plan.database.raw ? `the raw files saved from a damaged database (${printable(plan.database.raw.reason)})` : 'no database'}`,
+    `    restored: ${describeRestoredDatabase(plan.database)}`,
   ];
   const { qdrant } = plan;
   if (qdrant.action === 'skip') {
     lines.push(`  Qdrant collection: not restored: ${qdrant.reason}`);
   } else {
     lines.push(
-      qdrant.action === 'replace-embedded' ? `  Embedded vector store: ${qdrant.location}` : `  Qdrant collection: ${qdrant.location}`,
+      qdrant.action === 'replace-embedded'
+        ? `  Embedded vector store: ${qdrant.location}`
+        : `  Qdrant collection: ${qdrant.location}`,
       `    now:      ${describeLiveVectors(qdrant)}`,
       `    restored: ${qdrant.summary}`,
     );
   }
-  const damaged = [plan.database.current.state === 'damaged' ? 'the damaged database' : '', qdrant.action !== 'skip' && qdrant.current.state === 'damaged' ? 'the damaged vector store' : '']
+  const damaged = [
+    plan.database.current.state === 'damaged' ? 'the damaged database' : '',
+    qdrant.action !== 'skip' && qdrant.current.state === 'damaged' ? 'the damaged vector store' : '',
+  ]
     .filter(Boolean)
     .join(' and ');
   lines.push(

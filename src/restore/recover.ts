@@ -46,7 +46,12 @@ export function interruptedRestore(store: StoreConfig): RestoreJournal | null {
   return journal;
 }
 
-export async function recover(action: RecoveryAction, journal: RestoreJournal, context: RecoveryContext, reporter: Reporter): Promise<RecoveryOutcome> {
+export async function recover(
+  action: RecoveryAction,
+  journal: RestoreJournal,
+  context: RecoveryContext,
+  reporter: Reporter,
+): Promise<RecoveryOutcome> {
   const { store } = context;
   reporter.warn(`${describeInterrupted(journal)}.`);
   const staging = new StagingArea(store.repoDir, reporter);
@@ -70,7 +75,11 @@ export async function recover(action: RecoveryAction, journal: RestoreJournal, c
 }
 
 /** What --rollback or --resume would do, for a dry run: the saved state is verified, nothing changes. */
-export async function describeRecovery(action: RecoveryAction, journal: RestoreJournal, reporter: Reporter): Promise<string[]> {
+export async function describeRecovery(
+  action: RecoveryAction,
+  journal: RestoreJournal,
+  reporter: Reporter,
+): Promise<string[]> {
   const lines = [`${describeInterrupted(journal)}.`];
   const begun = journal.steps.filter((s) => s.state !== 'pending').map((s) => s.name);
   const unfinished = journal.steps.filter((s) => s.state !== 'done').map((s) => s.name);
@@ -79,22 +88,28 @@ export async function describeRecovery(action: RecoveryAction, journal: RestoreJ
     return lines;
   }
   if (!journal.safetyBackup && (journal.previous.database || journal.previous.collection)) {
-    lines.push('It made no safety backup (--no-safety-backup), so it cannot be rolled back; ba-restore --resume finishes it.');
+    lines.push(
+      'It made no safety backup (--no-safety-backup), so it cannot be rolled back; ba-restore --resume finishes it.',
+    );
     return lines;
   }
   lines.push(`A rollback undoes what it changed (${begun.join(' and ')}), putting back the state from before it:`);
   if (journal.safetyBackup) {
     const saved = await verifyArchive(journal.safetyBackup, {}, reporter);
     lines.push(`  from the safety backup ${journal.safetyBackup} (verified):`);
-    for (const note of [describeSavedDatabase(saved), ...describeArchiveNotes(saved.manifest)]) lines.push(`    ${note}`);
+    for (const note of [describeSavedDatabase(saved), ...describeArchiveNotes(saved.manifest)])
+      lines.push(`    ${note}`);
   }
   if (!journal.previous.database) lines.push('    the database is removed (there was none)');
-  if (!journal.previous.collection) lines.push('    the vectors are removed (there were none, or they could not be saved)');
+  if (!journal.previous.collection)
+    lines.push('    the vectors are removed (there were none, or they could not be saved)');
   return lines;
 }
 
 function describeSavedDatabase(saved: VerifiedArchive): string {
-  const vectors = saved.vectors ? saved.vectors.points : (saved.embedded?.collections.map((c) => `${c.name} ${c.points}`).join(', ') ?? 'none');
+  const vectors = saved.vectors
+    ? saved.vectors.points
+    : (saved.embedded?.collections.map((c) => `${c.name} ${c.points}`).join(', ') ?? 'none');
   if (saved.rawDatabase || saved.databaseAbsent) return `vectors: ${vectors}`;
   return `database: ${describeStats(saved.manifest.stats.sqlite)}; vectors: ${vectors}`;
 }
@@ -109,14 +124,18 @@ async function rollBackInterrupted(context: StepContext): Promise<void> {
       'RESTORE_INCOMPLETE',
     );
   }
-  reporter.info(`[INFO] Rolling back to the state before it, from ${journal.safetyBackup ?? 'nothing (there was no store before)'}`);
+  reporter.info(
+    `[INFO] Rolling back to the state before it, from ${journal.safetyBackup ?? 'nothing (there was no store before)'}`,
+  );
   try {
     await undoSteps(restoreSteps(context), context);
   } catch (err) {
     throw new UserError(
       `Rolling back the interrupted restore failed: ${describeError(err)}`,
       ExitCode.Failure,
-      journal.safetyBackup ? `Nothing is lost: the previous state is in ${journal.safetyBackup}. Once the cause is fixed, run: ba-restore --rollback` : undefined,
+      journal.safetyBackup
+        ? `Nothing is lost: the previous state is in ${journal.safetyBackup}. Once the cause is fixed, run: ba-restore --rollback`
+        : undefined,
       'RESTORE_INCOMPLETE',
     );
   }

@@ -60,7 +60,8 @@ export const CONFIRM_PHRASE = 'DELETE ALL DATA';
 
 export async function runRestore(request: RestoreRequest, reporter: Reporter): Promise<RestoreResult> {
   const { store } = request;
-  const archivePath = request.archive === undefined ? null : findArchive(request.archive, store.backupsDir, request.cwd, 'ba-restore');
+  const archivePath =
+    request.archive === undefined ? null : findArchive(request.archive, store.backupsDir, request.cwd, 'ba-restore');
   if (!request.dryRun && !request.yes && !request.interactive && request.recovery === undefined) {
     throw new UsageError(
       'Refusing to restore without confirmation: standard input is not a terminal',
@@ -71,11 +72,23 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
   // Before anything is read or written: every path a restore writes to must be
   // the real thing, not a link to somewhere else (see refuseSymlinks).
   const db = store.dbPath;
-  refuseSymlinks([store.backupsDir, path.dirname(store.repoDir), store.repoDir, db, ...SIDE_SUFFIXES.map((suffix) => db + suffix), journalPath(store.repoDir), localDirOf(store.repoDir)]);
+  refuseSymlinks([
+    store.backupsDir,
+    path.dirname(store.repoDir),
+    store.repoDir,
+    db,
+    ...SIDE_SUFFIXES.map((suffix) => db + suffix),
+    journalPath(store.repoDir),
+    localDirOf(store.repoDir),
+  ]);
   if (fs.existsSync(store.repoDir)) removeStaleTempFiles(store.repoDir);
   const settled = await settleInterrupted(request, reporter);
   if (settled && (archivePath === null || settled.kind === 'recovery-plan')) return settled;
-  if (archivePath === null) throw new UsageError('No backup given', 'Name an archive, e.g. ba-restore backup_20251024_191534.zip; ba-restore --list shows them.');
+  if (archivePath === null)
+    throw new UsageError(
+      'No backup given',
+      'Name an archive, e.g. ba-restore backup_20251024_191534.zip; ba-restore --list shows them.',
+    );
 
   // The verified copy goes next to the live database, so that installing it
   // never crosses file systems; a dry run must not create that folder.
@@ -90,21 +103,31 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
   try {
     const { archive } = staged;
     // A fresh machine has no qdrant_data/ yet: an embedded archive then says where the vectors go.
-    const archiveChoseStore = (archive.embedded !== null || archive.rawEmbedded !== null) && request.mode.defaulted === true;
+    const archiveChoseStore =
+      (archive.embedded !== null || archive.rawEmbedded !== null) && request.mode.defaulted === true;
     if (archiveChoseStore) {
-      vectors = vectorStoreFor({ mode: 'embedded', reason: 'the archive holds an embedded store and nothing else was chosen' }, store, request.qdrant);
+      vectors = vectorStoreFor(
+        { mode: 'embedded', reason: 'the archive holds an embedded store and nothing else was chosen' },
+        store,
+        request.qdrant,
+      );
     }
     reporter.info(`[INFO] Vector store: ${vectors.mode} (${vectors.choice.reason})`);
     const live = await readLiveState(store, vectors, stagingDir, archiveChoseStore ? vectors.readLive() : early);
-    const plan = planRestore(archive, live, { mode: vectors.mode, location: vectors.location, archived: vectors.archived(archive) }, {
-      store,
-      force: request.force,
-      requireQdrant: request.requireQdrant,
-      safetyBackup: request.safetyBackup,
-      scripted: request.yes,
-      discardUnreadable: request.discardUnreadable,
-      otherAgent: request.otherAgent,
-    });
+    const plan = planRestore(
+      archive,
+      live,
+      { mode: vectors.mode, location: vectors.location, archived: vectors.archived(archive) },
+      {
+        store,
+        force: request.force,
+        requireQdrant: request.requireQdrant,
+        safetyBackup: request.safetyBackup,
+        scripted: request.yes,
+        discardUnreadable: request.discardUnreadable,
+        otherAgent: request.otherAgent,
+      },
+    );
     reporter.info('');
     for (const line of describePlan(plan)) reporter.info(line);
     reporter.info('');
@@ -128,18 +151,30 @@ async function settleInterrupted(request: RestoreRequest, reporter: Reporter): P
   const journal = interruptedRestore(store);
   if (!journal) {
     if (!request.recovery) return null;
-    throw new UserError(`There is no interrupted restore to ${request.recovery} in ${store.repoDir}`, ExitCode.Failure, 'ba-restore --list shows the archives you can restore.');
+    throw new UserError(
+      `There is no interrupted restore to ${request.recovery} in ${store.repoDir}`,
+      ExitCode.Failure,
+      'ba-restore --list shows the archives you can restore.',
+    );
   }
   if (request.dryRun) {
-    if (request.recovery) return { kind: 'recovery-plan', lines: await describeRecovery(request.recovery, journal, reporter) };
-    reporter.warn(`${describeInterrupted(journal)}; a real restore first rolls it back (or run ba-restore --resume to finish it)`);
+    if (request.recovery)
+      return { kind: 'recovery-plan', lines: await describeRecovery(request.recovery, journal, reporter) };
+    reporter.warn(
+      `${describeInterrupted(journal)}; a real restore first rolls it back (or run ba-restore --resume to finish it)`,
+    );
     return null;
   }
   const context = { store, qdrant: request.qdrant, batchSize: request.batchSize, concurrency: request.concurrency };
   return { kind: 'recovered', recovery: await recover(request.recovery ?? 'rollback', journal, context, reporter) };
 }
 
-async function readLiveState(store: StoreConfig, vectors: VectorStore, scratchDir: string, liveVectors: Promise<LiveVectors>): Promise<LiveState> {
+async function readLiveState(
+  store: StoreConfig,
+  vectors: VectorStore,
+  scratchDir: string,
+  liveVectors: Promise<LiveVectors>,
+): Promise<LiveState> {
   return {
     database: readLiveDatabase(store.dbPath, tempPath(scratchDir, '.db')),
     vectors: await liveVectors,

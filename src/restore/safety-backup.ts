@@ -21,7 +21,11 @@ export interface SafetyOptions {
 }
 
 /** Writes the safety backup the plan asks for; returns its path, or null when the plan wants none. */
-export async function makeSafetyBackup(plan: RestorePlan, options: SafetyOptions, reporter: Reporter): Promise<string | null> {
+export async function makeSafetyBackup(
+  plan: RestorePlan,
+  options: SafetyOptions,
+  reporter: Reporter,
+): Promise<string | null> {
   if (!plan.safetyBackup) return null;
   reporter.info('[INFO] Saving the current state to a safety backup...');
   const found = plan.qdrant.action === 'skip' ? undefined : plan.qdrant.current;
@@ -46,12 +50,24 @@ export async function makeSafetyBackup(plan: RestorePlan, options: SafetyOptions
   reporter.info(`[OK] Safety backup: ${result.path}`);
   const raw = result.manifest.raw_parts ?? {};
   if (raw.database?.state === 'damaged') {
-    reporter.info(`[INFO] The damaged database is kept byte for byte in that archive as ${raw.database.files.join(', ')}.`);
-    reporter.info('       To try to get rows out of it: unzip the archive, then run: sqlite3 raw/memoryv012.db .recover | sqlite3 recovered.db');
+    reporter.info(
+      `[INFO] The damaged database is kept byte for byte in that archive as ${raw.database.files.join(', ')}.`,
+    );
+    reporter.info(
+      '       To try to get rows out of it: unzip the archive, then run: sqlite3 raw/memoryv012.db .recover | sqlite3 recovered.db',
+    );
   } else if (raw.database) {
-    reporter.info(`[INFO] ${raw.database.reason}: kept byte for byte in that archive as ${raw.database.files.filter((f) => f !== 'raw/memoryv012.db').join(', ')}.`);
+    reporter.info(
+      `[INFO] ${raw.database.reason}: kept byte for byte in that archive as ${raw.database.files.filter((f) => f !== 'raw/memoryv012.db').join(', ')}.`,
+    );
   }
-  if (raw.embedded) reporter.info(`[INFO] The damaged embedded store is kept byte for byte in that archive under raw/qdrant_data/ (${raw.embedded.files.length} files).`);
-  if (result.manifest.discarded) reporter.warn(`Collection ${result.manifest.discarded.collection} could not be read and was not saved (--discard-unreadable).`);
+  if (raw.embedded)
+    reporter.info(
+      `[INFO] The damaged embedded store is kept byte for byte in that archive under raw/qdrant_data/ (${raw.embedded.files.length} files).`,
+    );
+  if (result.manifest.discarded)
+    reporter.warn(
+      `Collection ${result.manifest.discarded.collection} could not be read and was not saved (--discard-unreadable).`,
+    );
   return result.path;
 }

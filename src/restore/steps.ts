@@ -98,7 +98,8 @@ async function putDatabase(staged: StagedArchive, dbPath: string, replaceFiles: 
   if (replaceFiles) removeDatabaseFiles(dbPath);
   const stats = await installDatabase(staged.database, dbPath);
   const expected = archive.databaseStats ?? archive.manifest.stats.sqlite;
-  if (!sameStats(stats, expected)) throw new UserError(`the restored database holds ${describeStats(stats)}, expected ${describeStats(expected)}`);
+  if (!sameStats(stats, expected))
+    throw new UserError(`the restored database holds ${describeStats(stats)}, expected ${describeStats(expected)}`);
 }
 
 function vectorsStep(context: StepContext): RestoreStep {
@@ -147,15 +148,19 @@ export async function rollBack(steps: RestoreStep[], context: StepContext, probl
     throw new UserError(
       `Restore failed part-way: ${problem}; putting the previous state back also failed: ${describeError(err)}`,
       ExitCode.Failure,
-      journal.safetyBackup ? `Nothing is lost: the previous state is in ${journal.safetyBackup}. Once the cause is fixed, run: ba-restore --rollback` : undefined,
+      journal.safetyBackup
+        ? `Nothing is lost: the previous state is in ${journal.safetyBackup}. Once the cause is fixed, run: ba-restore --rollback`
+        : undefined,
       'RESTORE_INCOMPLETE',
     );
   }
   clearJournal(context.store.repoDir);
+  const from = journal.safetyBackup ? ` from ${journal.safetyBackup}` : '';
   throw new UserError(
     journal.discarded
-      ? `Restore failed: ${problem}. The previous database was put back${journal.safetyBackup ? ` from ${journal.safetyBackup}` : ''}; the unreadable vectors could not be (they were discarded, as --discard-unreadable allowed)`
-      : `Restore failed: ${problem}. The previous state was put back${journal.safetyBackup ? ` from ${journal.safetyBackup}` : ''}; nothing was lost`,
+      ? `Restore failed: ${problem}. The previous database was put back${from}; ` +
+          'the unreadable vectors could not be (they were discarded, as --discard-unreadable allowed)'
+      : `Restore failed: ${problem}. The previous state was put back${from}; nothing was lost`,
     ExitCode.Failure,
     undefined,
     'RESTORE_ROLLED_BACK',

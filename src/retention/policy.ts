@@ -72,7 +72,14 @@ export function isEmptyPolicy(policy: RetentionPolicy): boolean {
 export function parseLocalTime(text: string): LocalTime | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(text);
   if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   const microsecond = m[7] ? Number(m[7].padEnd(6, '0')) : 0;
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
   return { year, month, day, hour, minute, second, microsecond };
@@ -126,7 +133,13 @@ export function periodOf(rule: Rule, t: LocalTime, name: string): string {
 }
 
 /** Keeps the newest of `archives` (newest first) in each of the rule's `limit` most recent periods. */
-function keepNewestPerPeriod(archives: RetentionCandidate[], rule: Rule, limit: number, note: string, addReason: (name: string, reason: string) => void): void {
+function keepNewestPerPeriod(
+  archives: RetentionCandidate[],
+  rule: Rule,
+  limit: number,
+  note: string,
+  addReason: (name: string, reason: string) => void,
+): void {
   let taken = 0;
   let lastPeriod: string | null = null;
   for (const c of archives) {
@@ -139,7 +152,11 @@ function keepNewestPerPeriod(archives: RetentionCandidate[], rule: Rule, limit: 
   }
 }
 
-export function applyPolicy(candidates: readonly RetentionCandidate[], policy: RetentionPolicy, safetyKeep = 3): RetentionPlan {
+export function applyPolicy(
+  candidates: readonly RetentionCandidate[],
+  policy: RetentionPolicy,
+  safetyKeep = 3,
+): RetentionPlan {
   const reasons = new Map<string, string[]>();
   const addReason = (name: string, reason: string): void => {
     const list = reasons.get(name) ?? [];
@@ -172,7 +189,10 @@ export function applyPolicy(candidates: readonly RetentionCandidate[], policy: R
 
   const keep: Kept[] = [];
   const remove: string[] = [];
-  const ordered = [...newestFirst(candidates.filter((c) => c.time !== null)), ...candidates.filter((c) => c.time === null)];
+  const ordered = [
+    ...newestFirst(candidates.filter((c) => c.time !== null)),
+    ...candidates.filter((c) => c.time === null),
+  ];
   for (const c of ordered) {
     const why = reasons.get(c.name);
     if (why) keep.push({ name: c.name, reasons: why });

@@ -9,7 +9,15 @@ import { UsageError } from '../errors.js';
 import { isDatabaseOnly } from '../manifest.js';
 import { catalog, type CatalogEntry } from '../archive/catalog.js';
 import { pinPath } from '../archive/pins.js';
-import { applyPolicy, isEmptyPolicy, parseLocalTime, parseTimestamp, type RetentionCandidate, type RetentionPlan, type RetentionPolicy } from './policy.js';
+import {
+  applyPolicy,
+  isEmptyPolicy,
+  parseLocalTime,
+  parseTimestamp,
+  type RetentionCandidate,
+  type RetentionPlan,
+  type RetentionPolicy,
+} from './policy.js';
 
 export interface PrunePlan extends RetentionPlan {
   backupsDir: string;
@@ -19,12 +27,21 @@ export interface PrunePlan extends RetentionPlan {
 export function candidateOf(entry: CatalogEntry): RetentionCandidate {
   const manifest = entry.manifest;
   const time = manifest ? (parseLocalTime(manifest.created_at) ?? parseTimestamp(manifest.timestamp)) : null;
-  return { name: entry.name, kind: entry.kind, time, pinned: entry.pinned, complete: manifest ? !isDatabaseOnly(manifest) : true };
+  return {
+    name: entry.name,
+    kind: entry.kind,
+    time,
+    pinned: entry.pinned,
+    complete: manifest ? !isDatabaseOnly(manifest) : true,
+  };
 }
 
 export async function planPrune(backupsDir: string, policy: RetentionPolicy, safetyKeep: number): Promise<PrunePlan> {
   if (isEmptyPolicy(policy)) {
-    throw new UsageError('Refusing to prune with an empty policy: it would delete every archive', 'Give at least one of --keep-last, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly.');
+    throw new UsageError(
+      'Refusing to prune with an empty policy: it would delete every archive',
+      'Give at least one of --keep-last, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly.',
+    );
   }
   const entries = (await catalog(backupsDir)) ?? [];
   return { backupsDir, policy, ...applyPolicy(entries.map(candidateOf), policy, safetyKeep) };

@@ -24,14 +24,19 @@ export async function installDatabase(verifiedPath: string, livePath: string): P
     // A destination another connection holds ends the backup before its first page, reported as done.
     if (copied.totalPages === 0) throw new Error('another process holds the database, so nothing could be written');
   } catch (err) {
-    throw new UserError(`Cannot write database ${livePath}: ${describeError(err)}`, undefined, 'Stop the memory server so that nothing holds the database, then run the restore again.');
+    throw new UserError(
+      `Cannot write database ${livePath}: ${describeError(err)}`,
+      undefined,
+      'Stop the memory server so that nothing holds the database, then run the restore again.',
+    );
   } finally {
     source.close();
   }
   const live = openReadOnly(livePath);
   try {
     const integrity = integrityCheck(live);
-    if (integrity !== 'ok') throw new UserError(`Restored database ${livePath} fails its integrity check: ${integrity}`);
+    if (integrity !== 'ok')
+      throw new UserError(`Restored database ${livePath} fails its integrity check: ${integrity}`);
     return readStats(live);
   } finally {
     live.close();

@@ -24,7 +24,12 @@ export const SIDE_SUFFIXES = [...DATA_SIDE_SUFFIXES, '-shm'] as const;
 
 export type LiveDatabase =
   | { state: 'absent'; path: string }
-  | { state: 'healthy'; path: string; stats: SqliteStats; /** side files found beside it, by file name */ leftovers: string[] }
+  | {
+      state: 'healthy';
+      path: string;
+      stats: SqliteStats;
+      /** side files found beside it, by file name */ leftovers: string[];
+    }
   | { state: 'damaged'; path: string; reason: string };
 
 /** The database file and its data side files that exist, in that order. */
@@ -37,7 +42,11 @@ export function readLiveDatabase(dbPath: string, scratch: string): LiveDatabase 
   const sides = DATA_SIDE_SUFFIXES.map((suffix) => dbPath + suffix).filter((file) => fs.existsSync(file));
   if (!fs.existsSync(dbPath)) {
     if (sides.length === 0) return { state: 'absent', path: dbPath };
-    return { state: 'damaged', path: dbPath, reason: `${sides.map((f) => path.basename(f)).join(' and ')} without a database` };
+    return {
+      state: 'damaged',
+      path: dbPath,
+      reason: `${sides.map((f) => path.basename(f)).join(' and ')} without a database`,
+    };
   }
   if (sides.length === 0) return inspect(dbPath, dbPath);
   fs.copyFileSync(dbPath, scratch);
@@ -55,7 +64,8 @@ function inspect(file: string, livePath: string): LiveDatabase {
   try {
     db = useSmallPageCache(new Database(file, { readonly: true, fileMustExist: true }));
     const check = (db.pragma('quick_check(1)') as Array<{ quick_check: string }>)[0]?.quick_check ?? 'no answer';
-    if (check !== 'ok') return { state: 'damaged', path: livePath, reason: `database disk image is malformed (${oneLine(check)})` };
+    if (check !== 'ok')
+      return { state: 'damaged', path: livePath, reason: `database disk image is malformed (${oneLine(check)})` };
     if (!hasMemoriesTable(db)) return { state: 'damaged', path: livePath, reason: 'it has no memories table' };
     return { state: 'healthy', path: livePath, stats: readStats(db), leftovers: [] };
   } catch (err) {

@@ -17,7 +17,6 @@ import { openForReading } from './open.js';
 import type { SqliteStats } from '../manifest.js';
 import { hasMemoriesTable, integrityCheck, readStats } from './stats.js';
 
-
 export interface DatabaseSnapshot {
   path: string;
   stats: SqliteStats;
@@ -40,7 +39,11 @@ export function copyDatabase(livePath: string, copyPath: string, what = 'databas
     fs.rmSync(copyPath, { force: true });
     const full = diskFullError(err, path.dirname(copyPath));
     if (full) throw full;
-    throw new UserError(`Cannot copy ${what} ${livePath}: ${describeError(err)}`, undefined, 'Check that the file is a SQLite database and that the memory server is not holding a long write lock.');
+    throw new UserError(
+      `Cannot copy ${what} ${livePath}: ${describeError(err)}`,
+      undefined,
+      'Check that the file is a SQLite database and that the memory server is not holding a long write lock.',
+    );
   } finally {
     source.close();
   }
@@ -57,7 +60,8 @@ export function snapshotDatabase(livePath: string, snapshotPath: string): Databa
   copyDatabase(livePath, snapshotPath);
   const copy = openReadOnly(snapshotPath);
   try {
-    if (!hasMemoriesTable(copy)) throw new UserError(`Database ${livePath} has no memories table; is it a memory store?`);
+    if (!hasMemoriesTable(copy))
+      throw new UserError(`Database ${livePath} has no memories table; is it a memory store?`);
     return { path: snapshotPath, stats: readStats(copy) };
   } finally {
     copy.close();

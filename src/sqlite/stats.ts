@@ -36,7 +36,11 @@ export function integrityCheck(db: Database.Database): string {
 }
 
 export function sameStats(a: SqliteStats, b: SqliteStats): boolean {
-  return a.total_memories === b.total_memories && a.total_versions === b.total_versions && a.total_intentions === b.total_intentions;
+  return (
+    a.total_memories === b.total_memories &&
+    a.total_versions === b.total_versions &&
+    a.total_intentions === b.total_intentions
+  );
 }
 
 export function describeStats(stats: SqliteStats): string {

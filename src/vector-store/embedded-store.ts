@@ -9,11 +9,25 @@ import path from 'node:path';
 import type { QdrantModeChoice } from '../config.js';
 import { ExitCode, UserError, describeError } from '../errors.js';
 import type { VerifiedArchive } from '../verify/verify-archive.js';
-import { countStoredPoints, localDirOf, probeInUse, readMeta, storagePath, type LockState } from '../embedded/local-store.js';
+import {
+  countStoredPoints,
+  localDirOf,
+  probeInUse,
+  readMeta,
+  storagePath,
+  type LockState,
+} from '../embedded/local-store.js';
 import { ASIDE_MARK, swapInEmbedded } from '../embedded/swap.js';
 import { NO_CONVERSION } from './no-conversion.js';
 import { openEmbeddedBackup } from './embedded-backup.js';
-import type { ArchivedVectors, BackupRequest, LiveVectors, StagedArchive, VectorsBackup, VectorStore } from './vector-store.js';
+import type {
+  ArchivedVectors,
+  BackupRequest,
+  LiveVectors,
+  StagedArchive,
+  VectorsBackup,
+  VectorStore,
+} from './vector-store.js';
 
 export class EmbeddedVectorStore implements VectorStore {
   readonly mode = 'embedded' as const;
@@ -53,9 +67,15 @@ export class EmbeddedVectorStore implements VectorStore {
         'Restore with --qdrant server (and QDRANT_URL) into a server, or --qdrant none to restore the database only.',
       );
     }
-    if (archive.rawEmbedded) return { restorable: true, points: 0, summary: `the damaged store saved raw (${archive.rawEmbedded.reason})` };
-    if (!archive.embedded) return { restorable: false, reason: 'the archive holds no embedded store; it is left as it is' };
-    return { restorable: true, points: this.pointsOf(archive.embedded.collections), summary: describeCollections(archive.embedded.collections) };
+    if (archive.rawEmbedded)
+      return { restorable: true, points: 0, summary: `the damaged store saved raw (${archive.rawEmbedded.reason})` };
+    if (!archive.embedded)
+      return { restorable: false, reason: 'the archive holds no embedded store; it is left as it is' };
+    return {
+      restorable: true,
+      points: this.pointsOf(archive.embedded.collections),
+      summary: describeCollections(archive.embedded.collections),
+    };
   }
 
   private pointsOf(collections: Array<{ name: string; points: number }>): number {
@@ -67,7 +87,10 @@ export class EmbeddedVectorStore implements VectorStore {
     const expected = staged.archive.embedded?.collections ?? [];
     for (const collection of expected) {
       const points = countStoredPoints(storagePath(this.localDir, collection.name));
-      if (points !== collection.points) throw new UserError(`collection ${collection.name} holds ${points} points after the restore, the archive has ${collection.points}`);
+      if (points !== collection.points)
+        throw new UserError(
+          `collection ${collection.name} holds ${points} points after the restore, the archive has ${collection.points}`,
+        );
     }
     return Promise.resolve(this.pointsOf(expected));
   }
@@ -121,7 +144,8 @@ export function readLiveEmbedded(localDir: string): LiveVectors {
   const collections: Array<{ name: string; points: number }> = [];
   for (const name of names) {
     const file = storagePath(localDir, name);
-    if (!fs.existsSync(path.dirname(file))) return { state: 'damaged', reason: `collection ${name} is listed in meta.json but its folder is missing` };
+    if (!fs.existsSync(path.dirname(file)))
+      return { state: 'damaged', reason: `collection ${name} is listed in meta.json but its folder is missing` };
     try {
       collections.push({ name, points: fs.existsSync(file) ? countStoredPoints(file) : 0 });
     } catch (err) {

@@ -6,7 +6,9 @@ export class NoVectorsBackup implements VectorsBackup {
   constructor(
     readonly problem: string,
     private readonly stats: QdrantStats,
-    private readonly record: Omit<VectorsRecord, 'entries' | 'stats'> = { qdrant: { server_version: null, vector_size: null, distance: null } },
+    private readonly record: Omit<VectorsRecord, 'entries' | 'stats'> = {
+      qdrant: { server_version: null, vector_size: null, distance: null },
+    },
   ) {}
 
   write(): Promise<VectorsRecord> {

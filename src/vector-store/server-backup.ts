@@ -10,22 +10,38 @@ import { exportVectorsFile } from '../qdrant/vectors-file.js';
 import { NoVectorsBackup } from './no-vectors-backup.js';
 import type { BackupRequest, VectorsBackup, VectorsRecord } from './vector-store.js';
 
-export async function openServerBackup(server: QdrantServer, name: string, request: BackupRequest): Promise<VectorsBackup> {
+export async function openServerBackup(
+  server: QdrantServer,
+  name: string,
+  request: BackupRequest,
+): Promise<VectorsBackup> {
   if (request.found?.state === 'unreadable') {
     const discarded = { collection: name, reason: request.found.reason };
-    return new NoVectorsBackup(`Collection ${name} not saved: ${discarded.reason}`, { total_vectors: 0, error: `not saved: ${discarded.reason}` }, { qdrant: { server_version: null, vector_size: null, distance: null }, discarded });
+    return new NoVectorsBackup(
+      `Collection ${name} not saved: ${discarded.reason}`,
+      { total_vectors: 0, error: `not saved: ${discarded.reason}` },
+      { qdrant: { server_version: null, vector_size: null, distance: null }, discarded },
+    );
   }
   let serverVersion: string | null = null;
   try {
     serverVersion = await server.serverVersion();
     const collection = await readCollection(server, name);
     if (!collection) {
-      return new NoVectorsBackup(`Collection ${name} not found on Qdrant at ${server.url}`, { total_vectors: 0, collection_not_found: true }, { qdrant: qdrantFields(server, serverVersion) });
+      return new NoVectorsBackup(
+        `Collection ${name} not found on Qdrant at ${server.url}`,
+        { total_vectors: 0, collection_not_found: true },
+        { qdrant: qdrantFields(server, serverVersion) },
+      );
     }
     return new ServerBackup(server, name, serverVersion, collection, request.batchSize);
   } catch (err) {
     const problem = describeError(err);
-    return new NoVectorsBackup(problem, { total_vectors: 0, error: problem }, { qdrant: qdrantFields(server, serverVersion) });
+    return new NoVectorsBackup(
+      problem,
+      { total_vectors: 0, error: problem },
+      { qdrant: qdrantFields(server, serverVersion) },
+    );
   }
 }
 
@@ -49,7 +65,9 @@ class ServerBackup implements VectorsBackup {
     const progress = { points: 0 };
     const total = await countPoints(this.server, this.name);
     const bar = reporter.progress('Exporting vectors', total);
-    const chunks = exportVectorsFile(this.server, this.name, this.collection, this.batchSize, progress, (n) => bar.update(n));
+    const chunks = exportVectorsFile(this.server, this.name, this.collection, this.batchSize, progress, (n) =>
+      bar.update(n),
+    );
     let entry;
     try {
       // one page buffered ahead (a page is ~1 MB at 768 dims); the next is already being fetched
@@ -61,7 +79,11 @@ class ServerBackup implements VectorsBackup {
     return {
       entries: { [VECTORS_ENTRY]: entry },
       stats: { total_vectors: progress.points },
-      qdrant: { ...qdrantFields(this.server, this.serverVersion), vector_size: unnamed ? unnamed.size : null, distance: unnamed ? unnamed.distance : null },
+      qdrant: {
+        ...qdrantFields(this.server, this.serverVersion),
+        vector_size: unnamed ? unnamed.size : null,
+        distance: unnamed ? unnamed.distance : null,
+      },
     };
   }
 
@@ -69,7 +91,11 @@ class ServerBackup implements VectorsBackup {
   withoutVectors(err: unknown): VectorsBackup | null {
     if (err instanceof UserError) return null;
     const problem = `Qdrant export failed: ${describeError(err)}`;
-    return new NoVectorsBackup(problem, { total_vectors: 0, error: problem }, { qdrant: qdrantFields(this.server, this.serverVersion) });
+    return new NoVectorsBackup(
+      problem,
+      { total_vectors: 0, error: problem },
+      { qdrant: qdrantFields(this.server, this.serverVersion) },
+    );
   }
 
   discard(): void {}

@@ -10,7 +10,15 @@ import { collectionPath, QdrantServer } from '../qdrant/connection.js';
 import { importCollection } from '../qdrant/import.js';
 import { NO_CONVERSION } from './no-conversion.js';
 import { openServerBackup } from './server-backup.js';
-import type { ArchivedVectors, BackupRequest, InstallOptions, LiveVectors, StagedArchive, VectorsBackup, VectorStore } from './vector-store.js';
+import type {
+  ArchivedVectors,
+  BackupRequest,
+  InstallOptions,
+  LiveVectors,
+  StagedArchive,
+  VectorsBackup,
+  VectorStore,
+} from './vector-store.js';
 
 export class ServerVectorStore implements VectorStore {
   readonly mode = 'server' as const;
@@ -45,7 +53,12 @@ export class ServerVectorStore implements VectorStore {
     if (points === null) return { state: 'absent' };
     // Counting works even when the points cannot be served; a safety backup needs them served.
     try {
-      await this.server.request('POST', `${collectionPath(this.collection)}/points/scroll`, '{"limit":1,"with_payload":true,"with_vector":true}', 'read points');
+      await this.server.request(
+        'POST',
+        `${collectionPath(this.collection)}/points/scroll`,
+        '{"limit":1,"with_payload":true,"with_vector":true}',
+        'read points',
+      );
     } catch (err) {
       return { state: 'unreadable', reason: describeError(err) };
     }
@@ -61,10 +74,17 @@ export class ServerVectorStore implements VectorStore {
       );
     }
     if (!archive.vectors) {
-      return { restorable: false, reason: `the archive holds no vectors (${printable(describeQdrantStats(archive.manifest.stats.qdrant))}); the collection is left as it is` };
+      return {
+        restorable: false,
+        reason: `the archive holds no vectors (${printable(describeQdrantStats(archive.manifest.stats.qdrant))}); the collection is left as it is`,
+      };
     }
     const { vectorSize, distance } = archive.vectors.description;
-    return { restorable: true, points: archive.vectors.points, summary: `${archive.vectors.points} points${vectorSize !== null ? ` (${vectorSize} dims, ${distance})` : ''}` };
+    return {
+      restorable: true,
+      points: archive.vectors.points,
+      summary: `${archive.vectors.points} points${vectorSize !== null ? ` (${vectorSize} dims, ${distance})` : ''}`,
+    };
   }
 
   install(staged: StagedArchive, options: InstallOptions): Promise<number> {
@@ -80,7 +100,11 @@ export class ServerVectorStore implements VectorStore {
     const ids = new Set<string>();
     let offset: string | number | undefined;
     do {
-      const page = await this.server.call('read point ids', (client) => client.scroll(this.collection, { limit: 1000, offset, with_payload: false, with_vector: false }), true);
+      const page = await this.server.call(
+        'read point ids',
+        (client) => client.scroll(this.collection, { limit: 1000, offset, with_payload: false, with_vector: false }),
+        true,
+      );
       for (const point of page.points) ids.add(String(point.id));
       offset = (page.next_page_offset ?? undefined) as string | number | undefined;
     } while (offset !== undefined);

@@ -43,7 +43,8 @@ export interface InstallOptions {
 }
 
 /** What the archive holds for this store: vectors to restore, or why the store is left alone. */
-export type ArchivedVectors = { restorable: true; points: number; summary: string } | { restorable: false; reason: string };
+export type ArchivedVectors =
+  { restorable: true; points: number; summary: string } | { restorable: false; reason: string };
 
 export interface VectorStore {
   readonly mode: QdrantMode;

@@ -45,4 +45,3 @@ export async function checkArchive(archivePath: string, scratchDir: string): Pro
     fs.rmSync(extracted, { force: true });
   }
 }
-

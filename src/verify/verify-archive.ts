@@ -71,7 +71,11 @@ export interface VerifiedArchive {
   databaseAbsent: boolean;
 }
 
-export async function verifyArchive(archivePath: string, options: VerifyOptions, reporter: Reporter): Promise<VerifiedArchive> {
+export async function verifyArchive(
+  archivePath: string,
+  options: VerifyOptions,
+  reporter: Reporter,
+): Promise<VerifiedArchive> {
   // Problems quote the archive's own names and values (and JSON.parse quotes
   // its text), and an archive's file name comes from whoever sent it: escape
   // both so that the error stays one inert line.
@@ -98,7 +102,10 @@ export async function verifyArchive(archivePath: string, options: VerifyOptions,
     if (err instanceof ArchiveError || isProgrammingError(err)) throw err;
     const denied = permissionError(err);
     if (denied) throw denied;
-    const full = diskFullError(err, options.extractDatabaseTo ? path.dirname(options.extractDatabaseTo) : 'the staging folder');
+    const full = diskFullError(
+      err,
+      options.extractDatabaseTo ? path.dirname(options.extractDatabaseTo) : 'the staging folder',
+    );
     if (full) throw full;
     if (err instanceof ZipFormatError) return fail(err.message);
     return fail(describeError(err));
@@ -116,7 +123,8 @@ async function verifyOpened(
 ): Promise<VerifiedArchive> {
   if (!reader.has(MANIFEST_ENTRY)) fail(`it has no ${MANIFEST_ENTRY}`, 'Is this a ba-backup archive?');
   for (const name of reader.entries.keys()) {
-    if (!(KNOWN_ENTRIES as readonly string[]).includes(name) && !isEmbeddedEntry(name) && !name.startsWith(RAW_PREFIX)) reporter.warn(`Archive ${archivePath}: ignoring unknown entry ${printable(name)}`);
+    if (!(KNOWN_ENTRIES as readonly string[]).includes(name) && !isEmbeddedEntry(name) && !name.startsWith(RAW_PREFIX))
+      reporter.warn(`Archive ${archivePath}: ignoring unknown entry ${printable(name)}`);
   }
 
   const { data } = await reader.readSmallEntry(MANIFEST_ENTRY, MAX_MANIFEST_BYTES);
@@ -128,12 +136,17 @@ async function verifyOpened(
   }
   const formatVersion = formatVersionOf(manifest);
   if (formatVersion > NEWEST_FORMAT_VERSION) {
-    fail(`it uses archive format ${formatVersion}; this tool reads up to format ${NEWEST_FORMAT_VERSION}`, 'Upgrade ba-backup to restore it.');
+    fail(
+      `it uses archive format ${formatVersion}; this tool reads up to format ${NEWEST_FORMAT_VERSION}`,
+      'Upgrade ba-backup to restore it.',
+    );
   }
   const rawDatabase = manifest.raw_parts?.database ?? null;
   const databaseAbsent = manifest.database_absent === true;
-  if (!reader.has(DATABASE_ENTRY) && !rawDatabase && !databaseAbsent) fail(`it has no ${DATABASE_ENTRY}`, 'Is this a ba-backup archive?');
-  if (databaseAbsent && (reader.has(DATABASE_ENTRY) || rawDatabase)) fail('the manifest says the store had no database, but the archive holds one');
+  if (!reader.has(DATABASE_ENTRY) && !rawDatabase && !databaseAbsent)
+    fail(`it has no ${DATABASE_ENTRY}`, 'Is this a ba-backup archive?');
+  if (databaseAbsent && (reader.has(DATABASE_ENTRY) || rawDatabase))
+    fail('the manifest says the store had no database, but the archive holds one');
 
   const declared = manifest.entries;
   const hasChecksums = declared !== undefined;
@@ -141,7 +154,8 @@ async function verifyOpened(
     for (const [name, info] of Object.entries(declared)) {
       const entry = reader.entries.get(name);
       if (!entry) fail(`the manifest lists ${printable(name)}, which the zip does not hold`);
-      if (entry!.uncompressedSize !== info.size) fail(`entry ${name} is ${entry!.uncompressedSize} bytes, the manifest says ${info.size}`);
+      if (entry.uncompressedSize !== info.size)
+        fail(`entry ${name} is ${entry.uncompressedSize} bytes, the manifest says ${info.size}`);
     }
     for (const name of reader.entries.keys()) {
       if (name !== MANIFEST_ENTRY && (KNOWN_ENTRIES as readonly string[]).includes(name) && !declared[name]) {
@@ -153,11 +167,14 @@ async function verifyOpened(
   }
   const checkDigest = (name: string, digest: EntryDigest): void => {
     const expected = declared?.[name];
-    if (expected && expected.sha256 !== digest.sha256) fail(`entry ${name} does not match its SHA-256 in the manifest (the archive is damaged)`);
+    if (expected && expected.sha256 !== digest.sha256)
+      fail(`entry ${name} does not match its SHA-256 in the manifest (the archive is damaged)`);
   };
 
   await verifyRawEntries(reader, manifest, options, checkDigest, fail);
-  const databaseStats = reader.has(DATABASE_ENTRY) ? await verifyDatabaseEntry(reader, manifest, formatVersion, options, checkDigest, reporter, fail) : null;
+  const databaseStats = reader.has(DATABASE_ENTRY)
+    ? await verifyDatabaseEntry(reader, manifest, formatVersion, options, checkDigest, reporter, fail)
+    : null;
 
   // the embedded vector store
   const embedded = await verifyEmbeddedEntries(
@@ -173,7 +190,9 @@ async function verifyOpened(
   let vectors: VerifiedArchive['vectors'] = null;
   const expectVectors = hasVectors(manifest.stats.qdrant);
   if (reader.has(VECTORS_ENTRY)) {
-    vectors = await verifyVectorsEntry(reader, manifest, formatVersion, checkDigest, fail, (warning) => reporter.warn(`Archive ${archivePath}: ${warning}`));
+    vectors = await verifyVectorsEntry(reader, manifest, formatVersion, checkDigest, fail, (warning) =>
+      reporter.warn(`Archive ${archivePath}: ${warning}`),
+    );
   } else if (!embedded && expectVectors && (manifest.stats.qdrant.total_vectors ?? 0) > 0) {
     fail(`the manifest records ${manifest.stats.qdrant.total_vectors} vectors but the zip has no ${VECTORS_ENTRY}`);
   }
@@ -226,15 +245,25 @@ async function verifyRawEntries(
   const parts = manifest.raw_parts ?? {};
   const targets = new Map<string, string | undefined>();
   for (const name of parts.database?.files ?? []) {
-    if (!/^raw\/memoryv012\.db(-wal|-journal)?$/.test(name)) fail(`raw database file ${name} is not the database or one of its journals`);
-    targets.set(name, options.extractRawDatabaseTo && path.join(options.extractRawDatabaseTo, name.slice(RAW_PREFIX.length)));
+    if (!/^raw\/memoryv012\.db(-wal|-journal)?$/.test(name))
+      fail(`raw database file ${name} is not the database or one of its journals`);
+    targets.set(
+      name,
+      options.extractRawDatabaseTo && path.join(options.extractRawDatabaseTo, name.slice(RAW_PREFIX.length)),
+    );
   }
   for (const name of parts.embedded?.files ?? []) {
-    if (!name.startsWith(`${RAW_PREFIX}qdrant_data/`)) fail(`raw file ${name} of the embedded store is not inside qdrant_data/`);
-    targets.set(name, options.extractEmbeddedTo && path.join(options.extractEmbeddedTo, ...name.slice(`${RAW_PREFIX}qdrant_data/`.length).split('/')));
+    if (!name.startsWith(`${RAW_PREFIX}qdrant_data/`))
+      fail(`raw file ${name} of the embedded store is not inside qdrant_data/`);
+    targets.set(
+      name,
+      options.extractEmbeddedTo &&
+        path.join(options.extractEmbeddedTo, ...name.slice(`${RAW_PREFIX}qdrant_data/`.length).split('/')),
+    );
   }
   for (const name of reader.entries.keys()) {
-    if (name.startsWith(RAW_PREFIX) && !targets.has(name)) fail(`entry ${name} is not listed in the manifest's raw_parts`);
+    if (name.startsWith(RAW_PREFIX) && !targets.has(name))
+      fail(`entry ${name} is not listed in the manifest's raw_parts`);
   }
   for (const [name, target] of targets) {
     if (!reader.has(name)) fail(`the manifest lists raw file ${name}, which the zip does not hold`);

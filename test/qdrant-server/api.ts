@@ -73,8 +73,7 @@ export interface ApiRequest {
 
 /** What a handler answers: a `result` for Qdrant's envelope, or a raw response. */
 export type ApiAnswer =
-  | { kind: 'result'; json: string }
-  | { kind: 'raw'; status: number; contentType: string; body: string };
+  { kind: 'result'; json: string } | { kind: 'raw'; status: number; contentType: string; body: string };
 
 export type Handler = (state: QdrantState, req: ApiRequest) => ApiAnswer;
 
@@ -205,7 +204,7 @@ function updateCollection(s: QdrantState, req: ApiRequest, name: string): ApiAns
     }
   }
   const params = optObject(field<Update>(body, 'params'), 'struct CollectionParamsDiff', ['params']) ?? {};
-  const u32 = (key: keyof ParamsDiff & string, min: number): number | undefined => {
+  const u32 = (key: Extract<keyof ParamsDiff, string>, min: number): number | undefined => {
     const value = optUint(field<ParamsDiff>(params, key), ['params', key], 'u32');
     checkMin(value, min, ['params', key]);
     return value;
@@ -214,7 +213,11 @@ function updateCollection(s: QdrantState, req: ApiRequest, name: string): ApiAns
     replication_factor: u32('replication_factor', 1),
     write_consistency_factor: u32('write_consistency_factor', 1),
     read_fan_out_factor: u32('read_fan_out_factor', 0),
-    read_fan_out_delay_ms: optUint(field<ParamsDiff>(params, 'read_fan_out_delay_ms'), ['params', 'read_fan_out_delay_ms'], 'u64'),
+    read_fan_out_delay_ms: optUint(
+      field<ParamsDiff>(params, 'read_fan_out_delay_ms'),
+      ['params', 'read_fan_out_delay_ms'],
+      'u64',
+    ),
     on_disk_payload: optBool(field<ParamsDiff>(params, 'on_disk_payload'), ['params', 'on_disk_payload']),
   };
   s.require(name).updateParams(diff);
@@ -341,7 +344,8 @@ function parseBatch(v: JsonValue, path: JsonPath): PointInput[] {
   if (Array.isArray(vectorsValue)) {
     if (vectorsValue.length !== ids.length) throw countMismatch();
     vectorsValue.forEach((vec, k) => {
-      if (!Array.isArray(vec)) throw formatError('data did not match any variant of untagged enum BatchVectorStruct', vp);
+      if (!Array.isArray(vec))
+        throw formatError('data did not match any variant of untagged enum BatchVectorStruct', vp);
       perPoint[k]!.push({ name: '', vector: parseNamedValue(vec, [...vp, k]), path: [...vp, k] });
     });
   } else if (isJsonObject(vectorsValue)) {
@@ -349,7 +353,9 @@ function parseBatch(v: JsonValue, path: JsonPath): PointInput[] {
       const lp = [...vp, name];
       const items = expectArray(list, lp);
       if (items.length !== ids.length) throw countMismatch();
-      items.forEach((vec, k) => perPoint[k]!.push({ name, vector: parseNamedValue(vec, [...lp, k]), path: [...lp, k] }));
+      items.forEach((vec, k) =>
+        perPoint[k]!.push({ name, vector: parseNamedValue(vec, [...lp, k]), path: [...lp, k] }),
+      );
     }
   } else {
     throw formatError('data did not match any variant of untagged enum BatchVectorStruct', vp);
@@ -377,7 +383,8 @@ function upsertPoints(s: QdrantState, req: ApiRequest, name: string): ApiAnswer 
   const pointsValue = field<Schemas['PointsList']>(body, 'points');
   const batchValue = field<Schemas['PointsBatch']>(body, 'batch');
   if ((pointsValue === undefined) === (batchValue === undefined)) throw untagged;
-  const inputs = pointsValue !== undefined ? parsePointsList(pointsValue, ['points']) : parseBatch(batchValue!, ['batch']);
+  const inputs =
+    pointsValue !== undefined ? parsePointsList(pointsValue, ['points']) : parseBatch(batchValue!, ['batch']);
   const c = s.require(name);
   const accepted: Array<{ input: PointInput; vectors: StoredVector[] }> = [];
   for (const input of inputs) {
@@ -406,7 +413,8 @@ function scrollPoints(s: QdrantState, req: ApiRequest, name: string): ApiAnswer 
   const withVectorKey = Object.hasOwn(body, 'with_vector') ? 'with_vector' : 'with_vectors'; // serde alias
   const vectorSel = parseWithVector(body[withVectorKey], [withVectorKey]);
   const orderBy = field<Scroll>(body, 'order_by');
-  if (orderBy !== undefined && orderBy !== null) throw badRequest('order_by is not supported by the Qdrant test server');
+  if (orderBy !== undefined && orderBy !== null)
+    throw badRequest('order_by is not supported by the Qdrant test server');
   const c = s.require(name);
   const page = c.points.page(offset, limit + 1);
   const records = page.length > limit ? page.slice(0, limit) : page;

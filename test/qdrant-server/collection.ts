@@ -137,7 +137,8 @@ export class Collection {
   updateParams(diff: Partial<Schemas['CollectionParams']>): void {
     const old = this.setup.config.params;
     const merged = { ...old };
-    for (const [key, value] of Object.entries(diff)) if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+    for (const [key, value] of Object.entries(diff))
+      if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
     this.setup.config.params = {
       vectors: merged.vectors,
       shard_number: merged.shard_number,

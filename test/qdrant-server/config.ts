@@ -77,7 +77,7 @@ function defaultWal(): Schemas['WalConfig'] {
 
 /** Parses a create-collection body (throws RequestError) into the stored configuration. */
 export function parseCreateCollection(body: JsonObject): CollectionSetup {
-  const f = (key: keyof CreateCollection & string): JsonValue | undefined => field<CreateCollection>(body, key);
+  const f = (key: Extract<keyof CreateCollection, string>): JsonValue | undefined => field<CreateCollection>(body, key);
   const slots = new Map<string, VectorSlot>();
 
   const vectors = parseVectorsConfig(f('vectors'), slots);
@@ -111,8 +111,8 @@ export function parseCreateCollection(body: JsonObject): CollectionSetup {
     hnsw_config: mergeHnsw(defaultHnsw(), f('hnsw_config'), ['hnsw_config']),
     optimizer_config: mergeOptimizer(defaultOptimizer(), f('optimizers_config'), ['optimizers_config']),
     wal_config: mergeWal(defaultWal(), f('wal_config'), ['wal_config']),
-    quantization_config: (quantization as Schemas['QuantizationConfig'] | undefined) ?? null,
-    strict_mode_config: strictMode as Schemas['StrictModeConfigOutput'] | undefined,
+    quantization_config: quantization ?? null,
+    strict_mode_config: strictMode,
     metadata,
   };
   return { config, slots };
@@ -165,7 +165,7 @@ function slotOf(p: VectorParams): DenseSlot {
 }
 
 function parseVectorParams(obj: JsonObject, path: JsonPath): VectorParams {
-  const f = (key: keyof VectorParams & string): JsonValue | undefined => field<VectorParams>(obj, key);
+  const f = (key: Extract<keyof VectorParams, string>): JsonValue | undefined => field<VectorParams>(obj, key);
   const sizeValue = f('size');
   if (sizeValue === undefined) missingField('size', path);
   const size = expectUint(sizeValue, [...path, 'size'], 'u64');
@@ -180,7 +180,7 @@ function parseVectorParams(obj: JsonObject, path: JsonPath): VectorParams {
   const multivector = optObject(f('multivector_config'), 'struct MultiVectorConfig', [...path, 'multivector_config']);
   const out: VectorParams = { size, distance };
   if (hnsw !== undefined) out.hnsw_config = hnswDiff(hnsw, [...path, 'hnsw_config']);
-  if (quantization !== undefined) out.quantization_config = quantization as Schemas['QuantizationConfig'];
+  if (quantization !== undefined) out.quantization_config = quantization;
   if (onDisk !== undefined) out.on_disk = onDisk;
   if (datatype !== undefined) out.datatype = datatype;
   if (multivector !== undefined) {
@@ -210,7 +210,7 @@ function parseSparseVectors(
       'index',
     ]);
     if (index !== undefined) {
-      const fi = (key: keyof Schemas['SparseIndexParams'] & string): JsonValue | undefined =>
+      const fi = (key: Extract<keyof Schemas['SparseIndexParams'], string>): JsonValue | undefined =>
         field<Schemas['SparseIndexParams']>(index, key);
       const idx: Schemas['SparseIndexParams'] = {};
       const threshold = optUint(fi('full_scan_threshold'), [...p, 'index', 'full_scan_threshold']);
@@ -234,7 +234,7 @@ function parseSparseVectors(
 
 /** An HnswConfigDiff as given (type-checked, nulls dropped), for per-vector settings. */
 function hnswDiff(obj: JsonObject, path: JsonPath): Schemas['HnswConfigDiff'] {
-  const f = (key: keyof Schemas['HnswConfigDiff'] & string): JsonValue | undefined =>
+  const f = (key: Extract<keyof Schemas['HnswConfigDiff'], string>): JsonValue | undefined =>
     field<Schemas['HnswConfigDiff']>(obj, key);
   const out: Schemas['HnswConfigDiff'] = {};
   const m = optUint(f('m'), [...path, 'm']);
@@ -277,8 +277,8 @@ function mergeOptimizer(
   const obj = optObject(v, 'struct OptimizersConfigDiff', path);
   if (obj === undefined) return base;
   type Diff = Schemas['OptimizersConfigDiff'];
-  const f = (key: keyof Diff & string): JsonValue | undefined => field<Diff>(obj, key);
-  const uint = (key: keyof Diff & string): number | undefined => optUint(f(key), [...path, key]);
+  const f = (key: Extract<keyof Diff, string>): JsonValue | undefined => field<Diff>(obj, key);
+  const uint = (key: Extract<keyof Diff, string>): number | undefined => optUint(f(key), [...path, key]);
   const threadsValue = f('max_optimization_threads');
   let threads = base.max_optimization_threads;
   if (threadsValue === 'auto') threads = null;
@@ -296,7 +296,8 @@ function mergeOptimizer(
     indexing_threshold: uint('indexing_threshold') ?? base.indexing_threshold,
     flush_interval_sec: uint('flush_interval_sec') ?? base.flush_interval_sec,
     max_optimization_threads: threads,
-    prevent_unoptimized: optBool(f('prevent_unoptimized'), [...path, 'prevent_unoptimized']) ?? base.prevent_unoptimized,
+    prevent_unoptimized:
+      optBool(f('prevent_unoptimized'), [...path, 'prevent_unoptimized']) ?? base.prevent_unoptimized,
   };
 }
 
@@ -304,7 +305,7 @@ function mergeWal(base: Schemas['WalConfig'], v: JsonValue | undefined, path: Js
   const obj = optObject(v, 'struct WalConfigDiff', path);
   if (obj === undefined) return base;
   type Diff = Schemas['WalConfigDiff'];
-  const uint = (key: keyof Diff & string): number | undefined => optUint(field<Diff>(obj, key), [...path, key]);
+  const uint = (key: Extract<keyof Diff, string>): number | undefined => optUint(field<Diff>(obj, key), [...path, key]);
   return {
     wal_capacity_mb: uint('wal_capacity_mb') ?? base.wal_capacity_mb,
     wal_segments_ahead: uint('wal_segments_ahead') ?? base.wal_segments_ahead,

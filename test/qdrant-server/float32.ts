@@ -187,7 +187,11 @@ const NORMALISED_TOLERANCE = Math.fround(1e-6);
  */
 export function cosineNormaliseInPlace(v: number[], sum: 'simd' | 'scalar' = 'simd'): void {
   const len2 =
-    sum === 'scalar' || v.length < 16 ? squaredLengthScalar(v) : v.length >= 32 ? squaredLengthAvx(v) : squaredLengthSse(v);
+    sum === 'scalar' || v.length < 16
+      ? squaredLengthScalar(v)
+      : v.length >= 32
+        ? squaredLengthAvx(v)
+        : squaredLengthSse(v);
   if (len2 < F32_EPSILON || Math.abs(Math.fround(len2 - 1)) <= NORMALISED_TOLERANCE) return;
   const len = Math.fround(Math.sqrt(len2));
   for (let k = 0; k < v.length; k++) v[k] = Math.fround(v[k]! / len);
@@ -274,7 +278,8 @@ export function roundToF16(x: number): number {
   // the spacing of halves around a: 2^-24 for subnormals, else 2^(exponent - 10)
   const exponent = Math.max(-14, Math.floor(Math.log2(a)));
   let quantum = 2 ** (exponent - 10);
-  if (a >= quantum * 2048) quantum *= 2; // log2 rounded up near a power of two
+  if (a >= quantum * 2048)
+    quantum *= 2; // log2 rounded up near a power of two
   else if (exponent > -14 && a < quantum * 1024) quantum /= 2; // or down
   const scaled = a / quantum; // exact: a has 24 significant bits, quantum is a power of two
   const floor = Math.floor(scaled);

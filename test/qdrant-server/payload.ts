@@ -7,10 +7,7 @@ import { isJsonObject, stringifyJson, type JsonObject, type JsonPath, type JsonV
 import { field } from './validate.js';
 
 export type PayloadSelection =
-  | { kind: 'all' }
-  | { kind: 'none' }
-  | { kind: 'include'; paths: string[][] }
-  | { kind: 'exclude'; paths: string[][] };
+  { kind: 'all' } | { kind: 'none' } | { kind: 'include'; paths: string[][] } | { kind: 'exclude'; paths: string[][] };
 
 /** undefined = no vectors; 'all' = every vector; a set = those names */
 export type VectorSelection = undefined | 'all' | ReadonlySet<string>;
@@ -94,7 +91,11 @@ function deleteAt(obj: JsonObject, path: readonly string[]): void {
 }
 
 /** The payload JSON text for a record, or undefined when the payload is not requested. */
-export function renderSelectedPayload(payload: JsonObject, payloadJson: string, sel: PayloadSelection): string | undefined {
+export function renderSelectedPayload(
+  payload: JsonObject,
+  payloadJson: string,
+  sel: PayloadSelection,
+): string | undefined {
   switch (sel.kind) {
     case 'all':
       return payloadJson;

@@ -65,7 +65,9 @@ export interface QdrantTestServer {
   /** collection names (not aliases), in creation order */
   collectionNames(): string[];
   /** stored (normalised) points of a collection (or alias), in Qdrant id order */
-  getPoints(collection: string): Array<{ id: number | bigint | string; vector: unknown; payload: Record<string, unknown> }>;
+  getPoints(
+    collection: string,
+  ): Array<{ id: number | bigint | string; vector: unknown; payload: Record<string, unknown> }>;
 }
 
 /** Paths Qdrant serves without an API key. */
@@ -179,7 +181,9 @@ function createHttpServer(
   tls: QdrantTestServerOptions['tls'],
   listener: (req: http.IncomingMessage, res: http.ServerResponse) => void,
 ): http.Server {
-  return tls === undefined ? http.createServer(listener) : https.createServer({ key: tls.key, cert: tls.cert }, listener);
+  return tls === undefined
+    ? http.createServer(listener)
+    : https.createServer({ key: tls.key, cert: tls.cert }, listener);
 }
 
 export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}): Promise<QdrantTestServer> {

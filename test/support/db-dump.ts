@@ -31,7 +31,9 @@ function isVirtual(table: MasterRow): boolean {
 /** User tables (ordinary and virtual, not shadow or internal), sorted by name. */
 function dumpedTables(db: Database.Database): Array<MasterRow & { virtual: boolean }> {
   const tables = db
-    .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+    .prepare(
+      "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+    )
     .all() as MasterRow[];
   const virtualNames = tables.filter(isVirtual).map((table) => table.name);
   return tables
