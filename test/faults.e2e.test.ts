@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { verifyArchive } from '../src/verify/verify-archive.js';
 import { silentReporter } from '../src/output.js';
-import { QdrantServer } from '../src/qdrant/connection.js';
+import { QdrantConnection } from '../src/qdrant/connection.js';
 import { importCollection } from '../src/qdrant/import.js';
 import { createMemoryStore, type MemoryStore } from './fixtures/memory-store.js';
 import { startQdrantTestServer, type FaultRule, type QdrantTestServer } from './qdrant-server/server.js';
@@ -90,7 +90,7 @@ describe('passing Qdrant faults', () => {
     const second = await runCli('backup', [], { cwd: store.root, env });
     assert.equal(second.code, 0, second.stderr);
     const replaced = /Location: (.*\.zip)/.exec(second.stdout)![1]!;
-    const scratch = new QdrantServer({ url: server.url, timeoutMs: 30_000 });
+    const scratch = new QdrantConnection({ url: server.url, timeoutMs: 30_000 });
     await assert.rejects(
       importCollection(scratch, 'replaced_scratch', replaced, verified.vectors!, { batchSize: 25, concurrency: 2 }),
       /changed after it was verified/,

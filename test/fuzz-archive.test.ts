@@ -40,7 +40,7 @@ import { verifyArchive } from '../src/verify/verify-archive.js';
 import { ArchiveError } from '../src/errors.js';
 import { NEWEST_FORMAT_VERSION } from '../src/manifest.js';
 import { type Reporter, silentReporter } from '../src/output.js';
-import { QdrantServer } from '../src/qdrant/connection.js';
+import { QdrantConnection } from '../src/qdrant/connection.js';
 import { importCollection } from '../src/qdrant/import.js';
 import { createMemoryStore, type MemoryStore } from './fixtures/memory-store.js';
 import { Rng, mixSeed } from './fixtures/prng.js';
@@ -1217,7 +1217,7 @@ describe(`archive fuzzing (seed ${SEED})`, () => {
   });
 
   it(`${CASES} hostile archives: each refused with one clear line, or taken and proven to restore correctly`, async (t) => {
-    const scratch = new QdrantServer({ url: server.url, timeoutMs: 30_000 });
+    const scratch = new QdrantConnection({ url: server.url, timeoutMs: 30_000 });
     const liveBefore = liveState();
     const storeTreeBefore = tree(store.root);
     const failures: string[] = [];
@@ -1319,7 +1319,7 @@ describe(`archive fuzzing (seed ${SEED})`, () => {
     file: string,
     extract: string,
     vectors: Parameters<typeof importCollection>[3] | null,
-    scratch: QdrantServer,
+    scratch: QdrantConnection,
   ): Promise<string | null> {
     if (!fs.existsSync(extract) || !fs.readFileSync(extract).equals(src.entries.get(DB)!))
       return 'its extracted database differs from the source database';

@@ -3,7 +3,7 @@
  * and aliases, read at backup and recreated at restore.
  */
 import type { Schemas } from '@qdrant/js-client-rest';
-import { collectionPath, type QdrantServer } from './connection.js';
+import { collectionPath, type QdrantConnection } from './connection.js';
 
 export type CollectionConfig = Schemas['CollectionConfig'];
 export type CollectionInfo = Schemas['CollectionInfo'];
@@ -52,7 +52,7 @@ export function unnamedVectorParams(config: CollectionConfig): Schemas['VectorPa
 }
 
 /** Reads a collection's info, or null when it does not exist. */
-export async function readCollection(server: QdrantServer, name: string): Promise<ArchivedCollection | null> {
+export async function readCollection(server: QdrantConnection, name: string): Promise<ArchivedCollection | null> {
   const { exists } = await server.call('check the collection', (client) => client.collectionExists(name), true);
   if (!exists) return null;
   const info = await server.call('read the collection', (client) => client.getCollection(name), true);
@@ -65,7 +65,7 @@ export async function readCollection(server: QdrantServer, name: string): Promis
 }
 
 /** Exact point count, or null when the collection does not exist. */
-export async function countPoints(server: QdrantServer, name: string): Promise<number | null> {
+export async function countPoints(server: QdrantConnection, name: string): Promise<number | null> {
   const { exists } = await server.call('check the collection', (client) => client.collectionExists(name), true);
   if (!exists) return null;
   const result = await server.call('count points', (client) => client.count(name, { exact: true }), true);
@@ -128,7 +128,7 @@ export function configForPlainVectors(size: number, distance: Distance): Collect
  * when this returns) and aliases.
  */
 export async function createCollection(
-  server: QdrantServer,
+  server: QdrantConnection,
   name: string,
   archived: ArchivedCollection,
 ): Promise<void> {
@@ -162,6 +162,6 @@ export async function createCollection(
   }
 }
 
-export async function deleteCollection(server: QdrantServer, name: string): Promise<void> {
+export async function deleteCollection(server: QdrantConnection, name: string): Promise<void> {
   await server.request('DELETE', collectionPath(name), undefined, 'delete the collection');
 }

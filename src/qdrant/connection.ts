@@ -82,7 +82,7 @@ function isPassing(err: QdrantError): boolean {
   return err.status === undefined || err.status === 408 || err.status === 429 || err.status >= 500;
 }
 
-export class QdrantServer {
+export class QdrantConnection {
   readonly client: QdrantClient;
   private readonly headers: Record<string, string>;
   /** Keeps connections open between the raw requests of an export or import. */

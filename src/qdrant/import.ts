@@ -13,7 +13,7 @@ import { VECTORS_ENTRY } from '../manifest.js';
 import { ArchiveReader } from '../archive/reader.js';
 import type { VerifiedVectors } from './verify-vectors.js';
 import { countPoints, createCollection, deleteCollection } from './collection.js';
-import { collectionPath, QdrantError, type QdrantServer } from './connection.js';
+import { collectionPath, QdrantError, type QdrantConnection } from './connection.js';
 import { splitVectorsFile } from './vectors-file.js';
 import { joinBytes } from '../json/join-bytes.js';
 
@@ -28,14 +28,14 @@ const BODY_START = Buffer.from('{"points":[');
 const BODY_END = Buffer.from(']}');
 const COMMA = Buffer.from(',');
 
-async function upsertBatch(server: QdrantServer, name: string, points: Buffer[]): Promise<void> {
+async function upsertBatch(server: QdrantConnection, name: string, points: Buffer[]): Promise<void> {
   const body = joinBytes(points, COMMA, BODY_START, BODY_END);
   await server.request('PUT', `${collectionPath(name)}/points?wait=true`, body, `upsert ${points.length} points`);
 }
 
 /** Replaces the collection with the archive's; returns the number of points loaded. */
 export async function importCollection(
-  server: QdrantServer,
+  server: QdrantConnection,
   name: string,
   archivePath: string,
   vectors: VerifiedVectors,

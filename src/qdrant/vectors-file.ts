@@ -26,7 +26,7 @@ import {
   distanceToEnumText,
   unnamedVectorParams,
 } from './collection.js';
-import { type AnswerReader, collectionPath, type QdrantServer } from './connection.js';
+import { type AnswerReader, collectionPath, type QdrantConnection } from './connection.js';
 import { Utf8Validator } from '../json/utf8-check.js';
 import { joinBytes } from '../json/join-bytes.js';
 import {
@@ -144,7 +144,7 @@ interface ScrollPage {
 }
 
 async function scrollPage(
-  server: QdrantServer,
+  server: QdrantConnection,
   name: string,
   limit: number,
   offsetRaw: string | null,
@@ -196,7 +196,7 @@ async function scrollPage(
  * silently wrong archive.
  */
 export async function* exportVectorsFile(
-  server: QdrantServer,
+  server: QdrantConnection,
   name: string,
   collection: ArchivedCollection,
   batchSize: number,

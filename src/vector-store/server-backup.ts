@@ -5,13 +5,13 @@ import { VECTORS_ENTRY } from '../manifest.js';
 import type { Reporter } from '../output.js';
 import type { ArchiveWriter } from '../archive/writer.js';
 import { type ArchivedCollection, countPoints, readCollection, unnamedVectorParams } from '../qdrant/collection.js';
-import type { QdrantServer } from '../qdrant/connection.js';
+import type { QdrantConnection } from '../qdrant/connection.js';
 import { exportVectorsFile } from '../qdrant/vectors-file.js';
 import { NoVectorsBackup } from './no-vectors-backup.js';
 import type { BackupRequest, VectorsBackup, VectorsRecord } from './vector-store.js';
 
 export async function openServerBackup(
-  server: QdrantServer,
+  server: QdrantConnection,
   name: string,
   request: BackupRequest,
 ): Promise<VectorsBackup> {
@@ -45,7 +45,7 @@ export async function openServerBackup(
   }
 }
 
-function qdrantFields(server: QdrantServer, serverVersion: string | null): VectorsRecord['qdrant'] {
+function qdrantFields(server: QdrantConnection, serverVersion: string | null): VectorsRecord['qdrant'] {
   return { url: server.url, server_version: serverVersion, vector_size: null, distance: null };
 }
 
@@ -53,7 +53,7 @@ class ServerBackup implements VectorsBackup {
   readonly problem = null;
 
   constructor(
-    private readonly server: QdrantServer,
+    private readonly server: QdrantConnection,
     private readonly name: string,
     private readonly serverVersion: string | null,
     private readonly collection: ArchivedCollection,

@@ -6,7 +6,7 @@ import { describeQdrantStats } from '../manifest.js';
 import { printable } from '../output.js';
 import type { VerifiedArchive } from '../verify/verify-archive.js';
 import { countPoints, deleteCollection } from '../qdrant/collection.js';
-import { collectionPath, QdrantServer } from '../qdrant/connection.js';
+import { collectionPath, QdrantConnection } from '../qdrant/connection.js';
 import { importCollection } from '../qdrant/import.js';
 import { NO_CONVERSION } from './no-conversion.js';
 import { openServerBackup } from './server-backup.js';
@@ -22,7 +22,7 @@ import type {
 
 export class ServerVectorStore implements VectorStore {
   readonly mode = 'server' as const;
-  readonly server: QdrantServer;
+  readonly server: QdrantConnection;
   /** Asked for early (while the archive is verified): a long verification then does not delay learning that the server is down. */
   private live: Promise<LiveVectors> | null = null;
 
@@ -31,7 +31,7 @@ export class ServerVectorStore implements VectorStore {
     config: QdrantConfig,
     readonly collection: string,
   ) {
-    this.server = new QdrantServer(config);
+    this.server = new QdrantConnection(config);
   }
 
   get location(): string {
