@@ -56,25 +56,57 @@ const DEFAULT_CODE: Record<ExitCodeValue, ErrorCode> = {
   [ExitCode.VerificationFailed]: 'ARCHIVE_INVALID',
 };
 
+/**
+ * The situation behind an error whose remedy is a flag or a command. The core
+ * states the situation; the CLI words the hint with its flags (cli/hints.ts),
+ * so that the core never names a flag.
+ */
+export type Remedy =
+  | {
+      kind: 'database-not-found';
+      insideFolder?: { name: string; root: string };
+      stores?: { reposDir: string; names: string[] };
+    }
+  | { kind: 'archive-not-found'; near: string[] }
+  | { kind: 'empty-retention-policy' }
+  | { kind: 'embedded-store-unreadable' }
+  | { kind: 'vector-store-mismatch'; archived: 'embedded' | 'server' }
+  | { kind: 'confirmation-needs-terminal'; phrase: string }
+  | { kind: 'no-archive-named' }
+  | { kind: 'nothing-to-recover' }
+  | { kind: 'roll-back-later'; safetyBackup: string }
+  | { kind: 'resume-instead' }
+  | { kind: 'other-agent' }
+  | { kind: 'vectors-unavailable' }
+  | { kind: 'memory-server-running' }
+  | { kind: 'vectors-unreadable' }
+  | { kind: 'symbolic-link' }
+  | { kind: 'disk-full' };
+
 /** An error the user can act on: printed as one line, no stack. */
 export class UserError extends Error {
   readonly code: ErrorCode;
+  /** A second line telling the user what to do, when the core can say it without naming a flag. */
+  readonly hint?: string;
+  /** Otherwise the situation, for the CLI to word its hint. */
+  readonly remedy?: Remedy;
 
   constructor(
     message: string,
     readonly exitCode: ExitCodeValue = ExitCode.Failure,
-    /** A second line telling the user what to do. */
-    readonly hint?: string,
+    hint?: string | Remedy,
     code?: ErrorCode,
   ) {
     super(message);
     this.name = 'UserError';
     this.code = code ?? DEFAULT_CODE[exitCode];
+    if (typeof hint === 'string') this.hint = hint;
+    else this.remedy = hint;
   }
 }
 
 export class UsageError extends UserError {
-  constructor(message: string, hint?: string, code: ErrorCode = 'USAGE') {
+  constructor(message: string, hint?: string | Remedy, code: ErrorCode = 'USAGE') {
     super(message, ExitCode.Usage, hint, code);
     this.name = 'UsageError';
   }
@@ -82,7 +114,12 @@ export class UsageError extends UserError {
 
 /** An archive is damaged, of the wrong shape, or does not match its manifest. */
 export class ArchiveError extends UserError {
-  constructor(archivePath: string, problem: string, hint?: string) {
+  constructor(
+    readonly archivePath: string,
+    /** What is wrong with it, without the path. */
+    readonly problem: string,
+    hint?: string,
+  ) {
     super(`Invalid archive ${archivePath}: ${problem}`, ExitCode.VerificationFailed, hint, 'ARCHIVE_INVALID');
     this.name = 'ArchiveError';
   }
@@ -125,7 +162,7 @@ export function diskFullError(err: unknown, folder: string): UserError | null {
   return new UserError(
     `The disk is full: cannot write in ${folder}; nothing was changed`,
     ExitCode.Failure,
-    'Free some space (or remove old archives with ba-backup --prune), then try again.',
+    { kind: 'disk-full' },
     'FAILED',
   );
 }

@@ -170,23 +170,6 @@ export function describeQdrantStats(stats: QdrantStats): string {
   return (stats.total_vectors ?? 0).toLocaleString('en-US');
 }
 
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0');
-}
-
-/** YYYYMMDD_HHMMSS in local time, as the original names its archives. */
-export function archiveTimestamp(date: Date): string {
-  return `${date.getFullYear()}${pad(date.getMonth() + 1)}${pad(date.getDate())}_${pad(date.getHours())}${pad(date.getMinutes())}${pad(date.getSeconds())}`;
-}
-
-/** Local ISO time with microseconds and no offset, as Python's datetime.now().isoformat(). */
-export function localIsoTime(date: Date): string {
-  return (
-    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}` +
-    `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}.${pad(date.getMilliseconds(), 3)}000`
-  );
-}
-
 /** What an archive lacks or saved as found (raw, absent, discarded, database only); empty for a complete archive. */
 export function describeArchiveNotes(manifest: Manifest): string[] {
   const notes: string[] = [];

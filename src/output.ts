@@ -12,6 +12,7 @@
  */
 import { createRequire } from 'node:module';
 import type CliProgress from 'cli-progress';
+import { pad } from './local-time.js';
 
 export interface Progress {
   update(done: number): void;
@@ -148,8 +149,6 @@ export function describeAge(ms: number): string {
   return `${n} ${unit}${n === 1 ? '' : 's'}`;
 }
 
-const pad2 = (n: number): string => String(n).padStart(2, '0');
-
 /**
  * When an archive was made, in this machine's local time with its UTC offset
  * and the age: "2026-11-30 14:05:09 +01:00 (3 hours ago)". Archives of the
@@ -163,8 +162,8 @@ export function formatCreated(
   if (Number.isNaN(utc)) return `${printable(created.created_at)} (local time where it was made)`;
   const d = new Date(utc);
   const offset = -d.getTimezoneOffset();
-  const zone = `${offset < 0 ? '-' : '+'}${pad2(Math.floor(Math.abs(offset) / 60))}:${pad2(Math.abs(offset) % 60)}`;
-  const local = `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+  const zone = `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  const local = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   return `${local} ${zone} (${describeAge(nowMs - utc)} ago)`;
 }
 

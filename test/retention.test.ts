@@ -4,11 +4,11 @@ import { describe, it } from 'node:test';
 import {
   applyPolicy,
   isoWeek,
-  parseLocalTime,
   periodOf,
   type RetentionCandidate,
   type RetentionPolicy,
 } from '../src/retention/policy.js';
+import { parseLocalTime } from '../src/local-time.js';
 import { Rng } from './fixtures/prng.js';
 
 function backup(localTime: string, extra: Partial<RetentionCandidate> = {}): RetentionCandidate {

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
-import { archiveTimestamp } from '../manifest.js';
+import { archiveTimestamp } from '../local-time.js';
 import { printable } from '../output.js';
 import { processIsAlive } from '../process-alive.js';
 
@@ -180,27 +180,28 @@ export function refuseSymlinks(paths: readonly string[]): void {
     throw new UserError(
       `Refusing to restore: ${printable(candidate)} is a symbolic link (to ${printable(target)})`,
       ExitCode.Failure,
-      'A restore writes only to real files and folders: replace the link with what it points to (or give --root the real folder), then run the restore again.',
+      { kind: 'symbolic-link' },
     );
   }
 }
 
 /**
  * The archive an argument names, or a BACKUP_NOT_FOUND error listing every
- * place tried and the `--list` command (of the calling tool) that shows them.
+ * place tried and the archive names closest to the one asked for.
  */
-export function findArchive(arg: string, backupsDir: string, cwd: string, tool: 'ba-backup' | 'ba-restore'): string {
+export function findArchive(arg: string, backupsDir: string, cwd: string): string {
   const located = locateArchive(arg, backupsDir, cwd);
   if (!located.found) {
     const near = closestNames(
       path.basename(arg),
       (listArchiveFiles(backupsDir) ?? []).map((f) => f.name),
     );
-    const hint =
-      near.length > 0
-        ? `Did you mean ${near.join(' or ')}? ${tool} --list shows every backup.`
-        : `Run ${tool} --list to see the available backups.`;
-    throw new UserError(`Backup not found: ${located.tried.join(', ')}`, ExitCode.Failure, hint, 'BACKUP_NOT_FOUND');
+    throw new UserError(
+      `Backup not found: ${located.tried.join(', ')}`,
+      ExitCode.Failure,
+      { kind: 'archive-not-found', near },
+      'BACKUP_NOT_FOUND',
+    );
   }
   return located.found;
 }

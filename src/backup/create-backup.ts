@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { DATABASE_FILE, type StoreConfig } from '../config.js';
-import { ExitCode, UserError, describeError, diskFullError } from '../errors.js';
+import { ExitCode, type Remedy, UserError, describeError, diskFullError } from '../errors.js';
 import {
   DATABASE_ENTRY,
   FORMAT_VERSION,
@@ -20,9 +20,8 @@ import {
   type EntryInfo,
   type Manifest,
   type SqliteStats,
-  archiveTimestamp,
-  localIsoTime,
 } from '../manifest.js';
+import { archiveTimestamp, localIsoTime } from '../local-time.js';
 import type { Reporter } from '../output.js';
 import { type DatabaseSnapshot, snapshotDatabase } from '../sqlite/snapshot.js';
 import { databaseFiles, type LiveDatabase } from '../sqlite/live-database.js';
@@ -79,21 +78,18 @@ export interface BackupResult {
   problem?: string;
 }
 
-export const DATABASE_NOT_FOUND_HINT =
-  'Check BA_USERNAME and BA_AGENT_NAME (or --username/--agent) match the memory server, and --root points at the folder holding memory_repos/.';
-
 /** Fails, before anything is written, when the store has no database; says what is there instead. */
 export function assertDatabaseExists(store: StoreConfig, cwd: string): void {
   if (fs.existsSync(store.dbPath)) return;
   throw new UserError(
     `Database not found: ${store.dbPath}`,
     ExitCode.Failure,
-    databaseNotFoundHint(store, cwd),
+    whereStoresAre(store, cwd),
     'DATABASE_NOT_FOUND',
   );
 }
 
-function databaseNotFoundHint(store: StoreConfig, cwd: string): string {
+function whereStoresAre(store: StoreConfig, cwd: string): Remedy {
   // run from inside memory_repos/ or backups/: the root is a level or two up
   const parts = path.resolve(cwd).split(path.sep);
   const inside =
@@ -103,21 +99,16 @@ function databaseNotFoundHint(store: StoreConfig, cwd: string): string {
         ? parts.length - 1
         : -1;
   if (inside > 0 && path.resolve(cwd) === path.resolve(store.root)) {
-    const above = parts.slice(0, inside).join(path.sep) || path.sep;
-    return `You are inside ${parts[inside]}/: run from ${above}, or pass --root ${above}.`;
+    return {
+      kind: 'database-not-found',
+      insideFolder: { name: parts[inside] ?? '', root: parts.slice(0, inside).join(path.sep) || path.sep },
+    };
   }
   const reposDir = path.join(store.root, 'memory_repos');
-  const stores = fs.existsSync(reposDir)
+  const names = fs.existsSync(reposDir)
     ? fs.readdirSync(reposDir).filter((name) => fs.existsSync(path.join(reposDir, name, DATABASE_FILE)))
     : [];
-  if (stores.length > 0) {
-    const names = stores.map((name) => `${name}/`).join(', ');
-    return (
-      `${reposDir} holds ${names}; set --username and --agent (or BA_USERNAME and BA_AGENT_NAME) ` +
-      'so that <username>_<agent> names one of them.'
-    );
-  }
-  return DATABASE_NOT_FOUND_HINT;
+  return { kind: 'database-not-found', stores: names.length > 0 ? { reposDir, names } : undefined };
 }
 
 export async function createBackup(options: BackupOptions, reporter: Reporter): Promise<BackupResult> {

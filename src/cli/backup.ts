@@ -1,16 +1,6 @@
 /** ba-backup: parses flags, resolves configuration, calls the core. */
 import { Option } from 'commander';
-import fs from 'node:fs';
-import {
-  parseBatchSize,
-  type QdrantConfig,
-  type QdrantModeChoice,
-  resolveQdrantConfig,
-  resolveQdrantMode,
-  resolveStoreConfig,
-  type StoreConfig,
-} from '../config.js';
-import { localDirOf } from '../embedded/local-store.js';
+import { parseBatchSize, resolveStoreConfig } from '../config.js';
 import { ExitCode, UsageError, UserError } from '../errors.js';
 import { describeInterrupted } from '../restore/journal.js';
 import { interruptedRestore } from '../restore/recover.js';
@@ -31,7 +21,7 @@ import {
   baseProgram,
   outputMode,
   parseCount,
-  parseTimeout,
+  resolveVectors,
 } from './common.js';
 import { runCommand } from './run.js';
 
@@ -207,21 +197,6 @@ function refuseIdleFlags(flags: BackupFlags, args: string[]): void {
       `-d describes a new backup; it does nothing with ${actions[0]}`,
       `Leave out -d, or make a backup with ba-backup -d ${JSON.stringify(flags.description)}.`,
     );
-}
-
-/** The vector-store mode and server configuration the flags and environment choose. */
-function resolveVectors(
-  flags: BackupFlags,
-  store: StoreConfig,
-): { mode: QdrantModeChoice; qdrant: QdrantConfig | null } {
-  const mode = flags.skipQdrant
-    ? { mode: 'none' as const, reason: '--skip-qdrant' }
-    : resolveQdrantMode(flags.qdrant, process.env, fs.existsSync(localDirOf(store.repoDir)));
-  return {
-    mode,
-    qdrant:
-      mode.mode === 'server' ? resolveQdrantConfig({ timeoutMs: parseTimeout(flags.timeout) }, process.env) : null,
-  };
 }
 
 async function runBackup(

@@ -28,7 +28,7 @@ function listed(rows: MemoryRow[], mark: string): string[] {
 }
 
 async function view(name: string, store: StoreConfig): Promise<StoreView> {
-  const archivePath = findArchive(name, store.backupsDir, process.cwd(), 'ba-backup');
+  const archivePath = findArchive(name, store.backupsDir, process.cwd());
   // scratch space beside the archive: never outside the folders the user named
   return viewArchive(archivePath, path.dirname(archivePath));
 }

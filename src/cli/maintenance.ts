@@ -7,13 +7,13 @@ import { freshness, parseAge } from '../archive/freshness.js';
 import { describeArchiveNotes } from '../manifest.js';
 import { describeAge, formatCount, printable, printJson } from '../output.js';
 import { findArchive, listArchiveFiles } from '../archive/backups-folder.js';
-import { checkArchive } from '../verify/check-archive.js';
+import { archiveVerdict } from '../verify/archive-verdict.js';
 import { isPinned, pin, unpin } from '../archive/pins.js';
 import type { RetentionPolicy } from '../retention/policy.js';
 import { applyPrune, planPrune } from '../retention/prune.js';
 
 function findNamedArchive(name: string, store: StoreConfig): string {
-  return findArchive(name, store.backupsDir, process.cwd(), 'ba-backup');
+  return findArchive(name, store.backupsDir, process.cwd());
 }
 
 export async function verifyBackups(names: string[], store: StoreConfig, json: boolean): Promise<number> {
@@ -24,7 +24,7 @@ export async function verifyBackups(names: string[], store: StoreConfig, json: b
   const results = [];
   for (const archivePath of paths) {
     // scratch space beside the archive: never outside the folders the user named
-    const result = await checkArchive(archivePath, path.dirname(archivePath));
+    const result = await archiveVerdict(archivePath, path.dirname(archivePath));
     results.push(result);
     if (!json) {
       if (result.ok) {

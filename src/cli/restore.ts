@@ -1,8 +1,6 @@
 /** ba-restore: parses flags, resolves configuration, calls the core. */
 import path from 'node:path';
-import fs from 'node:fs';
-import { parseBatchSize, resolveQdrantConfig, resolveQdrantMode, resolveStoreConfig } from '../config.js';
-import { localDirOf } from '../embedded/local-store.js';
+import { parseBatchSize, resolveStoreConfig } from '../config.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { consoleReporter, formatCount, printable, printJson } from '../output.js';
 import { acquireLock } from '../lock.js';
@@ -16,7 +14,7 @@ import {
   EXIT_STATUS_HELP,
   baseProgram,
   outputMode,
-  parseTimeout,
+  resolveVectors,
 } from './common.js';
 import { runCommand } from './run.js';
 
@@ -113,9 +111,7 @@ export function main(argv: string[] = process.argv): Promise<never> {
       throw new UsageError('--json needs --yes or --dry-run', 'A JSON run cannot answer the confirmation prompt.');
 
     const reporter = consoleReporter(outputMode(flags));
-    const mode = flags.skipQdrant
-      ? { mode: 'none' as const, reason: '--skip-qdrant' }
-      : resolveQdrantMode(flags.qdrant, process.env, fs.existsSync(localDirOf(store.repoDir)));
+    const { mode, qdrant } = resolveVectors(flags, store);
     if (flags.collection !== undefined && mode.mode === 'embedded') {
       throw new UsageError(
         '--collection names a collection on a Qdrant server; the embedded store keeps the names it was saved with',
@@ -130,8 +126,7 @@ export function main(argv: string[] = process.argv): Promise<never> {
         store,
         mode,
         force: flags.force ?? false,
-        qdrant:
-          mode.mode === 'server' ? resolveQdrantConfig({ timeoutMs: parseTimeout(flags.timeout) }, process.env) : null,
+        qdrant,
         dryRun: flags.dryRun ?? false,
         yes: flags.yes ?? false,
         interactive: process.stdin.isTTY === true,

@@ -9,6 +9,7 @@ import { ExitCode, type ErrorCode, permissionError, UserError } from '../errors.
 import { printable, printJson } from '../output.js';
 import { toolVersion } from '../version.js';
 import { exitCleanlyOnInterrupt } from '../interrupt.js';
+import { hintFor } from './hints.js';
 
 export async function runCommand(name: string, argv: string[], body: () => Promise<number>): Promise<never> {
   const json = argv.includes('--json');
@@ -45,12 +46,13 @@ function reportError(name: string, err: unknown, json: boolean): number {
     if (json) {
       printJson({
         ok: false,
-        error: { code: err.code, message: err.message, hint: err.hint, exit_code: err.exitCode },
+        error: { code: err.code, message: err.message, hint: hintFor(err, name), exit_code: err.exitCode },
       });
     } else {
       // messages can quote archive text or a server's answer: print them inert
       process.stderr.write(`[ERROR] ${printable(err.message)}\n`);
-      if (err.hint) process.stderr.write(`        ${printable(err.hint)}\n`);
+      const hint = hintFor(err, name);
+      if (hint) process.stderr.write(`        ${printable(hint)}\n`);
     }
     return err.exitCode;
   }

@@ -81,11 +81,7 @@ export function readMeta(localDir: string): { meta: LocalMeta; bytes: Buffer } {
   try {
     bytes = fs.readFileSync(file);
   } catch (err) {
-    throw new UserError(
-      `Cannot read ${file}: ${describeError(err)}`,
-      undefined,
-      'Is the memory server using a Qdrant server instead? Then use --qdrant server.',
-    );
+    throw new UserError(`Cannot read ${file}: ${describeError(err)}`, undefined, { kind: 'embedded-store-unreadable' });
   }
   return { meta: parseMeta(bytes.toString('utf8'), file), bytes };
 }

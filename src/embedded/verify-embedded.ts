@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
 import { openReadOnly } from '../sqlite/open.js';
-import { describeError } from '../errors.js';
+import { ArchiveError, describeError } from '../errors.js';
 import type { Manifest } from '../manifest.js';
 import type { ArchiveReader, EntryDigest } from '../archive/reader.js';
 import { integrityCheck } from '../sqlite/stats.js';
@@ -112,7 +112,7 @@ function checkStorage(file: string, name: string, fail: (problem: string) => nev
     if (!table) fail(`${name} has no points table`);
     return (db.prepare('SELECT COUNT(*) AS n FROM points').get() as { n: number }).n;
   } catch (err) {
-    if (err instanceof Error && err.name === 'ArchiveError') throw err;
+    if (err instanceof ArchiveError) throw err;
     return fail(`${name} is not a usable SQLite database (${describeError(err)})`);
   } finally {
     db.close();

@@ -78,7 +78,11 @@ function authHint(status: number, text: string): string {
 const RETRY_ATTEMPTS = 4;
 const RETRY_BASE_MS = 250;
 
+/** Qdrant answered, but with something unusable: asking again would not help. */
+export class QdrantAnswerError extends QdrantError {}
+
 function isPassing(err: QdrantError): boolean {
+  if (err instanceof QdrantAnswerError) return false;
   return err.status === undefined || err.status === 408 || err.status === 429 || err.status >= 500;
 }
 

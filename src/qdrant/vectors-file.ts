@@ -26,7 +26,7 @@ import {
   distanceToEnumText,
   unnamedVectorParams,
 } from './collection.js';
-import { type AnswerReader, collectionPath, type QdrantConnection } from './connection.js';
+import { type AnswerReader, collectionPath, type QdrantConnection, QdrantAnswerError } from './connection.js';
 import { Utf8Validator } from '../json/utf8-check.js';
 import { joinBytes } from '../json/join-bytes.js';
 import {
@@ -150,7 +150,7 @@ async function scrollPage(
   offsetRaw: string | null,
 ): Promise<ScrollPage> {
   const malformed = (problem: string): Error =>
-    new Error(`Qdrant at ${server.url} sent a malformed scroll answer: ${problem}`);
+    new QdrantAnswerError(`Qdrant at ${server.url} sent a malformed scroll answer: ${problem}`);
   // the points are split out as the answer arrives; they go into the archive as these bytes
   const readPage = (): AnswerReader<ScrollPage> => {
     const splitter = new RawArraySplitter(['result', 'points']);
@@ -172,7 +172,8 @@ async function scrollPage(
         } catch (err) {
           throw malformed((err as Error).message);
         }
-        if (!splitter.found) throw new Error(`Qdrant at ${server.url} sent a scroll answer without result.points`);
+        if (!splitter.found)
+          throw new QdrantAnswerError(`Qdrant at ${server.url} sent a scroll answer without result.points`);
         const next = splitter.siblings.get('next_page_offset') ?? 'null';
         return { points, next: next === 'null' ? null : next };
       },
@@ -221,10 +222,10 @@ export async function* exportVectorsFile(
       try {
         key = checkPoint(raw, shape).key;
       } catch (err) {
-        throw new Error(`Qdrant at ${server.url} sent an invalid point: ${(err as Error).message}`, { cause: err });
+        throw new QdrantAnswerError(`Qdrant at ${server.url} sent an invalid point: ${(err as Error).message}`);
       }
       if (last && comparePointKeys(last, key) >= 0) {
-        throw new Error(
+        throw new QdrantAnswerError(
           `Qdrant at ${server.url} sent point ${formatPointKey(key)} out of order after ${formatPointKey(last)}`,
         );
       }

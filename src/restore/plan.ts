@@ -86,7 +86,7 @@ export function planRestore(
     throw new UserError(
       `${archive.path} was made for ${madeFor}, not for ${restoredInto} (the store it would replace); nothing was changed`,
       ExitCode.Failure,
-      "Pass --other-agent to restore another agent's memories into this store, or pick the store with --username and --agent.",
+      { kind: 'other-agent' },
       'OTHER_AGENT',
     );
   }
@@ -141,7 +141,7 @@ function planVectors(
       throw new UserError(
         `${current.reason}; the archive's ${archived.points} vectors cannot be restored, so nothing was changed`,
         ExitCode.Failure,
-        'Make Qdrant reachable (check QDRANT_URL and QDRANT_API_KEY) and run the restore again, or pass --skip-qdrant to restore the database alone.',
+        { kind: 'vectors-unavailable' },
         'QDRANT_UNAVAILABLE',
       );
     }
@@ -154,7 +154,7 @@ function planVectors(
     throw new UserError(
       `The memory server seems to be running on this store: ${live.inUse.by}; nothing was changed`,
       ExitCode.Failure,
-      'Stop the memory server, then run the restore again (--force overrides this check).',
+      { kind: 'memory-server-running' },
     );
   }
   if (live.inUse.state === 'unknown')
@@ -165,7 +165,7 @@ function planVectors(
       `The live vectors in ${vectors.location} cannot be read (${current.reason}), so they cannot be saved ` +
         'and the restore would discard them; nothing was changed',
       ExitCode.Failure,
-      'Pass --discard-unreadable to accept losing them, or fix the Qdrant server and run the restore again.',
+      { kind: 'vectors-unreadable' },
       'UNREADABLE_STORE',
     );
   }

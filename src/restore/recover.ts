@@ -120,7 +120,7 @@ async function rollBackInterrupted(context: StepContext): Promise<void> {
     throw new UserError(
       `${describeInterrupted(journal)}, and it made no safety backup (--no-safety-backup), so the previous state cannot be put back`,
       ExitCode.Failure,
-      'Run ba-restore --resume to finish that restore.',
+      { kind: 'resume-instead' },
       'RESTORE_INCOMPLETE',
     );
   }
@@ -133,9 +133,7 @@ async function rollBackInterrupted(context: StepContext): Promise<void> {
     throw new UserError(
       `Rolling back the interrupted restore failed: ${describeError(err)}`,
       ExitCode.Failure,
-      journal.safetyBackup
-        ? `Nothing is lost: the previous state is in ${journal.safetyBackup}. Once the cause is fixed, run: ba-restore --rollback`
-        : undefined,
+      journal.safetyBackup ? { kind: 'roll-back-later', safetyBackup: journal.safetyBackup } : undefined,
       'RESTORE_INCOMPLETE',
     );
   }

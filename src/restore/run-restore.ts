@@ -61,11 +61,11 @@ export const CONFIRM_PHRASE = 'DELETE ALL DATA';
 export async function runRestore(request: RestoreRequest, reporter: Reporter): Promise<RestoreResult> {
   const { store } = request;
   const archivePath =
-    request.archive === undefined ? null : findArchive(request.archive, store.backupsDir, request.cwd, 'ba-restore');
+    request.archive === undefined ? null : findArchive(request.archive, store.backupsDir, request.cwd);
   if (!request.dryRun && !request.yes && !request.interactive && request.recovery === undefined) {
     throw new UsageError(
       'Refusing to restore without confirmation: standard input is not a terminal',
-      `Run it in a terminal to type '${CONFIRM_PHRASE}', or pass --yes to confirm from a script.`,
+      { kind: 'confirmation-needs-terminal', phrase: CONFIRM_PHRASE },
       'NO_TERMINAL',
     );
   }
@@ -84,11 +84,7 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
   if (fs.existsSync(store.repoDir)) removeStaleTempFiles(store.repoDir);
   const settled = await settleInterrupted(request, reporter);
   if (settled && (archivePath === null || settled.kind === 'recovery-plan')) return settled;
-  if (archivePath === null)
-    throw new UsageError(
-      'No backup given',
-      'Name an archive, e.g. ba-restore backup_20251024_191534.zip; ba-restore --list shows them.',
-    );
+  if (archivePath === null) throw new UsageError('No backup given', { kind: 'no-archive-named' });
 
   // The verified copy goes next to the live database, so that installing it
   // never crosses file systems; a dry run must not create that folder.
@@ -154,7 +150,7 @@ async function settleInterrupted(request: RestoreRequest, reporter: Reporter): P
     throw new UserError(
       `There is no interrupted restore to ${request.recovery} in ${store.repoDir}`,
       ExitCode.Failure,
-      'ba-restore --list shows the archives you can restore.',
+      { kind: 'nothing-to-recover' },
     );
   }
   if (request.dryRun) {

@@ -148,9 +148,7 @@ export async function rollBack(steps: RestoreStep[], context: StepContext, probl
     throw new UserError(
       `Restore failed part-way: ${problem}; putting the previous state back also failed: ${describeError(err)}`,
       ExitCode.Failure,
-      journal.safetyBackup
-        ? `Nothing is lost: the previous state is in ${journal.safetyBackup}. Once the cause is fixed, run: ba-restore --rollback`
-        : undefined,
+      journal.safetyBackup ? { kind: 'roll-back-later', safetyBackup: journal.safetyBackup } : undefined,
       'RESTORE_INCOMPLETE',
     );
   }

@@ -21,6 +21,7 @@
  * Archives whose time is unknown (unreadable manifest) are always kept:
  * never delete what cannot be read.
  */
+import { type LocalTime, pad } from '../local-time.js';
 
 export interface RetentionPolicy {
   last?: number;
@@ -32,17 +33,6 @@ export interface RetentionPolicy {
 
 export const RULES = ['last', 'daily', 'weekly', 'monthly', 'yearly'] as const;
 export type Rule = (typeof RULES)[number];
-
-/** A local wall-clock time, as recorded (no time zone). */
-export interface LocalTime {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  microsecond: number;
-}
 
 export interface RetentionCandidate {
   name: string;
@@ -66,34 +56,6 @@ export interface RetentionPlan {
 
 export function isEmptyPolicy(policy: RetentionPolicy): boolean {
   return RULES.every((rule) => !policy[rule]);
-}
-
-/** Parses "YYYY-MM-DDTHH:MM:SS[.ffffff]" (the manifest's created_at), or null. */
-export function parseLocalTime(text: string): LocalTime | null {
-  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(text);
-  if (!m) return null;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  const microsecond = m[7] ? Number(m[7].padEnd(6, '0')) : 0;
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return null;
-  return { year, month, day, hour, minute, second, microsecond };
-}
-
-/** Parses the YYYYMMDD_HHMMSS timestamp of a manifest or archive name, or null. */
-export function parseTimestamp(text: string): LocalTime | null {
-  const m = /^(\d{4})(\d{2})(\d{2})_(\d{2})(\d{2})(\d{2})$/.exec(text);
-  if (!m) return null;
-  return parseLocalTime(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}`);
-}
-
-function pad(n: number, width = 2): string {
-  return String(n).padStart(width, '0');
 }
 
 function sortKey(t: LocalTime): string {

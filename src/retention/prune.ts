@@ -12,12 +12,11 @@ import { pinPath } from '../archive/pins.js';
 import {
   applyPolicy,
   isEmptyPolicy,
-  parseLocalTime,
-  parseTimestamp,
   type RetentionCandidate,
   type RetentionPlan,
   type RetentionPolicy,
 } from './policy.js';
+import { parseLocalTime, parseTimestamp } from '../local-time.js';
 
 export interface PrunePlan extends RetentionPlan {
   backupsDir: string;
@@ -38,10 +37,9 @@ export function candidateOf(entry: CatalogEntry): RetentionCandidate {
 
 export async function planPrune(backupsDir: string, policy: RetentionPolicy, safetyKeep: number): Promise<PrunePlan> {
   if (isEmptyPolicy(policy)) {
-    throw new UsageError(
-      'Refusing to prune with an empty policy: it would delete every archive',
-      'Give at least one of --keep-last, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly.',
-    );
+    throw new UsageError('Refusing to prune with an empty policy: it would delete every archive', {
+      kind: 'empty-retention-policy',
+    });
   }
   const entries = (await catalog(backupsDir)) ?? [];
   return { backupsDir, policy, ...applyPolicy(entries.map(candidateOf), policy, safetyKeep) };

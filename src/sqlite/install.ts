@@ -13,7 +13,7 @@ import path from 'node:path';
 import { openReadOnly } from './open.js';
 import { UserError, describeError } from '../errors.js';
 import type { SqliteStats } from '../manifest.js';
-import { integrityCheck, readStats } from './stats.js';
+import { readIntact, readStats } from './stats.js';
 
 export async function installDatabase(verifiedPath: string, livePath: string): Promise<SqliteStats> {
   fs.mkdirSync(path.dirname(livePath), { recursive: true });
@@ -32,13 +32,9 @@ export async function installDatabase(verifiedPath: string, livePath: string): P
   } finally {
     source.close();
   }
-  const live = openReadOnly(livePath);
-  try {
-    const integrity = integrityCheck(live);
-    if (integrity !== 'ok')
-      throw new UserError(`Restored database ${livePath} fails its integrity check: ${integrity}`);
-    return readStats(live);
-  } finally {
-    live.close();
-  }
+  return readIntact(
+    livePath,
+    (integrity) => `Restored database ${livePath} fails its integrity check: ${integrity}`,
+    readStats,
+  );
 }

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { UserError, describeError, diskFullError } from '../errors.js';
 import { openForReading } from './open.js';
 import type { SqliteStats } from '../manifest.js';
-import { hasMemoriesTable, integrityCheck, readStats } from './stats.js';
+import { hasMemoriesTable, readIntact, readStats } from './stats.js';
 
 export interface DatabaseSnapshot {
   path: string;
@@ -47,13 +47,11 @@ export function copyDatabase(livePath: string, copyPath: string, what = 'databas
   } finally {
     source.close();
   }
-  const copy = openReadOnly(copyPath);
-  try {
-    const integrity = integrityCheck(copy);
-    if (integrity !== 'ok') throw new UserError(`${what} ${livePath} failed its integrity check: ${integrity}`);
-  } finally {
-    copy.close();
-  }
+  readIntact(
+    copyPath,
+    (integrity) => `${what} ${livePath} failed its integrity check: ${integrity}`,
+    () => undefined,
+  );
 }
 
 export function snapshotDatabase(livePath: string, snapshotPath: string): DatabaseSnapshot {

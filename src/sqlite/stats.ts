@@ -4,7 +4,9 @@
  */
 import type Database from 'better-sqlite3';
 import type { SqliteStats } from '../manifest.js';
+import { UserError } from '../errors.js';
 import { formatCount } from '../output.js';
+import { openReadOnly } from './open.js';
 
 function tableExists(db: Database.Database, table: string): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
@@ -45,4 +47,23 @@ export function sameStats(a: SqliteStats, b: SqliteStats): boolean {
 
 export function describeStats(stats: SqliteStats): string {
   return `${formatCount(stats.total_memories)} memories, ${formatCount(stats.total_versions)} versions, ${formatCount(stats.total_intentions)} intentions`;
+}
+
+/**
+ * Opens a database just written, fails with `problem(result)` unless PRAGMA
+ * integrity_check says ok, and returns what `read` reads from it.
+ */
+export function readIntact<T>(
+  file: string,
+  problem: (integrity: string) => string,
+  read: (db: Database.Database) => T,
+): T {
+  const db = openReadOnly(file);
+  try {
+    const integrity = integrityCheck(db);
+    if (integrity !== 'ok') throw new UserError(problem(integrity));
+    return read(db);
+  } finally {
+    db.close();
+  }
 }

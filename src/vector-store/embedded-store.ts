@@ -64,7 +64,7 @@ export class EmbeddedVectorStore implements VectorStore {
       throw new UserError(
         `${archive.path} holds vectors exported from a Qdrant server, but this store uses the embedded store (${this.choice.reason}). ${NO_CONVERSION}`,
         ExitCode.Failure,
-        'Restore with --qdrant server (and QDRANT_URL) into a server, or --qdrant none to restore the database only.',
+        { kind: 'vector-store-mismatch', archived: 'server' },
       );
     }
     if (archive.rawEmbedded)

@@ -1,11 +1,11 @@
 /** The collection of a Qdrant server as a backup takes it: its settings, then its points streamed page by page. */
 import { Readable } from 'node:stream';
-import { describeError, UserError } from '../errors.js';
+import { describeError } from '../errors.js';
 import { VECTORS_ENTRY } from '../manifest.js';
 import type { Reporter } from '../output.js';
 import type { ArchiveWriter } from '../archive/writer.js';
 import { type ArchivedCollection, countPoints, readCollection, unnamedVectorParams } from '../qdrant/collection.js';
-import type { QdrantConnection } from '../qdrant/connection.js';
+import { type QdrantConnection, QdrantError } from '../qdrant/connection.js';
 import { exportVectorsFile } from '../qdrant/vectors-file.js';
 import { NoVectorsBackup } from './no-vectors-backup.js';
 import type { BackupRequest, VectorsBackup, VectorsRecord } from './vector-store.js';
@@ -87,9 +87,9 @@ class ServerBackup implements VectorsBackup {
     };
   }
 
-  /** Qdrant failed part-way: the archive can still hold the database. */
+  /** Qdrant failed part-way: the archive can still hold the database. Any other failure is not Qdrant's. */
   withoutVectors(err: unknown): VectorsBackup | null {
-    if (err instanceof UserError) return null;
+    if (!(err instanceof QdrantError)) return null;
     const problem = `Qdrant export failed: ${describeError(err)}`;
     return new NoVectorsBackup(
       problem,

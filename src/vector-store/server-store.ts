@@ -70,7 +70,7 @@ export class ServerVectorStore implements VectorStore {
       throw new UserError(
         `${archive.path} holds an embedded (local-mode) vector store, but this store uses a Qdrant server (${this.choice.reason}). ${NO_CONVERSION}`,
         ExitCode.Failure,
-        'Restore with --qdrant embedded to get the local store back, or --qdrant none to restore the database only.',
+        { kind: 'vector-store-mismatch', archived: 'embedded' },
       );
     }
     if (!archive.vectors) {

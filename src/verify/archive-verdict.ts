@@ -1,6 +1,6 @@
 /**
- * --verify: the full validation a restore runs, on archives at rest, without
- * changing anything (the database is extracted to a temporary file in the
+ * --verify: the full validation a restore runs (verify-archive.ts), turned
+ * into a pass/fail verdict per archive at rest, without changing anything (the database is extracted to a temporary file in the
  * backups folder to run its integrity check, then removed).
  */
 import fs from 'node:fs';
@@ -11,7 +11,7 @@ import { silentReporter } from '../output.js';
 import { tempPath } from '../archive/backups-folder.js';
 import { verifyArchive } from './verify-archive.js';
 
-export interface ArchiveCheck {
+export interface ArchiveVerdict {
   name: string;
   path: string;
   ok: boolean;
@@ -22,7 +22,7 @@ export interface ArchiveCheck {
   hasChecksums?: boolean;
 }
 
-export async function checkArchive(archivePath: string, scratchDir: string): Promise<ArchiveCheck> {
+export async function archiveVerdict(archivePath: string, scratchDir: string): Promise<ArchiveVerdict> {
   const name = path.basename(archivePath);
   const extracted = tempPath(scratchDir, '.db');
   try {
@@ -39,8 +39,7 @@ export async function checkArchive(archivePath: string, scratchDir: string): Pro
   } catch (err) {
     // only a damaged archive fails the check; a local problem (permissions, a full disk) stops the command
     if (!(err instanceof ArchiveError)) throw permissionError(err) ?? err;
-    const problem = err.message.replace(`Invalid archive ${archivePath}: `, '');
-    return { name, path: archivePath, ok: false, problem };
+    return { name, path: archivePath, ok: false, problem: err.problem };
   } finally {
     fs.rmSync(extracted, { force: true });
   }
