@@ -58,11 +58,22 @@ export async function runDemoSession(show: (text: string) => void = () => undefi
         child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`ba-${bin} exited with ${code}`))));
       });
     };
-    const backupOut = await run('backup', ['-d', 'demo']);
+    // an off-site copy, encrypted with age to a key made here, on a folder standing for a USB drive
+    const drive = path.join(root, 'usb-drive');
+    fs.mkdirSync(drive);
+    const keyFile = path.join(root, 'age-key.txt');
+    const age = await import('age-encryption');
+    const identity = await age.generateIdentity();
+    fs.writeFileSync(keyFile, `${identity}\n`, { mode: 0o600 });
+    const recipient = await age.identityToRecipient(identity);
+    emit(`  an age key in ${keyFile} (public key ${recipient}), a USB drive at ${drive}\n`);
+
+    const backupOut = await run('backup', ['-d', 'demo', '--to', drive, '--recipient', recipient]);
     const archive = /Location: (.*\.zip)/.exec(backupOut)?.[1];
     if (!archive) throw new Error('ba-backup did not print the archive location');
     await run('backup', ['--list']);
-    await run('restore', [path.basename(archive), '--dry-run']);
+    await run('restore', ['--from', drive, '--list']);
+    await run('restore', ['--from', drive, path.basename(archive), '--identity', keyFile, '--dry-run']);
     return { transcript, root, serverUrl: server.url };
   } finally {
     await server.close();
@@ -78,6 +89,10 @@ export function normaliseTranscript(session: DemoSession): string {
     .split(session.serverUrl)
     .join('http://localhost:6333')
     .replace(/\d{8}_\d{6}/g, '20261124_101500')
+    .replace(/age1[0-9a-z]{58}/g, 'age1qyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqszqgpqyqs7ft3g2')
+    .replace(/\b[0-9a-f]{64}\b/g, '9f2c41d7a0b35e86c4f1d2e9a7b06c3d58e1f4a2b9c07d6e3f5a8b1c4d7e0f2a')
+    .replace(/\b[0-9a-f]{12}…/g, '9f2c41d7a0b3…')
+    .replace(/\.ba-tmp-\d+-[0-9a-f]+/g, '.ba-tmp-4242-0f1e2d3c4b5a')
     .replace(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}/g, '2026-11-24T10:15:00.123000')
     .replace(
       /\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2} [+-]\d{2}:\d{2} \(\d+ \w+ ago\)/g,

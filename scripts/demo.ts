@@ -4,7 +4,8 @@
  * hundred memories with versions and intentions), serves its 768-dim vectors
  * from the project's Qdrant-compatible test server on a loopback port, then
  * runs the real commands and prints their output:
- *   ba-backup -d "demo", ba-backup --list, ba-restore <archive> --dry-run
+ *   ba-backup -d "demo" --to <a folder> --recipient <age key>, ba-backup --list,
+ *   ba-restore --from <the folder> --list, ba-restore --from <the folder> <archive> --identity <key> --dry-run
  */
 import { runDemoSession } from './demo-session.js';
 

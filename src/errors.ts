@@ -20,6 +20,8 @@ export const ExitCode = {
   Cancelled: 4,
   /** An archive failed validation. */
   VerificationFailed: 5,
+  /** The archive was written and verified locally, but a copy to an off-site target failed. */
+  CopyFailed: 6,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
@@ -45,6 +47,7 @@ export type ErrorCode =
   | 'PERMISSION_DENIED'
   | 'DATABASE_IN_USE'
   | 'OTHER_AGENT'
+  | 'COPY_FAILED'
   | 'INTERNAL';
 
 const DEFAULT_CODE: Record<ExitCodeValue, ErrorCode> = {
@@ -54,6 +57,7 @@ const DEFAULT_CODE: Record<ExitCodeValue, ErrorCode> = {
   [ExitCode.Incomplete]: 'INCOMPLETE',
   [ExitCode.Cancelled]: 'CANCELLED',
   [ExitCode.VerificationFailed]: 'ARCHIVE_INVALID',
+  [ExitCode.CopyFailed]: 'COPY_FAILED',
 };
 
 /**
@@ -68,6 +72,8 @@ export type Remedy =
       stores?: { reposDir: string; names: string[] };
     }
   | { kind: 'archive-not-found'; near: string[] }
+  | { kind: 'copy-not-found'; target: string }
+  | { kind: 'decryption-key-needed' }
   | { kind: 'empty-retention-policy' }
   | { kind: 'embedded-store-unreadable' }
   | { kind: 'vector-store-mismatch'; archived: 'embedded' | 'server' }

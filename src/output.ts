@@ -25,8 +25,8 @@ export interface Reporter {
   info(line: string): void;
   /** Something the user should know but that does not stop the work. */
   warn(line: string): void;
-  /** Long work with a known (or unknown: null) total. */
-  progress(label: string, total: number | null): Progress;
+  /** Long work with a known (or unknown: null) total, counted in items or in bytes. */
+  progress(label: string, total: number | null, unit?: 'bytes'): Progress;
 }
 
 const noProgress: Progress = { update: () => undefined, finish: () => undefined };
@@ -53,10 +53,10 @@ export function consoleReporter(mode: OutputMode = 'human'): ConsoleReporter {
       warnings.push(line);
       if (mode !== 'json') process.stderr.write(`[WARNING] ${printable(line)}\n`);
     },
-    progress: (label, total) => {
+    progress: (label, total, unit) => {
       if (mode !== 'human') return noProgress;
       if (process.stderr.isTTY) return barProgress(label, total);
-      return lineProgress(label);
+      return lineProgress(label, unit);
     },
   };
 }
@@ -94,7 +94,7 @@ function barProgress(label: string, total: number | null): Progress {
   };
 }
 
-function lineProgress(label: string): Progress {
+function lineProgress(label: string, unit?: 'bytes'): Progress {
   const started = Date.now();
   let last = 0;
   process.stdout.write(`[INFO] ${label}...\n`);
@@ -104,7 +104,9 @@ function lineProgress(label: string): Progress {
     },
     finish: (succeeded = true) => {
       if (succeeded)
-        process.stdout.write(`[OK] ${label}: ${last} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+        process.stdout.write(
+          `[OK] ${label}: ${unit === 'bytes' ? formatBytes(last) : last} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
+        );
     },
   };
 }

@@ -5,7 +5,7 @@ import { it } from 'node:test';
 import { normaliseTranscript, readmeSample, runDemoSession } from '../scripts/demo-session.js';
 
 const maskSizes = (text: string): string =>
-  text.replace(/\d+(\.\d+)? (B|KB|MB|GB)\b/g, '<size>').replace(/ in \d+(\.\d+)? s\b/g, ' in <time>');
+  text.replace(/\d+(\.\d+)? (B|KB|MB|GB|KiB|MiB|GiB)\b/g, '<size>').replace(/ in \d+(\.\d+)? s\b/g, ' in <time>');
 
 it('README sample output matches the real commands (refresh with npm run readme-samples)', async () => {
   const readme = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');

@@ -64,7 +64,7 @@ export function removeOwnTempFiles(dir: string): void {
   }
 }
 
-function fsyncDir(dir: string): void {
+export function fsyncDir(dir: string): void {
   // Directories cannot be opened for fsync on Windows; the rename is durable there anyway.
   if (process.platform === 'win32') return;
   const fd = fs.openSync(dir, 'r');

@@ -1,13 +1,16 @@
 /** ba-backup: parses flags, resolves configuration, calls the core. */
 import { Option } from 'commander';
-import { parseBatchSize, resolveStoreConfig } from '../config.js';
+import path from 'node:path';
+import { parseBatchSize, resolveStoreConfig, type StoreConfig } from '../config.js';
 import { ExitCode, UsageError, UserError } from '../errors.js';
 import { describeInterrupted } from '../restore/journal.js';
 import { interruptedRestore } from '../restore/recover.js';
 import { describeQdrantStats } from '../manifest.js';
-import { consoleReporter, formatBytes, formatCount, printJson } from '../output.js';
+import { consoleReporter, formatBytes, formatCount, printJson, type Reporter } from '../output.js';
 import { pin } from '../archive/pins.js';
-import { assertDatabaseExists, createBackup } from '../backup/create-backup.js';
+import { assertDatabaseExists, type BackupResult, createBackup } from '../backup/create-backup.js';
+import { type CopyOutcome, copyToTargets } from '../offsite/copy-out.js';
+import { targetSpecs } from '../offsite/open-target.js';
 import { vectorStoreFor } from '../vector-store/select.js';
 import { acquireLock } from '../lock.js';
 import type { RetentionPolicy } from '../retention/policy.js';
@@ -24,8 +27,21 @@ import {
   resolveVectors,
 } from './common.js';
 import { runCommand } from './run.js';
+import {
+  addKeyOptions,
+  collect,
+  decryptionFor,
+  encryptionFor,
+  listCopies,
+  type OffsiteFlags,
+  openFlagTarget,
+  pruneCopies,
+  scryptWorkFactor,
+  verifyCopies,
+} from './offsite.js';
 
-interface BackupFlags extends CommonFlags {
+interface BackupFlags extends CommonFlags, OffsiteFlags {
+  to?: string[];
   description: string;
   list?: boolean;
   verify?: string[] | boolean;
@@ -97,12 +113,22 @@ export function main(argv: string[] = process.argv): Promise<never> {
         'where the vectors live: server, embedded (qdrant_data/ local mode) or none (env BA_QDRANT_MODE, default: detected)',
       )
       .option('--skip-qdrant', 'back up the SQLite database only (same as --qdrant none)')
-      .addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_STATUS_HELP}\n${EXAMPLES}`);
+      .option(
+        '--to <target>',
+        'also copy the new archive, once verified, to a folder or s3://bucket/prefix (repeatable; env BA_BACKUP_TARGETS)',
+        collect,
+      )
+      .option(
+        '--from <target>',
+        'with --list, --verify or --prune: work on the copies in a target instead of backups/',
+      );
+    addKeyOptions(program, true).addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_STATUS_HELP}\n${EXAMPLES}`);
     program.allowExcessArguments(true).parse(argv);
     const flags = program.opts<BackupFlags>();
     refuseIdleFlags(flags, program.args);
     const json = flags.json ?? false;
     const store = resolveStoreConfig(flags, process.env, process.cwd());
+    if (flags.from !== undefined) return onTarget(flags, store, json);
     if (flags.list) return listBackups(store.backupsDir, json);
     if (flags.verify) return verifyBackups(flags.verify === true ? [] : flags.verify, store, json);
     if (flags.checkFresh !== undefined) return checkFresh(flags.checkFresh, store, json);
@@ -130,16 +156,9 @@ export function main(argv: string[] = process.argv): Promise<never> {
       if (flags.unpin) return pinBackup(flags.unpin, store, false, json);
       if (typeof flags.pin === 'string') return pinBackup(flags.pin, store, true, json);
       if (flags.prune) {
-        const policy: RetentionPolicy = {
-          last: parseCount(flags.keepLast, '--keep-last'),
-          daily: parseCount(flags.keepDaily, '--keep-daily'),
-          weekly: parseCount(flags.keepWeekly, '--keep-weekly'),
-          monthly: parseCount(flags.keepMonthly, '--keep-monthly'),
-          yearly: parseCount(flags.keepYearly, '--keep-yearly'),
-        };
         return pruneBackups(
           store,
-          policy,
+          retentionPolicy(flags),
           flags.dryRun ?? false,
           parseCount(flags.keepSafety, '--keep-safety') ?? 3,
           json,
@@ -155,6 +174,37 @@ export function main(argv: string[] = process.argv): Promise<never> {
       lock.release();
     }
   });
+}
+
+function retentionPolicy(flags: BackupFlags): RetentionPolicy {
+  return {
+    last: parseCount(flags.keepLast, '--keep-last'),
+    daily: parseCount(flags.keepDaily, '--keep-daily'),
+    weekly: parseCount(flags.keepWeekly, '--keep-weekly'),
+    monthly: parseCount(flags.keepMonthly, '--keep-monthly'),
+    yearly: parseCount(flags.keepYearly, '--keep-yearly'),
+  };
+}
+
+/** --list, --verify or --prune with --from: the same actions on a target's copies. */
+async function onTarget(flags: BackupFlags, store: StoreConfig, json: boolean): Promise<number> {
+  if (!flags.list && !flags.verify && !flags.prune)
+    throw new UsageError(
+      '--from goes with --list, --verify or --prune',
+      'To restore from a target: ba-restore --from TARGET NAME.',
+    );
+  const target = await openFlagTarget(flags.from ?? '', flags, process.env);
+  if (flags.list) return listCopies(target, json);
+  if (flags.verify) {
+    const names = flags.verify === true ? [] : flags.verify;
+    return verifyCopies(target, names, store, await decryptionFor(flags, process.env), json);
+  }
+  const lock = await acquireLock(store.backupsDir, 'ba-backup --prune');
+  try {
+    return await pruneCopies(target, store, retentionPolicy(flags), flags.dryRun ?? false, json);
+  } finally {
+    lock.release();
+  }
 }
 
 const KEEP_FLAGS = [
@@ -184,6 +234,11 @@ function refuseIdleFlags(flags: BackupFlags, args: string[]): void {
     flags.inspect !== undefined ? '--inspect' : null,
     flags.compare !== undefined ? '--compare' : null,
   ].filter((a): a is string => a !== null);
+  if (flags.to && actions.length > 0)
+    throw new UsageError(
+      `--to copies a new backup; it does nothing with ${actions[0]}`,
+      'To work on a target, use --from.',
+    );
   if (actions.length > 1)
     throw new UsageError(`${actions[0]} and ${actions[1]} are separate actions`, 'Run them one at a time.');
   const keep = KEEP_FLAGS.find(([key]) => flags[key] !== undefined);
@@ -197,6 +252,35 @@ function refuseIdleFlags(flags: BackupFlags, args: string[]): void {
       `-d describes a new backup; it does nothing with ${actions[0]}`,
       `Leave out -d, or make a backup with ba-backup -d ${JSON.stringify(flags.description)}.`,
     );
+}
+
+/** Copies the new archive to the targets of --to / BA_BACKUP_TARGETS. */
+async function copyOffsite(flags: BackupFlags, result: BackupResult, reporter: Reporter): Promise<CopyOutcome[]> {
+  const specs = targetSpecs(flags.to, process.env.BA_BACKUP_TARGETS);
+  const encryptTo = await encryptionFor(flags, process.env);
+  if (specs.length === 0) {
+    if (encryptTo) reporter.warn('Encryption applies to off-site copies, and no target was given (--to)');
+    return [];
+  }
+  const targets = [];
+  const failed: CopyOutcome[] = [];
+  for (const spec of specs) {
+    try {
+      targets.push(await openFlagTarget(spec, flags, process.env));
+    } catch (err) {
+      if (!(err instanceof UserError)) throw err;
+      reporter.warn(`Copy to ${spec} failed: ${err.message}; the local archive is kept`);
+      failed.push({ target: spec, name: path.basename(result.path), ok: false, problem: err.message });
+    }
+  }
+  const request = {
+    archivePath: result.path,
+    manifest: result.manifest,
+    targets,
+    encryptTo,
+    scryptWorkFactor: scryptWorkFactor(process.env),
+  };
+  return [...(await copyToTargets(request, reporter)), ...failed];
 }
 
 async function runBackup(
@@ -220,7 +304,10 @@ async function runBackup(
     reporter,
   );
   if (flags.pin === true) pin(result.path);
-  const code = result.complete || mode.mode === 'none' ? ExitCode.Success : ExitCode.Incomplete;
+  const copies = await copyOffsite(flags, result, reporter);
+  const copyFailed = copies.some((c) => !c.ok);
+  const incomplete = !result.complete && mode.mode !== 'none';
+  const code = copyFailed ? ExitCode.CopyFailed : incomplete ? ExitCode.Incomplete : ExitCode.Success;
   const stats = result.manifest.stats;
   if (json) {
     printJson({
@@ -228,6 +315,13 @@ async function runBackup(
       complete: result.complete,
       exit_code: code,
       archive: { path: result.path, size: result.size, pinned: flags.pin === true },
+      copies: copies.map((c) => ({
+        target: c.target,
+        name: c.name,
+        ok: c.ok,
+        problem: c.problem,
+        sha256: c.facts?.sha256,
+      })),
       problem: result.problem,
       warnings: reporter.warnings,
       manifest: result.manifest,
@@ -247,6 +341,8 @@ async function runBackup(
     `  Vectors: ${describeQdrantStats(stats.qdrant)}`,
   ];
   if (flags.pin === true) out.push('  Pinned: prune will never delete it');
+  for (const copy of copies)
+    out.push(copy.ok ? `  Copy: ${copy.target}/${copy.name}` : `  Copy: ${copy.target} FAILED (${copy.problem ?? ''})`);
   process.stdout.write(`${out.join('\n')}\n`);
   return code;
 }

@@ -21,7 +21,8 @@ Exit status (the same for both commands):
   3  done without the Qdrant vectors (see the warning): a database-only backup, or a
      confirmed restore that could not restore them
   4  restore cancelled at the confirmation prompt
-  5  an archive failed validation
+  5  an archive failed validation (or a copy on a target does not match its checksum)
+  6  the archive was written and verified locally, but a copy to a --to target failed
   130  interrupted (Ctrl-C); temporary files removed`;
 
 export const ENVIRONMENT_HELP = `
@@ -33,6 +34,11 @@ Environment:
   QDRANT_HOST       Qdrant host (default: localhost)
   QDRANT_PORT       Qdrant port (default: 6333)
   QDRANT_API_KEY    Qdrant API key (never printed or archived)
+  BA_BACKUP_TARGETS off-site targets for new backups, comma-separated (when no --to is given)
+  BA_PASSPHRASE     age passphrase for encrypted copies (never printed)
+  BA_RECIPIENTS_FILE, BA_IDENTITY_FILE   age public keys to encrypt to / secret key to decrypt with
+  BA_S3_ENDPOINT, BA_S3_PATH_STYLE       S3-compatible endpoint and addressing
+  AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_PROFILE, AWS_REGION   S3 credentials (the AWS SDK's chain)
   NO_COLOR          respected: output has no colour either way`;
 
 export interface CommonFlags {

@@ -20,6 +20,10 @@ function wordRemedy(remedy: Remedy, tool: string): string {
       return remedy.near.length > 0
         ? `Did you mean ${remedy.near.join(' or ')}? ${tool} --list shows every backup.`
         : `Run ${tool} --list to see the available backups.`;
+    case 'copy-not-found':
+      return `${tool} --list --from ${remedy.target} shows the copies it holds.`;
+    case 'decryption-key-needed':
+      return 'Give the identity with --identity FILE (age-keygen output), or the passphrase in BA_PASSPHRASE or --passphrase-file FILE.';
     case 'empty-retention-policy':
       return 'Give at least one of --keep-last, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly.';
     case 'embedded-store-unreadable':

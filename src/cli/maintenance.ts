@@ -7,9 +7,9 @@ import { freshness, parseAge } from '../archive/freshness.js';
 import { describeArchiveNotes } from '../manifest.js';
 import { describeAge, formatCount, printable, printJson } from '../output.js';
 import { findArchive, listArchiveFiles } from '../archive/backups-folder.js';
-import { archiveVerdict } from '../verify/archive-verdict.js';
+import { archiveVerdict, type ArchiveVerdict } from '../verify/archive-verdict.js';
 import { isPinned, pin, unpin } from '../archive/pins.js';
-import type { RetentionPolicy } from '../retention/policy.js';
+import type { RetentionPlan, RetentionPolicy } from '../retention/policy.js';
 import { applyPrune, planPrune } from '../retention/prune.js';
 
 function findNamedArchive(name: string, store: StoreConfig): string {
@@ -21,10 +21,20 @@ export async function verifyBackups(names: string[], store: StoreConfig, json: b
     names.length > 0
       ? names.map((n) => findNamedArchive(n, store))
       : (listArchiveFiles(store.backupsDir) ?? []).map((f) => f.path);
-  const results = [];
-  for (const archivePath of paths) {
-    // scratch space beside the archive: never outside the folders the user named
-    const result = await archiveVerdict(archivePath, path.dirname(archivePath));
+  // scratch space beside the archive: never outside the folders the user named
+  const verdicts = paths.map((archivePath) => () => archiveVerdict(archivePath, path.dirname(archivePath)));
+  return reportVerdicts(verdicts, json, `No backups in ${store.backupsDir} to verify.`);
+}
+
+/** Runs the verdicts one after another, printing each as it comes; exit 5 when any failed. */
+export async function reportVerdicts(
+  verdicts: (() => Promise<ArchiveVerdict>)[],
+  json: boolean,
+  noneText: string,
+): Promise<number> {
+  const results: ArchiveVerdict[] = [];
+  for (const verdict of verdicts) {
+    const result = await verdict();
     results.push(result);
     if (!json) {
       if (result.ok) {
@@ -57,11 +67,11 @@ export async function verifyBackups(names: string[], store: StoreConfig, json: b
         checksums: r.hasChecksums,
       })),
     });
-  } else if (paths.length === 0) {
-    process.stdout.write(`No backups in ${store.backupsDir} to verify.\n`);
+  } else if (results.length === 0) {
+    process.stdout.write(`${noneText}\n`);
   } else {
     process.stdout.write(
-      `${paths.length - failed} of ${paths.length} archives verified${failed ? `, ${failed} failed` : ''}.\n`,
+      `${results.length - failed} of ${results.length} archives verified${failed ? `, ${failed} failed` : ''}.\n`,
     );
   }
   return failed === 0 ? ExitCode.Success : ExitCode.VerificationFailed;
@@ -75,6 +85,16 @@ export async function pruneBackups(
   json: boolean,
 ): Promise<number> {
   const plan = await planPrune(store.backupsDir, policy, safetyKeep);
+  return reportPrune(plan, { policy, safetyKeep, dryRun, json }, () => Promise.resolve(applyPrune(plan)));
+}
+
+/** Prints a prune plan, applies it unless a dry run, and prints what was removed. */
+export async function reportPrune(
+  plan: RetentionPlan,
+  options: { policy: RetentionPolicy; safetyKeep: number; dryRun: boolean; json: boolean },
+  apply: () => Promise<string[]>,
+): Promise<number> {
+  const { policy, safetyKeep, dryRun, json } = options;
   const rules = Object.entries(policy)
     .filter(([, n]) => n)
     .map(([rule, n]) => `${rule} ${n}`)
@@ -85,7 +105,7 @@ export async function pruneBackups(
     for (const name of plan.remove) lines.push(`remove  ${name}`);
     process.stdout.write(`${lines.join('\n')}\n\n`);
   }
-  const removed = dryRun ? [] : applyPrune(plan);
+  const removed = dryRun ? [] : await apply();
   if (json) {
     printJson({ ok: true, dry_run: dryRun, policy, keep: plan.keep, remove: plan.remove, removed });
   } else if (dryRun) {

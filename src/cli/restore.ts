@@ -17,8 +17,16 @@ import {
   resolveVectors,
 } from './common.js';
 import { runCommand } from './run.js';
+import {
+  addKeyOptions,
+  decryptionFor,
+  fetchForRestore,
+  listCopies,
+  type OffsiteFlags,
+  openFlagTarget,
+} from './offsite.js';
 
-interface RestoreFlags extends CommonFlags {
+interface RestoreFlags extends CommonFlags, OffsiteFlags {
   dryRun?: boolean;
   list?: boolean;
   yes?: boolean;
@@ -76,7 +84,8 @@ export function main(argv: string[] = process.argv): Promise<never> {
         '--collection <name>',
         'restore the vectors into this collection instead of <username>_<agent>_memories (with --root: a rehearsal beside the live store)',
       )
-      .addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_STATUS_HELP}\n${EXAMPLES}`);
+      .option('--from <target>', 'restore (or --list) a copy from a folder or s3://bucket/prefix target');
+    addKeyOptions(program, false).addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_STATUS_HELP}\n${EXAMPLES}`);
     program.parse(argv);
     const flags = program.opts<RestoreFlags>();
     const [archive] = program.args;
@@ -96,7 +105,14 @@ export function main(argv: string[] = process.argv): Promise<never> {
         'Run ba-restore --list on its own, then restore one of the archives it shows.',
       );
     }
+    if (flags.list && flags.from !== undefined)
+      return listCopies(await openFlagTarget(flags.from, flags, process.env), json);
     if (flags.list) return listBackups(store.backupsDir, json);
+    if (flags.from !== undefined && (flags.resume || flags.rollback))
+      throw new UsageError(
+        `--from does not go with ${flags.resume ? '--resume' : '--rollback'}`,
+        'An interrupted restore is finished or undone from the store itself: run it without --from.',
+      );
     if (flags.resume && flags.rollback)
       throw new UsageError(
         '--resume and --rollback exclude each other',
@@ -118,10 +134,20 @@ export function main(argv: string[] = process.argv): Promise<never> {
         'To rehearse an embedded restore, give another --root instead.',
       );
     }
+    const fetched =
+      flags.from !== undefined && archive !== undefined
+        ? await fetchForRestore(
+            await openFlagTarget(flags.from, flags, process.env),
+            archive,
+            store,
+            await decryptionFor(flags, process.env),
+            reporter,
+          )
+        : null;
     const lock = flags.dryRun ? null : await acquireLock(store.backupsDir, 'ba-restore');
     const result = await runRestore(
       {
-        archive,
+        archive: fetched?.path ?? archive,
         recovery: flags.resume ? 'resume' : flags.rollback ? 'rollback' : undefined,
         store,
         mode,
@@ -147,7 +173,10 @@ export function main(argv: string[] = process.argv): Promise<never> {
         },
       },
       reporter,
-    ).finally(() => lock?.release());
+    ).finally(() => {
+      lock?.release();
+      fetched?.remove();
+    });
     if (result.kind === 'recovery-plan') {
       if (json) printJson({ ok: true, result: 'dry-run', recovery: result.lines, warnings: reporter.warnings });
       else process.stdout.write(`${result.lines.join('\n')}\n[DRY RUN] No changes made\n`);
