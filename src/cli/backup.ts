@@ -1,5 +1,6 @@
 /** ba-backup: parses flags, resolves configuration, calls the core. */
 import { Option } from 'commander';
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseBatchSize, resolveStoreConfig, type StoreConfig } from '../config.js';
 import { ExitCode, UsageError, UserError } from '../errors.js';
@@ -11,6 +12,7 @@ import { pin } from '../archive/pins.js';
 import { assertDatabaseExists, type BackupResult, createBackup } from '../backup/create-backup.js';
 import { type CopyOutcome, copyToTargets } from '../offsite/copy-out.js';
 import { targetSpecs } from '../offsite/open-target.js';
+import { FolderTarget } from '../offsite/folder-target.js';
 import { vectorStoreFor } from '../vector-store/select.js';
 import { acquireLock } from '../lock.js';
 import type { RetentionPolicy } from '../retention/policy.js';
@@ -42,6 +44,7 @@ import {
 
 interface BackupFlags extends CommonFlags, OffsiteFlags {
   to?: string[];
+  encryptLocal?: boolean;
   description: string;
   list?: boolean;
   verify?: string[] | boolean;
@@ -118,6 +121,7 @@ export function main(argv: string[] = process.argv): Promise<never> {
         'also copy the new archive, once verified, to a folder or s3://bucket/prefix (repeatable; env BA_BACKUP_TARGETS)',
         collect,
       )
+      .option('--encrypt-local', 'keep the new archive in backups/ encrypted too (.zip.age), with the same key')
       .option(
         '--from <target>',
         'with --list, --verify or --prune: work on the copies in a target instead of backups/',
@@ -255,12 +259,33 @@ function refuseIdleFlags(flags: BackupFlags, args: string[]): void {
 }
 
 /** Copies the new archive to the targets of --to / BA_BACKUP_TARGETS. */
-async function copyOffsite(flags: BackupFlags, result: BackupResult, reporter: Reporter): Promise<CopyOutcome[]> {
+interface Copied {
+  copies: CopyOutcome[];
+  /** The archive as it stays in backups/: the encrypted one with --encrypt-local. */
+  localPath: string;
+}
+
+/**
+ * Copies the new archive to the targets of --to / BA_BACKUP_TARGETS; with
+ * --encrypt-local the backups folder is the last target, and the plain
+ * archive goes only once its encrypted copy there is confirmed.
+ */
+async function copyOffsite(
+  flags: BackupFlags,
+  store: StoreConfig,
+  result: BackupResult,
+  reporter: Reporter,
+): Promise<Copied> {
   const specs = targetSpecs(flags.to, process.env.BA_BACKUP_TARGETS);
   const encryptTo = await encryptionFor(flags, process.env);
-  if (specs.length === 0) {
+  if (flags.encryptLocal && !encryptTo)
+    throw new UsageError(
+      '--encrypt-local needs a key',
+      'Give --recipient age1... or --recipients-file FILE, or --encrypt with a passphrase in BA_PASSPHRASE.',
+    );
+  if (specs.length === 0 && !flags.encryptLocal) {
     if (encryptTo) reporter.warn('Encryption applies to off-site copies, and no target was given (--to)');
-    return [];
+    return { copies: [], localPath: result.path };
   }
   const targets = [];
   const failed: CopyOutcome[] = [];
@@ -273,14 +298,21 @@ async function copyOffsite(flags: BackupFlags, result: BackupResult, reporter: R
       failed.push({ target: spec, name: path.basename(result.path), ok: false, problem: err.message });
     }
   }
+  const local = flags.encryptLocal ? new FolderTarget(store.backupsDir, store.backupsDir) : null;
   const request = {
     archivePath: result.path,
     manifest: result.manifest,
-    targets,
+    targets: local ? [...targets, local] : targets,
     encryptTo,
     scryptWorkFactor: scryptWorkFactor(process.env),
   };
-  return [...(await copyToTargets(request, reporter)), ...failed];
+  const copies = [...(await copyToTargets(request, reporter)), ...failed];
+  const sealed = local ? copies.find((c) => c.target === local.label) : undefined;
+  if (!sealed) return { copies, localPath: result.path };
+  const others = copies.filter((c) => c !== sealed);
+  if (!sealed.ok) return { copies: [...others, sealed], localPath: result.path };
+  fs.rmSync(result.path);
+  return { copies: others, localPath: path.join(store.backupsDir, sealed.name) };
 }
 
 async function runBackup(
@@ -304,7 +336,7 @@ async function runBackup(
     reporter,
   );
   if (flags.pin === true) pin(result.path);
-  const copies = await copyOffsite(flags, result, reporter);
+  const { copies, localPath } = await copyOffsite(flags, store, result, reporter);
   const copyFailed = copies.some((c) => !c.ok);
   const incomplete = !result.complete && mode.mode !== 'none';
   const code = copyFailed ? ExitCode.CopyFailed : incomplete ? ExitCode.Incomplete : ExitCode.Success;
@@ -314,7 +346,12 @@ async function runBackup(
       ok: true,
       complete: result.complete,
       exit_code: code,
-      archive: { path: result.path, size: result.size, pinned: flags.pin === true },
+      archive: {
+        path: localPath,
+        size: fs.statSync(localPath).size,
+        pinned: flags.pin === true,
+        encrypted: localPath !== result.path,
+      },
       copies: copies.map((c) => ({
         target: c.target,
         name: c.name,
@@ -333,7 +370,7 @@ async function runBackup(
   const out = [
     '',
     result.complete ? '[SUCCESS] Backup created successfully!' : '[SUCCESS] Backup created, without Qdrant vectors.',
-    `  Location: ${result.path}`,
+    `  Location: ${localPath}`,
     `  Size: ${formatBytes(result.size)}`,
     `  Memories: ${formatCount(stats.sqlite.total_memories)}`,
     `  Versions: ${formatCount(stats.sqlite.total_versions)}`,

@@ -1,5 +1,7 @@
 /** --list, shared by both commands: the archives in backups/, newest first. */
+import fs from 'node:fs';
 import { ExitCode } from '../errors.js';
+import { COPY_NAME } from '../offsite/target.js';
 import { describeArchiveNotes, describeQdrantStats } from '../manifest.js';
 import { formatBytes, formatCount, formatCreated, printable, printJson } from '../output.js';
 import { catalog } from '../archive/catalog.js';
@@ -30,8 +32,13 @@ export async function listBackups(backupsDir: string, json: boolean): Promise<nu
     process.stdout.write(`No backups folder at ${backupsDir}; create a backup with: ba-backup -d "description"\n`);
     return ExitCode.Success;
   }
+  const sealed = encryptedNote(backupsDir);
   if (entries.length === 0) {
-    process.stdout.write(`No backups in ${backupsDir}; create one with: ba-backup -d "description"\n`);
+    process.stdout.write(
+      sealed
+        ? `No plain backups in ${backupsDir}.\n${sealed}`
+        : `No backups in ${backupsDir}; create one with: ba-backup -d "description"\n`,
+    );
     return ExitCode.Success;
   }
   const lines = [`Backups in ${backupsDir} (newest first):`, ''];
@@ -61,6 +68,13 @@ export async function listBackups(backupsDir: string, json: boolean): Promise<nu
     if (entry.manifest.description) lines.push(`    Description: ${printable(entry.manifest.description)}`);
     lines.push('');
   }
-  process.stdout.write(`${lines.join('\n')}`);
+  process.stdout.write(`${lines.join('\n')}${sealed}`);
   return ExitCode.Success;
+}
+
+/** Encrypted archives (--encrypt-local) need the key to be read: they are counted here and listed with --from. */
+function encryptedNote(backupsDir: string): string {
+  const count = fs.readdirSync(backupsDir).filter((name) => COPY_NAME.test(name) && name.endsWith('.age')).length;
+  if (count === 0) return '';
+  return `${formatCount(count)} encrypted archive${count === 1 ? '' : 's'} (.zip.age) too: ba-backup --list --from ${backupsDir} shows them.\n`;
 }

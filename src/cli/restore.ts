@@ -134,10 +134,18 @@ export function main(argv: string[] = process.argv): Promise<never> {
         'To rehearse an embedded restore, give another --root instead.',
       );
     }
+    // an encrypted archive (.zip.age) is opened as a copy in the folder that holds it
+    const from =
+      flags.from ??
+      (archive?.endsWith('.age')
+        ? archive.includes('/') || archive.includes(path.sep)
+          ? path.dirname(path.resolve(archive))
+          : store.backupsDir
+        : undefined);
     const fetched =
-      flags.from !== undefined && archive !== undefined
+      from !== undefined && archive !== undefined
         ? await fetchForRestore(
-            await openFlagTarget(flags.from, flags, process.env),
+            await openFlagTarget(from, flags, process.env),
             archive,
             store,
             await decryptionFor(flags, process.env),

@@ -203,6 +203,36 @@ describe('off-site copies', () => {
     );
   });
 
+  it('--encrypt-local keeps only the encrypted archive in backups/, and ba-restore opens it by name', async () => {
+    const root = makeTempDir('ba-sealed');
+    const local = createMemoryStore({ root, memories: 12, dims: 16 });
+    const { generateIdentity, identityToRecipient } = await import('age-encryption');
+    const identity = await generateIdentity();
+    const key = path.join(root, 'key.txt');
+    fs.writeFileSync(key, `# made by the test\n${identity}\n`);
+    const made = await runCli(
+      'backup',
+      ['-d', 'sealed', '--skip-qdrant', '--encrypt-local', '--recipient', await identityToRecipient(identity)],
+      { cwd: root, env },
+    );
+    assert.equal(made.code, 0, made.stderr);
+    const names = fs.readdirSync(path.join(root, 'backups')).filter((n) => n.startsWith('backup_'));
+    assert.equal(names.length, 2, names.join(', '));
+    const sealed = names.find((n) => n.endsWith('.zip.age'))!;
+    assert.ok(names.includes(`${sealed}.json`), 'its checksums beside it');
+    assert.match(made.stdout, new RegExp(`Location: .*${sealed.replace(/\./g, '\\.')}`));
+    const listed = await runCli('backup', ['--list'], { cwd: root, env });
+    assert.match(listed.stdout, /1 encrypted archive \(\.zip\.age\) too/);
+
+    const before = dumpDatabase(local.dbPath);
+    const db = new (await import('better-sqlite3')).default(local.dbPath);
+    db.prepare("UPDATE memories SET content = 'overwritten'").run();
+    db.close();
+    const restored = await runCli('restore', [sealed, '--identity', key, '--yes', '--skip-qdrant'], { cwd: root, env });
+    assert.equal(restored.code, 0, restored.stderr);
+    assert.deepEqual(dumpDatabase(local.dbPath), before, 'the overwritten memories are back');
+  });
+
   it('a target that is down: the local archive is kept, the other target gets its copy, exit 6', async () => {
     const drive = makeTempDir('ba-drive-ok');
     const missing = path.join(makeTempDir('ba-unmounted'), 'not-mounted');
