@@ -65,21 +65,3 @@ export function snapshotDatabase(livePath: string, snapshotPath: string): Databa
     copy.close();
   }
 }
-
-/** Counts of the live database, or null when there is none. */
-export function liveStats(dbPath: string): SqliteStats | null {
-  if (!fs.existsSync(dbPath)) return null;
-  let db: Database.Database;
-  try {
-    db = openForReading(dbPath);
-  } catch (err) {
-    throw new UserError(`Cannot read database ${dbPath}: ${describeError(err)}`);
-  }
-  try {
-    return readStats(db);
-  } catch (err) {
-    throw new UserError(`Cannot read database ${dbPath}: ${describeError(err)}`);
-  } finally {
-    db.close();
-  }
-}
