@@ -1,0 +1,72 @@
+// Exact JSON (u64 ids as bigints, serde_json number text) and the shortest f32 decimals
+// (ryu layout) of the Qdrant test server's json.ts and float32.ts.
+// Part of the tests of the Qdrant-compatible test server (test/qdrant-server/); shared set-up
+// in ./support.ts.
+
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatF32 } from '../qdrant-server/float32.js';
+import { parseJsonExact, stringifyJson } from '../qdrant-server/json.js';
+
+describe('exact JSON and f32 printing', () => {
+  it('parses u64 integers beyond 2^53 as exact bigints and prints them back exactly', () => {
+    const text =
+      '{"a":18446744073709551615,"b":9007199254740993,"c":9007199254740991,"d":1.5,"e":"18446744073709551615"}';
+    const v = parseJsonExact(text) as Record<string, unknown>;
+    assert.equal(v.a, 18446744073709551615n);
+    assert.equal(v.b, 9007199254740993n);
+    assert.equal(v.c, 9007199254740991); // safe integers stay numbers
+    assert.equal(v.d, 1.5);
+    assert.equal(v.e, '18446744073709551615');
+    assert.equal(stringifyJson(v), text);
+    // negative zero stays negative, as serde_json prints it
+    assert.equal(stringifyJson(parseJsonExact('{"z":-0,"w":-0.0}')), '{"z":-0.0,"w":-0.0}');
+    // long digit runs inside fractions do not turn into bigints
+    assert.deepEqual(
+      parseJsonExact('[0.12345678901234567, 1.2345678901234567e-5]'),
+      [0.12345678901234566, 0.000012345678901234568],
+    );
+  });
+
+  it('prints each f32 as the shortest decimal that reads back (ryu layout)', () => {
+    const cases: Array<[number, string]> = [
+      [0.844919834, '0.84491986'],
+      [1, '1.0'],
+      [0.1, '0.1'],
+      [0.30000001192092896, '0.3'],
+      [100, '100.0'],
+      [123456789, '123456790.0'],
+      [1e13, '1e13'],
+      [1e-7, '1e-7'],
+      [0.001234, '0.001234'],
+      [1234.5678, '1234.5677'],
+      [-2.5, '-2.5'],
+      [0, '0.0'],
+      [3.4e38, '3.4e38'],
+      [1e-45, '1e-45'],
+    ];
+    for (const [x, s] of cases) assert.equal(formatF32(x), s, `formatF32(${x})`);
+  });
+
+  it('agrees with the toPrecision(1..9) reference on random f32 bit patterns', () => {
+    const f32 = new Float32Array(1);
+    const u32 = new Uint32Array(f32.buffer);
+    const reference = (f: number): number => {
+      for (let p = 1; p <= 9; p++) {
+        const s = f.toPrecision(p);
+        if (Math.fround(Number(s)) === f) return Number(s);
+      }
+      return NaN;
+    };
+    let seed = 12345;
+    for (let k = 0; k < 200_000; k++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      u32[0] = (seed ^ (k * 2654435761)) >>> 0;
+      const f = f32[0]!;
+      if (!Number.isFinite(f)) continue;
+      const s = formatF32(f);
+      assert.equal(Math.fround(Number(s)), f, `${s} does not read back as ${f}`);
+      assert.equal(Number(s), reference(f), `shortest for ${f}`);
+    }
+  });
+});
