@@ -1,14 +1,5 @@
 /** Flags and help text shared by both commands. */
 import { Command, Option } from 'commander';
-import fs from 'node:fs';
-import {
-  type QdrantConfig,
-  type QdrantModeChoice,
-  resolveQdrantConfig,
-  resolveQdrantMode,
-  type StoreConfig,
-} from '../config.js';
-import { localDirOf } from '../embedded/local-store.js';
 import { UsageError } from '../errors.js';
 import type { OutputMode } from '../output.js';
 import { toolVersion } from '../version.js';
@@ -107,25 +98,4 @@ export function parseCount(value: string | undefined, flag: string): number | un
     throw new UsageError(`Invalid ${flag} ${JSON.stringify(value)}: must be a whole number`, `For example ${flag} 7.`);
   }
   return Number(value);
-}
-
-export interface VectorStoreFlags {
-  qdrant?: string;
-  skipQdrant?: boolean;
-  timeout?: string;
-}
-
-/** The vector-store mode and server configuration the flags and environment choose. */
-export function resolveVectors(
-  flags: VectorStoreFlags,
-  store: StoreConfig,
-): { mode: QdrantModeChoice; qdrant: QdrantConfig | null } {
-  const mode = flags.skipQdrant
-    ? { mode: 'none' as const, reason: '--skip-qdrant' }
-    : resolveQdrantMode(flags.qdrant, process.env, fs.existsSync(localDirOf(store.repoDir)));
-  return {
-    mode,
-    qdrant:
-      mode.mode === 'server' ? resolveQdrantConfig({ timeoutMs: parseTimeout(flags.timeout) }, process.env) : null,
-  };
 }

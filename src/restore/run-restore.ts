@@ -3,6 +3,7 @@
  * the archive completely (staged beside the live store), read the live
  * state, plan, then stop for a dry run, ask for confirmation, or apply.
  */
+import { CONFIRM_PHRASE } from './confirm-phrase.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { QdrantConfig, QdrantModeChoice, StoreConfig } from '../config.js';
@@ -55,8 +56,6 @@ export type RestoreResult =
   | { kind: 'recovered'; recovery: RecoveryOutcome }
   /** --rollback or --resume with --dry-run: what it would do. */
   | { kind: 'recovery-plan'; lines: string[] };
-
-export const CONFIRM_PHRASE = 'DELETE ALL DATA';
 
 export async function runRestore(request: RestoreRequest, reporter: Reporter): Promise<RestoreResult> {
   const { store } = request;
