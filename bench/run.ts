@@ -36,6 +36,7 @@ import {
 } from './phases.js';
 import { seedStore } from './seed.js';
 import { startServerProcess } from './server-process.js';
+import { measureStartup, STARTUP_LIMIT_MS } from './startup.js';
 import { type RssMethod, type TimedRun, describeRssMethod, detectRssMethod, runTimed } from './timed-process.js';
 
 /** Peak RSS limits of the issue's targets. */
@@ -547,12 +548,18 @@ async function main(): Promise<void> {
   );
   log(`machine: ${machineLine(machine)}`);
   log(`peak RSS: ${describeRssMethod(rss)}`);
+  const startup = measureStartup();
+  log(`\nstartup, median of 20 runs (goal: bins under ${STARTUP_LIMIT_MS} ms):`);
+  for (const s of startup) log(`  ${s.command.padEnd(24)} ${s.medianMs.toFixed(0).padStart(5)} ms`);
   const results: SizeResult[] = [];
   for (const size of options.sizes) results.push(await benchSize(size, options, rss));
   printTargets(results);
   printMarkdown(results, machine, rss);
   if (options.jsonOut) {
-    fs.writeFileSync(options.jsonOut, `${JSON.stringify({ machine, rssMethod: rss, options, results }, null, 2)}\n`);
+    fs.writeFileSync(
+      options.jsonOut,
+      `${JSON.stringify({ machine, rssMethod: rss, options, startup, results }, null, 2)}\n`,
+    );
     log(`\nfigures written to ${options.jsonOut}`);
   }
 }
