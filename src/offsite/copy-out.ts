@@ -12,7 +12,7 @@ import { isDatabaseOnly } from '../manifest.js';
 import type { Reporter } from '../output.js';
 import { tempPath } from '../archive/backups-folder.js';
 import { type EncryptTo, encryptFile } from './encryption.js';
-import { sha256OfFile } from './folder-target.js';
+import { sha256OfFile } from './hashing.js';
 import type { CopyFacts, Target } from './target.js';
 
 export interface CopyOutcome {

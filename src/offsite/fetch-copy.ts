@@ -10,7 +10,7 @@ import { ExitCode, UserError } from '../errors.js';
 import type { Reporter } from '../output.js';
 import { tempPath } from '../archive/backups-folder.js';
 import { type DecryptWith, decryptFile } from './encryption.js';
-import { sha256OfFile } from './folder-target.js';
+import { sha256OfFile } from './hashing.js';
 import type { Target } from './target.js';
 
 export interface FetchedCopy {

@@ -7,14 +7,13 @@
  * folder must exist: a missing one usually means an unmounted drive, and
  * creating it would put the copy on the local disk.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { Transform } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describeError, ExitCode, UserError } from '../errors.js';
 import { fsyncDir, removeStaleTempFiles, tempPath } from '../archive/backups-folder.js';
+import { hashingStream, sha256OfFile } from './hashing.js';
 import { COPY_NAME, type CopyFacts, factsFromRecord, factsToRecord, type RemoteCopy, type Target } from './target.js';
 
 /** The folder a target names: a path, or a file:// URL. */
@@ -26,24 +25,9 @@ const factsPath = (file: string): string => `${file}.json`;
 
 /** Copies `from` to `to` (created private, never overwritten), returning the SHA-256 of the bytes copied. */
 export async function copyCounting(from: string, to: string, onBytes?: (bytes: number) => void): Promise<string> {
-  const hash = createHash('sha256');
-  let total = 0;
-  const count = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      total += chunk.length;
-      onBytes?.(total);
-      done(null, chunk);
-    },
-  });
-  await pipeline(fs.createReadStream(from), count, fs.createWriteStream(to, { flags: 'wx', mode: 0o600 }));
-  return hash.digest('hex');
-}
-
-export async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  await pipeline(fs.createReadStream(file), hash);
-  return hash.digest('hex');
+  const hashing = hashingStream(onBytes);
+  await pipeline(fs.createReadStream(from), hashing.stream, fs.createWriteStream(to, { flags: 'wx', mode: 0o600 }));
+  return hashing.sha256();
 }
 
 function syncFile(file: string): void {

@@ -14,14 +14,14 @@
  * shared files, instance roles) and never appear in a message. The SDK is
  * imported only when an S3 target is opened, so the CLIs start fast without one.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { pipeline, Readable, Transform } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { ExitCode, isProgrammingError, UsageError, UserError } from '../errors.js';
+import { hashingStream } from './hashing.js';
 import { COPY_NAME, type CopyFacts, factsFromRecord, factsToRecord, type RemoteCopy, type Target } from './target.js';
 
 type Sdk = typeof S3Sdk;
@@ -196,25 +196,15 @@ class S3Target implements Target {
       // an abort or premature close only follows the upload giving up: not a cause
       if (err.code !== 'ABORT_ERR' && err.code !== 'ERR_STREAM_PREMATURE_CLOSE') sourceError ??= err;
     });
-    const hash = createHash('sha256');
-    let bytes = 0;
     // Hashes what is sent: a file that changed since its facts were taken must not complete.
-    const counted = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        hash.update(chunk);
-        bytes += chunk.length;
-        done(null, chunk);
-      },
-      flush(done) {
-        const sha256 = hash.digest('hex');
-        if (bytes === facts.size && sha256 === facts.sha256) return done();
-        sourceError ??= new UserError(
-          `${file} changed while it was being uploaded to ${label} (read ${bytes} bytes, SHA-256 ${sha256.slice(0, 12)}…, ` +
-            `expected ${facts.size} bytes, ${facts.sha256.slice(0, 12)}…); nothing was stored`,
-        );
-        done(sourceError as Error);
-      },
-    });
+    const counted = hashingStream(undefined, (bytes, sha256) => {
+      if (bytes === facts.size && sha256 === facts.sha256) return null;
+      sourceError ??= new UserError(
+        `${file} changed while it was being uploaded to ${label} (read ${bytes} bytes, SHA-256 ${sha256.slice(0, 12)}…, ` +
+          `expected ${facts.size} bytes, ${facts.sha256.slice(0, 12)}…); nothing was stored`,
+      );
+      return sourceError as Error;
+    }).stream;
     pipeline(source, counted, () => {
       // errors are taken from the source and from flush above; the upload reports its own
     });
