@@ -60,6 +60,10 @@ describe('dense vectors checked on bytes', () => {
       '{"vector":[1,2,3,4]}',
       '[1,2,3,4]',
       '{"id":29,"vector":[1,2,3,4]',
+      // the vector's 0 placeholder must not join a number suffix into valid JSON
+      '{"id":30,"vector":[1,2,3,4]e5}',
+      '{"id":31,"vector":[1,2,3,4].5}',
+      '{"id":32,"vector":[1,2,3,4] E-1,"payload":{}}',
     ];
     const outcomes = cases.map(assertAgrees);
     assert.equal(outcomes[0], 'ok 1');

@@ -14,10 +14,10 @@
  * the token order of the containers around the array.
  *
  * Inside an element (an object or array) only its end matters, since the
- * caller's JSON.parse checks its content: the scanner jumps from one
- * structural character to the next with native indexOf instead of looking at
- * every character, so the long number runs of vectors cost next to nothing.
+ * caller's JSON.parse checks its content: a ContainerSkim (scanner.ts) finds
+ * it, crossing the long number runs of vectors with native indexOf.
  */
+import { Byte, ContainerSkim, controlByteIn, isSpace, Landmarks, scalarEnd, skipSpace, StringScan } from './scanner.js';
 
 const enum Expect {
   Value,
@@ -26,6 +26,18 @@ const enum Expect {
   KeyOrEnd,
   Colon,
   CommaOrEnd,
+}
+
+/** The token the scan is in, possibly since an earlier chunk. */
+const enum Inside {
+  /** Between tokens: whitespace and structure. */
+  Structure,
+  /** A key or a string value outside the array's elements. */
+  String,
+  /** A number, true, false or null. */
+  Scalar,
+  /** An object or array element of the target array, skimmed for its end. */
+  Element,
 }
 
 interface Frame {
@@ -48,10 +60,6 @@ interface Capture {
 
 export class JsonSplitError extends Error {}
 
-const WS = new Set([0x20, 0x09, 0x0a, 0x0d]);
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-
 export class RawArraySplitter {
   /** Raw text of each value beside the array in its parent object, by key (UTF-8 decoded). */
   readonly siblings = new Map<string, string>();
@@ -60,21 +68,19 @@ export class RawArraySplitter {
 
   private readonly stack: Frame[] = [];
   private capture: Capture | null = null;
-  private inString = false;
-  private escaped = false;
+  private inside = Inside.Structure;
+  private readonly string = new StringScan();
   private stringIsKey = false;
   private keyParts: Buffer[] = [];
   private keyStart = 0;
-  private inScalar = false;
   private scalarParts: Buffer[] = [];
   private scalarStart = 0;
+  private readonly element = new ContainerSkim();
   private rootDone = false;
   private rootStarted = false;
   private offset = 0;
   /** Elements completed during the current push. */
   private out: Buffer[] = [];
-  /** Nesting depth inside the element being skimmed (0: not skimming). */
-  private elementDepth = 0;
 
   constructor(private readonly path: readonly string[]) {
     if (path.length === 0) throw new Error('path must name at least one key');
@@ -88,199 +94,182 @@ export class RawArraySplitter {
     const out: Buffer[] = [];
     this.out = out;
     const n = chunk.length;
+    const marks = new Landmarks(chunk);
     let i = 0;
-    const next = new NextPositions(chunk);
     while (i < n) {
-      if (this.elementDepth > 0) {
-        i = this.skimElement(chunk, i, next);
-        continue;
-      }
-      if (this.inString) {
-        i = this.scanString(chunk, i);
-        continue;
-      }
-      const c = chunk[i]!;
-      if (this.inScalar) {
-        if (WS.has(c) || c === 0x2c || c === 0x7d || c === 0x5d || c === 0x3a) {
-          this.endScalar(chunk, i);
-          continue; // the terminator is handled as structure below
-        }
-        i++;
-        continue;
-      }
-      if (WS.has(c)) {
-        i++;
-        continue;
-      }
-      if (this.rootDone) this.fail(i, 'unexpected text after the end of the document');
-      switch (c) {
-        case 0x7b: // {
-        case 0x5b: // [
-          this.beginValue(chunk, i);
-          if (
-            this.capture &&
-            this.capture.key === null &&
-            this.capture.depth === this.stack.length &&
-            this.capture.start === i
-          ) {
-            // an element of the target array: find its end quickly
-            this.elementDepth = 1;
-            i++;
-            continue;
-          }
-          this.stack.push(this.childFrame(c === 0x7b ? 'object' : 'array'));
-          if (c === 0x5b && this.isTarget(this.stack.length - 1)) this.found = true;
+      switch (this.inside) {
+        case Inside.Structure:
+          i = this.structure(chunk, i);
           break;
-        case 0x7d: // }
-        case 0x5d: {
-          // ]
-          const top = this.stack[this.stack.length - 1];
-          const kind = c === 0x7d ? 'object' : 'array';
-          if (!top || top.kind !== kind) this.fail(i, `unexpected '${String.fromCharCode(c)}'`);
-          const okEnd =
-            kind === 'object'
-              ? top.expect === Expect.KeyOrEnd || top.expect === Expect.CommaOrEnd
-              : top.expect === Expect.ValueOrEnd || top.expect === Expect.CommaOrEnd;
-          if (!okEnd) this.fail(i, `unexpected '${String.fromCharCode(c)}'`);
-          this.stack.pop();
-          this.endValue(chunk, i + 1);
+        case Inside.String:
+          i = this.continueString(chunk, i);
           break;
-        }
-        case 0x3a: {
-          // :
-          const top = this.stack[this.stack.length - 1];
-          if (!top || top.expect !== Expect.Colon) this.fail(i, "unexpected ':'");
-          top.expect = Expect.Value;
+        case Inside.Scalar:
+          i = this.continueScalar(chunk, i);
           break;
-        }
-        case 0x2c: {
-          // ,
-          const top = this.stack[this.stack.length - 1];
-          if (!top || top.expect !== Expect.CommaOrEnd) this.fail(i, "unexpected ','");
-          top.expect = top.kind === 'object' ? Expect.Key : Expect.Value;
+        case Inside.Element:
+          i = this.continueElement(marks, i);
           break;
-        }
-        case QUOTE: {
-          const top = this.stack[this.stack.length - 1];
-          if (top && top.kind === 'object' && (top.expect === Expect.Key || top.expect === Expect.KeyOrEnd)) {
-            this.stringIsKey = true;
-            this.keyParts = [];
-            this.keyStart = i;
-          } else {
-            this.beginValue(chunk, i);
-            this.stringIsKey = false;
-          }
-          this.inString = true;
-          this.escaped = false;
-          i++;
-          continue;
-        }
-        default:
-          // a number, true, false or null
-          this.beginValue(chunk, i);
-          this.inScalar = true;
-          this.scalarParts = [];
-          this.scalarStart = i;
       }
-      i++;
     }
-    // carry unfinished tokens into the next chunk
-    if (this.capture) {
-      this.capture.parts.push(chunk.subarray(this.capture.start));
-      this.capture.start = 0;
-    }
-    if (this.inString && this.stringIsKey && this.elementDepth === 0) {
-      this.keyParts.push(chunk.subarray(this.keyStart));
-      this.keyStart = 0;
-    }
-    if (this.inScalar) {
-      this.scalarParts.push(chunk.subarray(this.scalarStart));
-      this.scalarStart = 0;
-    }
+    this.carryOver(chunk);
     this.offset += n;
     return out;
   }
 
   /** Declares the end of input; throws if the document is incomplete. */
   end(): void {
-    if (this.inScalar) this.endScalar(EMPTY, 0);
-    if (this.inString || !this.rootDone) throw new JsonSplitError('the JSON document is truncated');
+    if (this.inside === Inside.Scalar) this.endScalar(EMPTY, 0);
+    if (this.inside !== Inside.Structure || !this.rootDone) throw new JsonSplitError('the JSON document is truncated');
   }
 
-  /**
-   * Moves through an element from `from` to the next structural character
-   * outside strings; ends the element when its outermost bracket closes.
-   * Returns where to go on.
-   */
-  private skimElement(chunk: Buffer, from: number, next: NextPositions): number {
-    const n = chunk.length;
-    let i = from;
-    if (this.inString) {
-      if (this.escaped) {
-        this.escaped = false;
-        i++;
-      }
-      const quote = next.quote(i);
-      if (quote === n) {
-        this.escaped = oddBackslashesBefore(chunk, n, i);
-        return n;
-      }
-      // an odd run of backslashes before the quote escapes it
-      if (oddBackslashesBefore(chunk, quote, i)) return quote + 1;
-      this.inString = false;
-      return quote + 1;
+  /** Keeps the bytes of the tokens still open at the end of a chunk, for when they end in a later one. */
+  private carryOver(chunk: Buffer): void {
+    if (this.capture) {
+      this.capture.parts.push(chunk.subarray(this.capture.start));
+      this.capture.start = 0;
     }
-    const at = next.structural(i);
-    if (at === n) return n;
-    const c = chunk[at]!;
-    if (c === QUOTE) {
-      this.inString = true;
-      this.escaped = false;
-    } else if (c === 0x7b || c === 0x5b) {
-      this.elementDepth++;
-    } else if (--this.elementDepth === 0) {
-      this.endValue(chunk, at + 1);
+    if (this.inside === Inside.String && this.stringIsKey) {
+      this.keyParts.push(chunk.subarray(this.keyStart));
+      this.keyStart = 0;
     }
-    return at + 1;
+    if (this.inside === Inside.Scalar) {
+      this.scalarParts.push(chunk.subarray(this.scalarStart));
+      this.scalarStart = 0;
+    }
   }
 
-  private scanString(chunk: Buffer, from: number): number {
-    const n = chunk.length;
-    let i = from;
-    if (this.escaped) {
-      this.escaped = false;
-      i++;
+  /** Handles the byte at `i` between tokens; returns where to go on. */
+  private structure(chunk: Buffer, i: number): number {
+    const c: Byte = chunk[i]!;
+    if (isSpace(c)) return skipSpace(chunk, i + 1);
+    if (this.rootDone) this.fail(i, 'unexpected text after the end of the document');
+    switch (c) {
+      case Byte.OpenBrace:
+      case Byte.OpenBracket:
+        this.openContainer(chunk, i, c);
+        break;
+      case Byte.CloseBrace:
+      case Byte.CloseBracket:
+        this.closeContainer(chunk, i, c);
+        break;
+      case Byte.Colon:
+        this.colon(i);
+        break;
+      case Byte.Comma:
+        this.comma(i);
+        break;
+      case Byte.Quote:
+        this.openString(chunk, i);
+        break;
+      default:
+        this.openScalar(chunk, i);
     }
-    while (i < n) {
-      const c = chunk[i]!;
-      if (c === BACKSLASH) {
-        if (i + 1 >= n) {
-          this.escaped = true;
-          return n;
-        }
-        i += 2;
-        continue;
-      }
-      if (c === QUOTE) {
-        this.inString = false;
-        if (this.stringIsKey) {
-          const raw = joined(this.keyParts, chunk.subarray(this.keyStart, i + 1));
-          const top = this.stack[this.stack.length - 1]!;
-          top.key = JSON.parse(raw.toString('utf8')) as string;
-          top.expect = Expect.Colon;
-        } else {
-          this.endValue(chunk, i + 1);
-        }
-        return i + 1;
-      }
-      if (c < 0x20) this.fail(i, 'control character in a string');
-      i++;
+    return i + 1;
+  }
+
+  private openContainer(chunk: Buffer, at: number, c: Byte): void {
+    this.beginValue(chunk, at);
+    if (this.isElementStart(at)) {
+      // an element of the target array: only its end matters
+      this.element.begin();
+      this.inside = Inside.Element;
+      return;
     }
-    return n;
+    this.stack.push(this.childFrame(c === Byte.OpenBrace ? 'object' : 'array'));
+    if (c === Byte.OpenBracket && this.isTarget(this.stack.length - 1)) this.found = true;
+  }
+
+  /** Whether the value that beginValue just started at `at` is an element of the target array. */
+  private isElementStart(at: number): boolean {
+    const cap = this.capture;
+    return cap !== null && cap.key === null && cap.depth === this.stack.length && cap.start === at;
+  }
+
+  private closeContainer(chunk: Buffer, at: number, c: Byte): void {
+    const top = this.stack[this.stack.length - 1];
+    const kind = c === Byte.CloseBrace ? 'object' : 'array';
+    if (!top || top.kind !== kind) this.fail(at, `unexpected '${String.fromCharCode(c)}'`);
+    const okEnd =
+      kind === 'object'
+        ? top.expect === Expect.KeyOrEnd || top.expect === Expect.CommaOrEnd
+        : top.expect === Expect.ValueOrEnd || top.expect === Expect.CommaOrEnd;
+    if (!okEnd) this.fail(at, `unexpected '${String.fromCharCode(c)}'`);
+    this.stack.pop();
+    this.endValue(chunk, at + 1);
+  }
+
+  private colon(at: number): void {
+    const top = this.stack[this.stack.length - 1];
+    if (!top || top.expect !== Expect.Colon) this.fail(at, "unexpected ':'");
+    top.expect = Expect.Value;
+  }
+
+  private comma(at: number): void {
+    const top = this.stack[this.stack.length - 1];
+    if (!top || top.expect !== Expect.CommaOrEnd) this.fail(at, "unexpected ','");
+    top.expect = top.kind === 'object' ? Expect.Key : Expect.Value;
+  }
+
+  private openString(chunk: Buffer, at: number): void {
+    const top = this.stack[this.stack.length - 1];
+    if (top && top.kind === 'object' && (top.expect === Expect.Key || top.expect === Expect.KeyOrEnd)) {
+      this.stringIsKey = true;
+      this.keyParts = [];
+      this.keyStart = at;
+    } else {
+      this.beginValue(chunk, at);
+      this.stringIsKey = false;
+    }
+    this.string.begin();
+    this.inside = Inside.String;
+  }
+
+  /** A number, true, false or null begins at `at`. */
+  private openScalar(chunk: Buffer, at: number): void {
+    this.beginValue(chunk, at);
+    this.scalarParts = [];
+    this.scalarStart = at;
+    this.inside = Inside.Scalar;
+  }
+
+  /** Reads on in a string from `from`; at its closing quote, ends the key or value. */
+  private continueString(chunk: Buffer, from: number): number {
+    const end = this.string.end(chunk, from);
+    const control = controlByteIn(chunk, from, end < 0 ? chunk.length : end - 1);
+    if (control >= 0) this.fail(control, 'control character in a string');
+    if (end < 0) return chunk.length;
+    this.inside = Inside.Structure;
+    if (this.stringIsKey) this.endKey(chunk, end);
+    else this.endValue(chunk, end);
+    return end;
+  }
+
+  private endKey(chunk: Buffer, end: number): void {
+    const raw = joined(this.keyParts, chunk.subarray(this.keyStart, end));
+    const top = this.stack[this.stack.length - 1]!;
+    top.key = JSON.parse(raw.toString('utf8')) as string;
+    top.expect = Expect.Colon;
+  }
+
+  /** Reads on in a scalar from `from`; its terminator is then handled as structure. */
+  private continueScalar(chunk: Buffer, from: number): number {
+    const end = scalarEnd(chunk, from);
+    if (end < chunk.length) this.endScalar(chunk, end);
+    return end;
+  }
+
+  /** Reads on in an element from `from`; at its end, hands it out. */
+  private continueElement(marks: Landmarks, from: number): number {
+    const end = this.element.skim(marks, from);
+    if (end < 0) return marks.bytes.length;
+    this.inside = Inside.Structure;
+    this.endValue(marks.bytes, end);
+    return end;
   }
 
   private endScalar(chunk: Buffer, end: number): void {
-    this.inScalar = false;
+    this.inside = Inside.Structure;
     const text = joined(this.scalarParts, chunk.subarray(this.scalarStart, end)).toString('latin1');
     // Inside a captured element the caller's JSON.parse checks every token;
     // outside, check here so the structure around the array is valid JSON.
@@ -316,7 +305,7 @@ export class RawArraySplitter {
     if (!top) {
       if (this.rootStarted) this.fail(at, 'unexpected value');
       this.rootStarted = true;
-      if (chunk[at] !== 0x7b) this.fail(at, 'the document must be a JSON object');
+      if (chunk[at] !== Byte.OpenBrace) this.fail(at, 'the document must be a JSON object');
       return;
     }
     if (
@@ -333,7 +322,7 @@ export class RawArraySplitter {
     } else if (top.kind === 'object' && top.onPath && depth === this.path.length && top.key !== null) {
       if (top.key === this.path[depth - 1]) {
         // the path's key holds something other than an array
-        if (chunk[at] !== 0x5b) this.fail(at, `"${top.key}" must be an array`);
+        if (chunk[at] !== Byte.OpenBracket) this.fail(at, `"${top.key}" must be an array`);
       } else {
         this.capture = { parts: [], start: at, depth, key: top.key };
       }
@@ -366,49 +355,4 @@ const EMPTY = Buffer.alloc(0);
 /** Earlier parts and the last one as one buffer; no copy when there is only the last. */
 function joined(parts: Buffer[], last: Buffer): Buffer {
   return parts.length === 0 ? last : Buffer.concat([...parts, last]);
-}
-
-/** Whether the backslashes just before `end` (not before `from`) are an odd run: the byte at `end` is escaped. */
-export function oddBackslashesBefore(chunk: Buffer, end: number, from: number): boolean {
-  let k = end - 1;
-  while (k >= from && chunk[k] === BACKSLASH) k--;
-  return (end - 1 - k) % 2 === 1;
-}
-
-const STRUCTURAL = [QUOTE, 0x7b, 0x7d, 0x5b, 0x5d] as const;
-const QUOTE_SLOT = 0;
-
-/**
- * The next position of each structural character in one chunk, found with
- * indexOf and kept until passed: every character is looked at by native
- * code a few times at most, never by a JavaScript loop.
- */
-class NextPositions {
-  private readonly at = new Int32Array(STRUCTURAL.length).fill(-1);
-
-  constructor(private readonly chunk: Buffer) {}
-
-  private find(slot: number, from: number): number {
-    const known = this.at[slot]!;
-    if (known >= from) return known;
-    const found = this.chunk.indexOf(STRUCTURAL[slot]!, from);
-    const position = found < 0 ? this.chunk.length : found;
-    this.at[slot] = position;
-    return position;
-  }
-
-  /** Position of the next quote at or after `from`, or the chunk's length. */
-  quote(from: number): number {
-    return this.find(QUOTE_SLOT, from);
-  }
-
-  /** Position of the next quote, brace or bracket at or after `from`, or the chunk's length. */
-  structural(from: number): number {
-    let best = this.chunk.length;
-    for (let slot = 0; slot < STRUCTURAL.length; slot++) {
-      const position = this.find(slot, from);
-      if (position < best) best = position;
-    }
-    return best;
-  }
 }

@@ -8,6 +8,7 @@
  */
 import { printable } from '../output.js';
 import type { CollectionConfig } from './collection.js';
+import { Byte, isDigit, MemberWalk } from '../json/scanner.js';
 import { checkNumberArray, flatVectorRange } from './dense-vector.js';
 
 export type PointKey = { kind: 'int'; value: bigint } | { kind: 'uuid'; value: string };
@@ -54,112 +55,34 @@ export interface PointTextShape {
   depth: number;
 }
 
-/** Index just past the closing quote of the string that opens at `start`. */
-function stringEnd(raw: string, start: number): number {
-  let at = start + 1;
-  for (;;) {
-    const quote = raw.indexOf('"', at);
-    if (quote < 0) return raw.length;
-    let backslashes = 0;
-    for (let k = quote - 1; k > start && raw.charCodeAt(k) === 0x5c; k--) backslashes++;
-    if (backslashes % 2 === 0) return quote + 1;
-    at = quote + 1;
-  }
-}
-
-const NUMBER_CHAR = /[0-9eE+\-.]/;
-
 /**
- * Scans the raw text of a point that JSON.parse has already accepted (so it
- * is valid JSON). Vectors are long flat arrays of numbers: those are skipped
- * with a native indexOf instead of character by character, so the scan costs
- * little beside JSON.parse itself.
+ * Scans the raw bytes of a point that JSON.parse has already accepted (so it
+ * is valid JSON) member by member (see MemberWalk): values are only skimmed
+ * for their end and depth, so the scan costs little beside JSON.parse itself.
  */
-export function scanPointText(raw: string): PointTextShape {
-  const n = raw.length;
-  let depth = 0;
-  let maxDepth = 0;
-  let expectKey = false;
-  let valueOfId = false;
+export function scanPointText(raw: Buffer): PointTextShape {
   let idNumberText: string | null = null;
   let idStringText: string | null = null;
   let duplicateKey: string | null = null;
   const keys = new Set<string>();
-  // next positions of '[', '{' and '"', refreshed lazily: each only moves forward
-  let nextBracket = -1;
-  let nextBrace = -1;
-  let nextQuote = -1;
-  const nextOf = (char: string, cached: number, from: number): number => {
-    if (cached >= from || cached === n) return cached;
-    const found = raw.indexOf(char, from);
-    return found < 0 ? n : found;
-  };
-  let i = 0;
-  while (i < n) {
-    const c = raw.charCodeAt(i);
-    if (c === 0x22) {
-      const end = stringEnd(raw, i);
-      if (depth === 1 && expectKey) {
-        const key = JSON.parse(raw.slice(i, end)) as string;
-        if (keys.has(key)) duplicateKey ??= key;
-        keys.add(key);
-        expectKey = false;
-        valueOfId = key === 'id';
-      } else {
-        if (valueOfId) {
-          idStringText = raw.slice(i, end);
-          idNumberText = null;
-        }
-        valueOfId = false;
-      }
-      i = end;
-      continue;
-    }
-    if (c === 0x7b || c === 0x5b) {
-      depth++;
-      if (depth > maxDepth) maxDepth = depth;
-      valueOfId = false;
-      if (c === 0x7b) {
-        if (depth === 1) expectKey = true;
-        i++;
-        continue;
-      }
-      // an array with no '[', '{' or '"' before its ']' is flat: skip it whole
-      const close = raw.indexOf(']', i + 1);
-      nextBracket = nextOf('[', nextBracket, i + 1);
-      nextBrace = nextOf('{', nextBrace, i + 1);
-      nextQuote = nextOf('"', nextQuote, i + 1);
-      if (close >= 0 && close < nextBracket && close < nextBrace && close < nextQuote) {
-        depth--;
-        i = close + 1;
-        continue;
-      }
-      i++;
-      continue;
-    }
-    if (c === 0x7d || c === 0x5d) {
-      depth--;
-      i++;
-      continue;
-    }
-    if (c === 0x2c) {
-      if (depth === 1) expectKey = true;
-      i++;
-      continue;
-    }
-    if (valueOfId && (c === 0x2d || (c >= 0x30 && c <= 0x39))) {
-      let end = i + 1;
-      while (end < n && NUMBER_CHAR.test(raw[end]!)) end++;
-      idNumberText = raw.slice(i, end);
+  let depth = 1; // the point's object
+  const members = new MemberWalk(raw);
+  while (members.next()) {
+    const key = members.key();
+    if (keys.has(key)) duplicateKey ??= key;
+    keys.add(key);
+    depth = Math.max(depth, 1 + members.valueDepth);
+    if (key !== 'id') continue;
+    const first = raw[members.valueStart];
+    if (first === Byte.Quote) {
+      idStringText = raw.toString('utf8', members.valueStart, members.valueEnd);
+      idNumberText = null;
+    } else if (first === Byte.Minus || isDigit(first)) {
+      idNumberText = raw.toString('latin1', members.valueStart, members.valueEnd);
       idStringText = null;
-      valueOfId = false;
-      i = end;
-      continue;
     }
-    if (c > 0x20 && c !== 0x3a) valueOfId = false; // true, false, null
-    i++;
   }
-  return { idNumberText, idStringText, duplicateKey, depth: maxDepth };
+  return { idNumberText, idStringText, duplicateKey, depth };
 }
 
 /** Qdrant's id order: all integers ascending, then UUIDs by their 128-bit value. */
@@ -308,31 +231,39 @@ export function checkPoint(raw: Buffer, shape: VectorShape): CheckedPoint {
     const numbers = range ? checkNumberArray(raw, range.start, range.end) : null;
     if (range && numbers?.numbers) {
       // the vector's place holds 0 while the rest is parsed; its numbers are counted above
-      const rest = `${raw.toString('utf8', 0, range.start)}0${raw.toString('utf8', range.end)}`;
+      const rest = Buffer.concat([raw.subarray(0, range.start), ZERO, raw.subarray(range.end)]);
       let vectorProblem: string | null = null;
       if (numbers.count !== unnamed.size)
         vectorProblem = `vector has ${numbers.count} numbers, the collection expects ${unnamed.size}`;
       else if (!numbers.float32) vectorProblem = 'vector holds something other than finite float32 numbers';
       try {
-        return checkParsedPoint(rest, shape, vectorProblem);
+        return checkParsedPoint(rest.toString('utf8'), rest, shape, vectorProblem);
       } catch {
         // a problem elsewhere in the point: parsed whole, its message quotes the point's own positions
       }
     }
   }
-  return checkParsedPoint(raw.toString('utf8'), shape, undefined);
+  return checkParsedPoint(raw.toString('utf8'), raw, shape, undefined);
 }
 
 /** checkPoint on text, parsing the whole point: the reference the byte-level path must agree with. */
 export function checkPointText(text: string, shape: VectorShape): CheckedPoint {
-  return checkParsedPoint(text, shape, undefined);
+  return checkParsedPoint(text, Buffer.from(text, 'utf8'), shape, undefined);
 }
 
+const ZERO = Buffer.from('0');
+
 /**
- * `vectorProblem` undefined: the text holds the vector, check it; a string or
- * null: the vector was checked apart and its place in the text holds 0.
+ * `text` is the point, `raw` its UTF-8 bytes. `vectorProblem` undefined: the
+ * point holds the vector, check it; a string or null: the vector was checked
+ * apart and its place in the point holds 0.
  */
-function checkParsedPoint(text: string, shape: VectorShape, vectorProblem: string | null | undefined): CheckedPoint {
+function checkParsedPoint(
+  text: string,
+  raw: Buffer,
+  shape: VectorShape,
+  vectorProblem: string | null | undefined,
+): CheckedPoint {
   let parsed: { id?: unknown; vector?: unknown; payload?: unknown };
   try {
     parsed = JSON.parse(text) as typeof parsed;
@@ -341,7 +272,7 @@ function checkParsedPoint(text: string, shape: VectorShape, vectorProblem: strin
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
     throw new Error('a point is not a JSON object');
-  const scanned = scanPointText(text);
+  const scanned = scanPointText(raw);
   const key = pointKeyOf(parsed.id, scanned.idNumberText);
   if (typeof key === 'string') throw new Error(key);
   const where = `point ${formatPointKey(key)}`;
