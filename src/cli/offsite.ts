@@ -157,7 +157,7 @@ export async function fetchForRestore(
   ensureBackupsDir(store.backupsDir);
   cleanOnInterrupt(store.backupsDir);
   reporter.info(`[INFO] Fetching ${copy.name} from ${target.label}`);
-  return fetchCopy(target, copy.name, store.backupsDir, decryptWith, reporter);
+  return fetchCopy(target, copy, store.backupsDir, decryptWith, reporter);
 }
 
 export async function verifyCopies(
@@ -175,7 +175,7 @@ export async function verifyCopies(
     const where = `${target.label}/${copy.name}`;
     let fetched: FetchedCopy;
     try {
-      fetched = await fetchCopy(target, copy.name, store.backupsDir, decryptWith, silentReporter);
+      fetched = await fetchCopy(target, copy, store.backupsDir, decryptWith, silentReporter);
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
       return { name: copy.name, path: where, ok: false, problem: describeError(err) };

@@ -11,7 +11,7 @@ import type { Reporter } from '../output.js';
 import { tempPath } from '../archive/backups-folder.js';
 import { type DecryptWith, decryptFile } from './encryption.js';
 import { sha256OfFile } from './hashing.js';
-import type { Target } from './target.js';
+import type { RemoteCopy, Target } from './target.js';
 
 export interface FetchedCopy {
   /** The plain archive, under its own name in a private temporary folder of the work folder. */
@@ -28,13 +28,15 @@ function mismatch(what: string, name: string, target: Target): UserError {
   );
 }
 
+/** Fetches `copy`, as the target listed it. */
 export async function fetchCopy(
   target: Target,
-  name: string,
+  copy: RemoteCopy,
   workDir: string,
   decryptWith: DecryptWith | null,
   reporter: Reporter,
 ): Promise<FetchedCopy> {
+  const { name } = copy;
   const encrypted = name.endsWith('.age');
   if (encrypted && !decryptWith) {
     throw new UserError(`${name} is encrypted; a key is needed to read it`, ExitCode.Failure, {
@@ -48,8 +50,7 @@ export async function fetchCopy(
   const downloaded = path.join(folder, name);
   const remove = (): void => fs.rmSync(folder, { recursive: true, force: true });
   try {
-    const size = (await target.list()).find((c) => c.name === name)?.size ?? null;
-    const bar = reporter.progress(`Downloading ${name}`, size, 'bytes');
+    const bar = reporter.progress(`Downloading ${name}`, copy.size, 'bytes');
     let facts;
     try {
       facts = await target.get(name, downloaded, (bytes) => bar.update(bytes));
