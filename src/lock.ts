@@ -64,13 +64,9 @@ export async function acquireLock(dir: string, command: string, waitMs = 5_000):
   const mine: LockHolder = { pid: process.pid, command, host: os.hostname(), started: new Date().toISOString() };
   const text = `${JSON.stringify(mine)}\n`;
   const deadline = Date.now() + waitMs;
+  removeDeadSideFiles(dir);
   for (;;) {
-    try {
-      fs.writeFileSync(file, text, { flag: 'wx', mode: 0o600 });
-      return holdLock(file, text);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
+    if (createWhole(file, text)) return holdLock(file, text);
     const info = readHolder(file);
     if (info === null) continue; // released in between
     if (isStale(info, Date.now())) {
@@ -89,9 +85,59 @@ export async function acquireLock(dir: string, command: string, waitMs = 5_000):
   }
 }
 
+/**
+ * Side files carry their maker's pid and host in their name, so a run killed
+ * while holding one leaves nothing the next run cannot clean up.
+ */
+const hostTag = (): string => os.hostname().replace(/[^A-Za-z0-9.-]/g, '_');
+const sideFile = (file: string, kind: 'new' | 'stale'): string => `${file}.${kind}-${process.pid}@${hostTag()}`;
+const SIDE_FILE = /^\.ba-lock\.(?:new|stale)-(\d+)@(.+)$/;
+
+function removeDeadSideFiles(dir: string): void {
+  for (const name of fs.readdirSync(dir)) {
+    const match = SIDE_FILE.exec(name);
+    if (match && match[2] === hostTag() && !processIsAlive(Number(match[1]))) {
+      fs.rmSync(path.join(dir, name), { force: true });
+    }
+  }
+}
+
+/**
+ * Creates the lock file with its holder already in it: written under a side
+ * name, then linked into place, so that no kill can leave an empty lock that
+ * names nobody (such a lock could only be judged by its age). Returns false
+ * when a lock exists.
+ */
+function createWhole(file: string, text: string): boolean {
+  const draft = sideFile(file, 'new');
+  fs.writeFileSync(draft, text, { mode: 0o600 });
+  try {
+    fs.linkSync(draft, file);
+    return true;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // a file system without hard links: exclusive creation, the old way
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS') return createExclusive(file, text);
+    throw err;
+  } finally {
+    fs.rmSync(draft, { force: true });
+  }
+}
+
+function createExclusive(file: string, text: string): boolean {
+  try {
+    fs.writeFileSync(file, text, { flag: 'wx', mode: 0o600 });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+}
+
 /** Moves a stale lock aside; if what was moved turns out to be live, puts it back. */
 function takeOverStale(file: string): void {
-  const aside = `${file}.stale-${process.pid}`;
+  const aside = sideFile(file, 'stale');
   try {
     fs.renameSync(file, aside);
   } catch {

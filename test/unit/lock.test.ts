@@ -220,3 +220,57 @@ describe('acquireLock: a stale lock is taken over at once', () => {
     await assertTakenOver(dir, file);
   });
 });
+
+describe('acquireLock: side files a killed run can leave', () => {
+  const tag = os.hostname().replace(/[^A-Za-z0-9.-]/g, '_');
+
+  /**
+   * Runs acquireLock in a child whose `fs[call]` does its file work and then kills the process
+   * (SIGKILL), as a crash at the worst moment would.
+   */
+  function acquireAndDieIn(dir: string, call: 'writeFileSync' | 'linkSync', doWork: string): void {
+    const lockModule = new URL('../../src/lock.js', import.meta.url).href;
+    const script = `
+      import fs from 'node:fs';
+      const original = fs.${call};
+      fs.${call} = (...args) => { ${doWork}; process.kill(process.pid, 'SIGKILL'); };
+      const { acquireLock } = await import(${JSON.stringify(lockModule)});
+      await acquireLock(${JSON.stringify(dir)}, 'ba-backup', 0);
+    `;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script]);
+    assert.equal(child.signal, 'SIGKILL', child.stderr.toString());
+  }
+
+  it('a run killed after creating its first file, before writing it, blocks no one', async () => {
+    const dir = backupsDir();
+    fs.mkdirSync(dir, { recursive: true });
+    // the file is created empty, then the process dies before writing the holder into it
+    acquireAndDieIn(dir, 'writeFileSync', "fs.closeSync(fs.openSync(args[0], args[2]?.flag ?? 'w'))");
+    assert.equal(fs.existsSync(path.join(dir, LOCK_FILE)), false, 'no lock that names nobody');
+    await assertTakenOver(dir, path.join(dir, LOCK_FILE));
+  });
+
+  it('a run killed after linking its lock into place is taken over and its draft removed', async () => {
+    const dir = backupsDir();
+    fs.mkdirSync(dir, { recursive: true });
+    acquireAndDieIn(dir, 'linkSync', 'original(...args)');
+    assert.equal(fs.readdirSync(dir).length, 2, 'the lock and its draft are left');
+    await assertTakenOver(dir, path.join(dir, LOCK_FILE));
+  });
+
+  it('removes the side files of dead runs on this host and keeps those of live runs and other hosts', async () => {
+    const dir = backupsDir();
+    fs.mkdirSync(dir, { recursive: true });
+    const dead = deadPid();
+    const names = {
+      deadNew: `${LOCK_FILE}.new-${dead}@${tag}`,
+      deadAside: `${LOCK_FILE}.stale-${dead}@${tag}`,
+      liveNew: `${LOCK_FILE}.new-${sleeper.pid}@${tag}`,
+      otherHost: `${LOCK_FILE}.new-${dead}@${OTHER_HOST}`,
+    };
+    for (const name of Object.values(names)) fs.writeFileSync(path.join(dir, name), '');
+    const lock = await acquireLock(dir, 'ba-backup', 0);
+    lock.release();
+    assert.deepEqual(fs.readdirSync(dir).sort(), [names.liveNew, names.otherHost].sort());
+  });
+});
