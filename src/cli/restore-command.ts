@@ -100,6 +100,7 @@ export async function runRestoreCommand(flags: RestoreFlags, args: string[]): Pr
   const result = await runRestore(
     {
       archive: fetched?.path ?? archive,
+      archiveSource: fetched?.source,
       recovery: flags.resume ? 'resume' : flags.rollback ? 'rollback' : undefined,
       store,
       mode,
@@ -162,7 +163,7 @@ export async function runRestoreCommand(flags: RestoreFlags, args: string[]): Pr
       ok: result.kind !== 'cancelled',
       result: vectorsLeft ? 'restored-without-vectors' : result.kind,
       exit_code: exitCode,
-      archive: result.plan.archivePath,
+      archive: result.plan.archiveSource,
       plan: planDocument(result.plan),
       outcome:
         result.kind === 'restored'

@@ -18,6 +18,8 @@ export interface FetchedCopy {
   path: string;
   /** The copy's name on the target. */
   name: string;
+  /** The copy as a user names it: the target and the copy's name. */
+  source: string;
   remove(): void;
 }
 
@@ -49,6 +51,7 @@ export async function fetchCopy(
   const plainName = encrypted ? name.slice(0, -'.age'.length) : name;
   const downloaded = path.join(folder, name);
   const remove = (): void => fs.rmSync(folder, { recursive: true, force: true });
+  const source = `${target.label}/${name}`;
   try {
     const bar = reporter.progress(`Downloading ${name}`, copy.size, 'bytes');
     let facts;
@@ -59,7 +62,7 @@ export async function fetchCopy(
     }
     if (!facts) reporter.warn(`${target.label} records no checksum for ${name}; the archive's own checks still apply`);
     else if ((await sha256OfFile(downloaded)) !== facts.sha256) throw mismatch('download', name, target);
-    if (!encrypted || !decryptWith) return { path: downloaded, name, remove };
+    if (!encrypted || !decryptWith) return { path: downloaded, name, source, remove };
     const plain = path.join(folder, plainName);
     try {
       const opened = await decryptFile(downloaded, plain, decryptWith);
@@ -67,7 +70,7 @@ export async function fetchCopy(
     } finally {
       fs.rmSync(downloaded, { force: true });
     }
-    return { path: plain, name, remove };
+    return { path: plain, name, source, remove };
   } catch (err) {
     remove();
     throw err;

@@ -40,6 +40,8 @@ export interface RestoreOptions {
   discardUnreadable: boolean;
   /** A scripted restore of another agent's archive was asked for (--other-agent). */
   otherAgent: boolean;
+  /** Where the archive came from, when not from its own path (a copy fetched from a target). */
+  archiveSource?: string;
 }
 
 export type QdrantStep =
@@ -58,6 +60,8 @@ export type QdrantStep =
 
 export interface RestorePlan {
   archivePath: string;
+  /** The archive as the user named it: its path, or the target copy it was fetched from. */
+  archiveSource: string;
   /** The store the archive was made for, and the one it goes into (<username>_<agent>). */
   madeFor: string;
   restoredInto: string;
@@ -102,6 +106,7 @@ export function planRestore(
   }
   return {
     archivePath: archive.path,
+    archiveSource: options.archiveSource ?? archive.path,
     madeFor,
     restoredInto,
     archive,
@@ -225,7 +230,7 @@ export function describePlan(plan: RestorePlan): string[] {
   const { manifest } = plan.archive;
   const lines = [
     `Restore plan for ${path.basename(plan.archivePath)}`,
-    `  Archive: ${plan.archivePath}`,
+    `  Archive: ${plan.archiveSource}`,
     `  Created: ${formatCreated(manifest)}${manifest.description ? `  "${printable(manifest.description)}"` : ''}`,
     plan.madeFor === plan.restoredInto
       ? `  Made for: ${plan.madeFor}`

@@ -24,6 +24,8 @@ import { discardStaged, stageArchive } from './stage.js';
 export interface RestoreRequest {
   /** The archive to restore; absent for --resume / --rollback alone. */
   archive?: string;
+  /** Where the archive came from, when that is not the file itself (a copy fetched from a target). */
+  archiveSource?: string;
   /** --resume or --rollback: what to do with an interrupted restore. */
   recovery?: RecoveryAction;
   store: StoreConfig;
@@ -93,7 +95,7 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
   let vectors = vectorStoreFor(request.mode, store, request.qdrant);
   // asked while the archive is verified: a long verification then does not delay learning that a server is down
   const early = vectors.readLive();
-  reporter.info(`[INFO] Verifying ${archivePath}...`);
+  reporter.info(`[INFO] Verifying ${request.archiveSource ?? archivePath}...`);
   const staged = await stageArchive(archivePath, stagingDir, reporter);
   try {
     const { archive } = staged;
@@ -121,6 +123,7 @@ export async function runRestore(request: RestoreRequest, reporter: Reporter): P
         scripted: request.yes,
         discardUnreadable: request.discardUnreadable,
         otherAgent: request.otherAgent,
+        archiveSource: request.archiveSource,
       },
     );
     reporter.info('');

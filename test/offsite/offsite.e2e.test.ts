@@ -95,6 +95,8 @@ describe('off-site copies', () => {
     );
     assert.equal(restored.code, 0, restored.stderr + restored.stdout);
     assert.match(restored.stdout, /Restore completed successfully/);
+    // the plan names the copy as the user named it, not the private temporary file
+    assert.ok(restored.stdout.includes(`  Archive: ${drive}/${name}\n`), restored.stdout);
     const repo = path.join(fresh, 'memory_repos', path.basename(store.repoDir));
     assert.deepEqual(dumpDatabase(path.join(repo, 'memoryv012.db')), dumpDatabase(store.dbPath));
     assert.deepEqual(await pointIds(server.url, collection), await pointIds(server.url, store.collectionName));
@@ -155,6 +157,7 @@ describe('off-site copies', () => {
     );
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, /\[DRY RUN\] No changes made/);
+    assert.ok(dry.stdout.includes(`  Archive: ${url}/${name}.age\n`), dry.stdout);
     assertNoSecret(dry.stdout + dry.stderr, fs.readFileSync(keyFile, 'utf8').match(/AGE-SECRET-KEY-1\S+/)![0]);
   });
 
