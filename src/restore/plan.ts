@@ -94,6 +94,7 @@ export function planRestore(
       'OTHER_AGENT',
     );
   }
+  refuseWhileInUse(live.inUse, options, warnings);
   const qdrant = planVectors(live, vectors, options, warnings);
   const vectorsSaved =
     qdrant.action !== 'skip' && (qdrant.current.state === 'healthy' || qdrant.current.state === 'damaged');
@@ -122,6 +123,21 @@ export function planRestore(
     safetyIncludesQdrant: vectorsSaved,
     warnings,
   };
+}
+
+/**
+ * A running memory server holds the database as well as its vectors: replacing
+ * either under it would let it write on into files that are no longer the store.
+ */
+function refuseWhileInUse(inUse: LockState, options: RestoreOptions, warnings: string[]): void {
+  if (inUse.state === 'held' && !options.force) {
+    throw new UserError(
+      `The memory server seems to be running on this store: ${inUse.by}; nothing was changed`,
+      ExitCode.Failure,
+      { kind: 'memory-server-running' },
+    );
+  }
+  if (inUse.state === 'unknown') warnings.push(`Could not tell whether the memory server is running: ${inUse.why}.`);
 }
 
 function planVectors(
@@ -155,15 +171,6 @@ function planVectors(
     );
     return { action: 'skip', reason: `${current.reason}; only the database will be restored`, unavailable: true };
   }
-  if (live.inUse.state === 'held' && !options.force) {
-    throw new UserError(
-      `The memory server seems to be running on this store: ${live.inUse.by}; nothing was changed`,
-      ExitCode.Failure,
-      { kind: 'memory-server-running' },
-    );
-  }
-  if (live.inUse.state === 'unknown')
-    warnings.push(`Could not tell whether the memory server is running: ${live.inUse.why}.`);
   const discard = current.state === 'unreadable';
   if (discard && options.scripted && !options.discardUnreadable) {
     throw new UserError(

@@ -221,10 +221,10 @@ describe('planRestore: the archive holds nothing restorable for the vector store
     assert.equal(p.safetyBackup, true, 'the live database is still saved');
   });
 
-  it('ignores an unreachable server, a held store and unreadable vectors when nothing is restored into them', () => {
+  it('ignores an unreachable server and unreadable vectors when nothing is restored into them', () => {
     for (const vectorsNow of [liveVectors.unavailable(), liveVectors.unreadable(), liveVectors.damaged()]) {
       const p = plan({
-        live: { vectors: vectorsNow, inUse: inUse('held') },
+        live: { vectors: vectorsNow },
         vectors: vectors('server', archived.none()),
         options: { scripted: true, requireQdrant: true, safetyBackup: false },
       });
@@ -268,14 +268,19 @@ describe('planRestore: live vectors unavailable (the server cannot be reached)',
       'down; the vectors will not be restored: the store would hold the archived memories beside the current vectors.',
     ]);
   });
-
-  it('is decided before the in-use check: an unreachable server with a held store is not refused as in use', () => {
-    const p = plan({ live: { vectors: liveVectors.unavailable('down'), inUse: inUse('held') } });
-    assert.equal(p.qdrant.action, 'skip');
-  });
 });
 
 describe('planRestore: the memory server holds the store', () => {
+  it('refuses even when only the database would be replaced: the server holds it too', () => {
+    for (const vectorsNow of [liveVectors.healthy(), liveVectors.unavailable('down')]) {
+      assert.throws(
+        () =>
+          plan({ live: { vectors: vectorsNow, inUse: inUse('held') }, vectors: vectors('embedded', archived.none()) }),
+        refusal('FAILED', /memory server seems to be running/),
+      );
+    }
+  });
+
   it('refuses while the store is held, naming the holder', () => {
     assert.throws(
       () => plan({ live: { inUse: inUse('held') } }),
