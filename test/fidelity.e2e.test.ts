@@ -62,14 +62,22 @@ async function snapshot(ctx: CaseContext): Promise<{
     .filter((alias) => alias.collection_name === ctx.name)
     .map((alias) => alias.alias_name)
     .sort();
-  return { config: info.config, payload_schema: info.payload_schema, aliases, points: await ctx.server.getPoints(ctx.name) };
+  return {
+    config: info.config,
+    payload_schema: info.payload_schema,
+    aliases,
+    points: await ctx.server.getPoints(ctx.name),
+  };
 }
 
 /** Upserts points given as JSON text, so ids and payload numbers beyond 2^53 stay exact. */
 async function upsertRaw(ctx: CaseContext, pointsJson: string[]): Promise<void> {
   const response = await fetch(`${ctx.server.url}/collections/${ctx.name}/points?wait=true`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json', ...(ctx.server.env.QDRANT_API_KEY ? { 'api-key': ctx.server.env.QDRANT_API_KEY } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      ...(ctx.server.env.QDRANT_API_KEY ? { 'api-key': ctx.server.env.QDRANT_API_KEY } : {}),
+    },
     body: `{"points":[${pointsJson.join(',')}]}`,
   });
   assert.equal(response.status, 200, await response.text());

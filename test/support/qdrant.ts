@@ -78,11 +78,17 @@ function restCaller(real: RealQdrant): Rest {
     try {
       response = await fetch(real.url + path, {
         method,
-        headers: { 'content-type': 'application/json', ...(real.apiKey === undefined ? {} : { 'api-key': real.apiKey }) },
+        headers: {
+          'content-type': 'application/json',
+          ...(real.apiKey === undefined ? {} : { 'api-key': real.apiKey }),
+        },
         body: body === undefined ? undefined : stringifyJson(body),
       });
     } catch (e) {
-      throw new Error(`${where} failed (${e instanceof Error ? e.message : String(e)}); start Qdrant or fix the address`);
+      throw new Error(
+        `${where} failed (${e instanceof Error ? e.message : String(e)}); start Qdrant or fix the address`,
+        { cause: e },
+      );
     }
     const text = await response.text();
     if (response.status !== 200) {
