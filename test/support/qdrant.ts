@@ -54,7 +54,8 @@ function wrapTestServer(server: QdrantTestServer): QdrantHandle {
   };
 }
 
-async function connectReal(real: RealQdrant): Promise<QdrantHandle> {
+/** A handle on a Qdrant reached only over REST (exported so that a test can check it against the test server's own view). */
+export async function connectReal(real: RealQdrant): Promise<QdrantHandle> {
   const rest = restCaller(real);
   await rest('GET', '/collections'); // fails at once, naming the variable, when the server cannot be used
   return {
@@ -113,7 +114,11 @@ async function scrollAll(rest: Rest, collection: string): Promise<StoredPoint[]>
     if (!isJsonObject(page) || !Array.isArray(page.points)) throw new Error(`scroll of ${collection}: no points list`);
     for (const p of page.points) {
       if (!isJsonObject(p)) throw new Error(`scroll of ${collection}: a point that is not an object`);
-      points.push({ id: p.id as StoredPoint['id'], vector: f32Vectors(p.vector), payload: (p.payload ?? {}) as never });
+      points.push({
+        id: p.id as StoredPoint['id'],
+        vector: f32Vectors(p.vector),
+        payload: (p.payload ?? {}) as StoredPoint['payload'],
+      });
     }
     offset = page.next_page_offset ?? null;
   } while (offset !== null);
