@@ -15,9 +15,9 @@ import { after, afterEach, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { createMemoryStore, insertMemories, type MemoryStore } from './fixtures/memory-store.js';
 import { createLocalQdrant, storageRows } from './fixtures/local-qdrant.js';
-import { startQdrantTestServer, type QdrantTestServer } from './qdrant-server/server.js';
 import { runCli, type CliResult } from './support/cli.js';
 import { dumpDatabase, type DatabaseDump } from './support/db-dump.js';
+import { onlyWithTestServer, startQdrant, type QdrantHandle, type StoredPoint } from './support/qdrant.js';
 import { clientFor, seedCollection } from './support/qdrant-seed.js';
 import { cleanupTempDirs, makeTempDir } from './support/temp.js';
 import { readZipEntries } from './support/zip-contents.js';
@@ -28,7 +28,7 @@ const DB_DAMAGED = /SQLite database: [^\n]*\n +now: +damaged: \S[^\n]*/;
 const EMBEDDED_DAMAGED = /Embedded vector store: [^\n]*\n +now: +damaged: \S[^\n]*/;
 const sha256 = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
 
-type Points = ReturnType<QdrantTestServer['getPoints']>;
+type Points = StoredPoint[];
 
 interface Case {
   store: MemoryStore;
@@ -116,16 +116,16 @@ function randomJunk(bytes: number): Buffer {
 }
 
 describe('ba-restore of a damaged or missing live store', () => {
-  let server: QdrantTestServer;
+  let server: QdrantHandle;
 
   before(async () => {
-    server = await startQdrantTestServer();
+    server = await startQdrant();
   });
   after(async () => {
     await server.close();
     cleanupTempDirs();
   });
-  afterEach(() => server.clearFaults());
+  afterEach(() => server.testServer?.clearFaults());
 
   async function backUp(store: MemoryStore, env: Record<string, string>): Promise<string> {
     const result = await runCli('backup', ['-d', 'known good'], { cwd: store.root, env });
@@ -137,7 +137,7 @@ describe('ba-restore of a damaged or missing live store', () => {
   async function serverCase(agent: string): Promise<Case> {
     const store = createMemoryStore({ root: makeTempDir('ba-damaged'), agent, memories: 40, dims: 16 });
     await seedCollection(server.url, store.collectionName, store.points);
-    const env = { QDRANT_URL: server.url, BA_AGENT_NAME: agent };
+    const env = { ...server.env, BA_AGENT_NAME: agent };
     const archive = await backUp(store, env);
     return {
       store,
@@ -145,7 +145,7 @@ describe('ba-restore of a damaged or missing live store', () => {
       archive,
       backupsDir: path.join(store.root, 'backups'),
       dump: dumpDatabase(store.dbPath),
-      points: server.getPoints(store.collectionName),
+      points: await server.getPoints(store.collectionName),
     };
   }
 
@@ -165,33 +165,33 @@ describe('ba-restore of a damaged or missing live store', () => {
   }
 
   /** What a refused or dry run must leave alone: every live file, every point, backups/. */
-  function untouched(c: Case): () => void {
+  async function untouched(c: Case): Promise<() => Promise<void>> {
     const files = storeFiles(c);
-    const points = c.points ? server.getPoints(c.store.collectionName) : null;
+    const points = c.points ? await server.getPoints(c.store.collectionName) : null;
     const backups = fs.readdirSync(c.backupsDir).sort();
-    return () => {
+    return async () => {
       assert.deepEqual(storeFiles(c), files, 'live files unchanged');
-      if (points) assert.deepEqual(server.getPoints(c.store.collectionName), points, 'points unchanged');
+      if (points) assert.deepEqual(await server.getPoints(c.store.collectionName), points, 'points unchanged');
       assert.deepEqual(fs.readdirSync(c.backupsDir).sort(), backups, 'nothing new in backups/');
     };
   }
 
   async function dryRun(c: Case, now: RegExp): Promise<CliResult> {
-    const unchanged = untouched(c);
+    const unchanged = await untouched(c);
     const result = await runCli('restore', [c.archive, '--dry-run'], { cwd: c.store.root, env: c.env });
     assert.equal(result.code, 0, result.stderr + result.stdout);
     assert.match(result.stdout, now);
     assert.match(result.stdout, /\[DRY RUN\] No changes made\n$/);
-    unchanged();
+    await unchanged();
     return result;
   }
 
-  function assertRestored(c: Case): void {
+  async function assertRestored(c: Case): Promise<void> {
     const journal = `${c.store.dbPath}-journal`;
     if (fs.existsSync(journal))
       assert.equal(fs.readFileSync(journal)[0] ?? 0, 0, 'no hot journal beside the restored database');
     assert.deepEqual(dumpDatabase(c.store.dbPath), c.dump);
-    if (c.points) assert.deepEqual(server.getPoints(c.store.collectionName), c.points);
+    if (c.points) assert.deepEqual(await server.getPoints(c.store.collectionName), c.points);
     if (c.embedded) assert.deepEqual(embeddedSnapshot(c), c.embedded);
   }
 
@@ -200,7 +200,7 @@ describe('ba-restore of a damaged or missing live store', () => {
     const result = await runCli('restore', [c.archive, '--yes', ...args], { cwd: c.store.root, env: c.env });
     assert.equal(result.code, 0, result.stderr + result.stdout);
     assert.match(result.stdout, /\[SUCCESS\] Restore completed successfully!/);
-    assertRestored(c);
+    await assertRestored(c);
     const safety = /Safety backup of the previous state: (.*\.zip)/.exec(result.stdout)?.[1];
     assert.ok(safety, `the safety backup is named:\n${result.stdout}`);
     const entries = await readZipEntries(safety);
@@ -320,7 +320,7 @@ describe('ba-restore of a damaged or missing live store', () => {
     fs.rmSync(c.store.dbPath);
     const gone = c.store.points.slice(0, 3).map((p) => p.id);
     await clientFor(server.url).delete(c.store.collectionName, { wait: true, points: gone });
-    const liveCount = server.getPoints(c.store.collectionName).length;
+    const liveCount = (await server.getPoints(c.store.collectionName)).length;
     assert.equal(liveCount, c.points!.length - 3);
     await dryRun(c, /SQLite database: [^\n]*\n +now: +no database\n/);
     assert.equal(fs.existsSync(c.store.dbPath), false, 'the dry run made no database');
@@ -346,7 +346,7 @@ describe('ba-restore of a damaged or missing live store', () => {
       });
       assert.ok(!fs.existsSync(file) || !fs.readFileSync(file).equals(leftover), `the leftover ${suffix} is gone`);
       new Database(c.store.dbPath).close(); // as the memory server opens it
-      assertRestored(c);
+      await assertRestored(c);
     });
   }
 
@@ -383,18 +383,20 @@ describe('ba-restore of a damaged or missing live store', () => {
     });
   });
 
-  it('a collection the server cannot read: refused, then discarded with --discard-unreadable', async () => {
+  it('a collection the server cannot read: refused, then discarded with --discard-unreadable', async (t) => {
+    const faults = onlyWithTestServer(t, server, 'an unreadable collection (fault injection)');
+    if (!faults) return;
     const c = await serverCase('unreadable');
     insertMemories(c.store.dbPath, 3, { seed: 9, dims: 16 });
-    server.injectFault({ method: 'POST', path: /\/points\/scroll$/, kind: 'status', status: 500, times: Infinity });
+    faults.injectFault({ method: 'POST', path: /\/points\/scroll$/, kind: 'status', status: 500, times: Infinity });
     const dry = await dryRun(c, /Qdrant collection: [^\n]*\n +now: [^\n]*unreadable/);
     assert.match(dry.stdout, /discard/i, 'the plan says the collection will be discarded');
 
-    const unchanged = untouched(c);
+    const unchanged = await untouched(c);
     const refused = await runCli('restore', [c.archive, '--yes'], { cwd: c.store.root, env: c.env });
     assert.equal(refused.code, 1, refused.stderr + refused.stdout);
     assert.match(refused.stderr, /--discard-unreadable/);
-    unchanged();
+    await unchanged();
 
     const saved = await restore(c, ['--discard-unreadable']);
     assert.equal(
@@ -417,6 +419,6 @@ describe('ba-restore of a damaged or missing live store', () => {
     });
     assert.equal(result.code, 0, result.stdout);
     assert.match(result.stdout, /\[SUCCESS\] Restore completed successfully!/);
-    assertRestored(c);
+    await assertRestored(c);
   });
 });

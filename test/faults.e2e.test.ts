@@ -15,10 +15,12 @@ import { createMemoryStore, type MemoryStore } from './fixtures/memory-store.js'
 import { startQdrantTestServer, type FaultRule, type QdrantTestServer } from './qdrant-server/server.js';
 import { runCli } from './support/cli.js';
 import { clientFor, seedCollection } from './support/qdrant-seed.js';
+import { REAL_QDRANT } from './support/real-qdrant.js';
 import { cleanupTempDirs, makeTempDir } from './support/temp.js';
 import { readZipEntries } from './support/zip-contents.js';
 
-describe('passing Qdrant faults', () => {
+// every test here injects faults, so against a real Qdrant (BA_TEST_QDRANT_URL) the whole suite skips
+describe('passing Qdrant faults', { skip: REAL_QDRANT && 'needs fault injection: the test server only' }, () => {
   let server: QdrantTestServer;
   let store: MemoryStore;
   let env: Record<string, string>;

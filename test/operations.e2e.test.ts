@@ -9,24 +9,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createMemoryStore, type MemoryStore } from './fixtures/memory-store.js';
-import { startQdrantTestServer, type QdrantTestServer } from './qdrant-server/server.js';
 import { BIN, cleanEnv, runCli } from './support/cli.js';
+import { onlyWithTestServer, startQdrant, type QdrantHandle } from './support/qdrant.js';
 import { seedCollection } from './support/qdrant-seed.js';
 import { buildZip } from './support/raw-zip.js';
 import { cleanupTempDirs, makeTempDir } from './support/temp.js';
 import { readZipEntries } from './support/zip-contents.js';
 
 describe('operating backups', () => {
-  let server: QdrantTestServer;
+  let server: QdrantHandle;
   let store: MemoryStore;
   let env: Record<string, string>;
   let good: string;
 
   before(async () => {
-    server = await startQdrantTestServer();
+    server = await startQdrant();
     store = createMemoryStore({ root: makeTempDir('ba-ops'), memories: 40, dims: 16 });
     await seedCollection(server.url, store.collectionName, store.points);
-    env = { QDRANT_URL: server.url };
+    env = server.env;
     const result = await runCli('backup', ['-d', 'good', '--json'], { cwd: store.root, env });
     assert.equal(result.code, 0, result.stderr);
     good = JSON.parse(result.stdout).archive.path;
@@ -196,8 +196,10 @@ describe('operating backups', () => {
     }
   });
 
-  it('a second run waits for the first, then stops naming the holder', async () => {
-    server.injectFault({ method: 'POST', path: '/points/scroll', kind: 'delay', delayMs: 7000 });
+  it('a second run waits for the first, then stops naming the holder', async (t) => {
+    const faults = onlyWithTestServer(t, server, 'a delayed answer (fault injection)');
+    if (!faults) return;
+    faults.injectFault({ method: 'POST', path: '/points/scroll', kind: 'delay', delayMs: 7000 });
     const first = spawn(process.execPath, [BIN.backup, '-d', 'slow'], { cwd: store.root, env: cleanEnv(env) });
     const firstDone = new Promise<number | null>((resolve) => first.on('close', resolve));
     const lockFile = path.join(store.root, 'backups', '.ba-lock');
@@ -211,7 +213,7 @@ describe('operating backups', () => {
     assert.match(second.stderr, /Wait for it to finish and try again/);
     assert.equal(await firstDone, 0);
     assert.equal(fs.existsSync(lockFile), false, 'the lock is released');
-    server.clearFaults();
+    faults.clearFaults();
   });
 
   it('takes over a lock left by a process that died', async () => {

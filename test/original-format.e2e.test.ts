@@ -28,7 +28,7 @@ import {
 import { runCli } from './support/cli.js';
 import { dumpDatabase } from './support/db-dump.js';
 import { seedCollection } from './support/qdrant-seed.js';
-import { useQdrantTestServer } from './support/qdrant-suite.js';
+import { useQdrant } from './support/qdrant-suite.js';
 import { buildZip } from './support/raw-zip.js';
 import { makeTempDir } from './support/temp.js';
 import { readZipEntries } from './support/zip-contents.js';
@@ -53,7 +53,7 @@ async function replaceWithOther(client: QdrantClient, name: string): Promise<voi
 }
 
 describe('archives of the original Python tool restore with ba-restore', () => {
-  const suite = useQdrantTestServer();
+  const suite = useQdrant();
 
   it('the fixture writes JSON byte for byte as Python json.dump(indent=2) does', { skip: NO_PYTHON }, () => {
     const value = {
@@ -209,7 +209,7 @@ describe('archives of the original Python tool restore with ba-restore', () => {
       );
 
       const expectedDump = dumpDatabase(store.dbPath);
-      const expectedPoints = suite.server.getPoints(store.collectionName);
+      const expectedPoints = await suite.server.getPoints(store.collectionName);
       if (c.alter === 'delete') await suite.client.deleteCollection(store.collectionName);
       else await replaceWithOther(suite.client, store.collectionName);
       insertMemories(store.dbPath, 3, { seed: 5, dims: c.dims });
@@ -217,7 +217,7 @@ describe('archives of the original Python tool restore with ba-restore', () => {
 
       const result = await runCli('restore', [archiveName(ARCHIVE_DATE), '--yes', '--agent', c.agent], {
         cwd: store.root,
-        env: { QDRANT_URL: suite.server.url },
+        env: suite.server.env,
       });
       assert.equal(result.code, 0, result.stderr + result.stdout);
       assert.match(
@@ -232,7 +232,7 @@ describe('archives of the original Python tool restore with ba-restore', () => {
       const info = await suite.client.getCollection(store.collectionName);
       assert.deepEqual(info.config.params.vectors, { size: c.dims, distance: c.distance }, 'size and distance');
       assert.deepEqual(info.payload_schema, {});
-      const restored = suite.server.getPoints(store.collectionName);
+      const restored = await suite.server.getPoints(store.collectionName);
       assert.equal(restored.length, expectedPoints.length);
       restored.forEach((point, k) => {
         const expected = expectedPoints[k]!;
@@ -293,12 +293,12 @@ describe('archives of the original Python tool restore with ba-restore', () => {
       insertMemories(store.dbPath, 2, { seed: 9, dims: 8 });
       const liveCollection = {
         config: (await suite.client.getCollection(store.collectionName)).config,
-        points: suite.server.getPoints(store.collectionName),
+        points: await suite.server.getPoints(store.collectionName),
       };
 
       const result = await runCli('restore', [archivePath, '--yes', '--agent', agent], {
         cwd: store.root,
-        env: { QDRANT_URL: suite.server.url },
+        env: suite.server.env,
       });
       assert.equal(result.code, 0, result.stderr + result.stdout);
       assert.match(result.stdout, shape.says);
@@ -307,7 +307,7 @@ describe('archives of the original Python tool restore with ba-restore', () => {
       assert.deepEqual(
         {
           config: (await suite.client.getCollection(store.collectionName)).config,
-          points: suite.server.getPoints(store.collectionName),
+          points: await suite.server.getPoints(store.collectionName),
         },
         liveCollection,
       );
@@ -383,12 +383,12 @@ print(json.dumps({
 `;
 
 describe('ba-backup archives for the original restore script', () => {
-  const suite = useQdrantTestServer();
+  const suite = useQdrant();
 
   async function backUp(store: MemoryStore): Promise<string> {
     const result = await runCli('backup', ['--agent', store.agent], {
       cwd: store.root,
-      env: { QDRANT_URL: suite.server.url },
+      env: suite.server.env,
     });
     assert.equal(result.code, 0, result.stderr);
     return /Location: (.*\.zip)/.exec(result.stdout)![1]!;
@@ -414,7 +414,7 @@ describe('ba-backup archives for the original restore script', () => {
         dims: c.dims,
       });
       const archive = await backUp(store);
-      const storedIds = suite.server.getPoints(store.collectionName).map((p) => p.id);
+      const storedIds = (await suite.server.getPoints(store.collectionName)).map((p) => p.id);
 
       // zip: deflated entries at the root, the two the original requires among them
       const directory = await zipDirectory(archive);
@@ -487,7 +487,7 @@ describe('ba-backup archives for the original restore script', () => {
       distance: 'Euclid',
       distance_known: true,
       points: 12,
-      ids: suite.server.getPoints(store.collectionName).map((p) => p.id),
+      ids: (await suite.server.getPoints(store.collectionName)).map((p) => p.id),
       plain_float_lists: true,
       payload_dicts: true,
     });
@@ -523,7 +523,7 @@ describe('ba-backup archives for the original restore script', () => {
     );
     const result = await runCli('restore', [newer, '--yes', '--agent', 'compat_newer'], {
       cwd: store.root,
-      env: { QDRANT_URL: suite.server.url },
+      env: suite.server.env,
     });
     assert.equal(result.code, 5, result.stderr);
     assert.match(

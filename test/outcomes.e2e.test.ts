@@ -12,9 +12,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { createMemoryStore, insertMemories, type MemoryStore } from './fixtures/memory-store.js';
-import { startQdrantTestServer, type QdrantTestServer } from './qdrant-server/server.js';
 import { BIN, cleanEnv, runCli } from './support/cli.js';
 import { dumpDatabase } from './support/db-dump.js';
+import { onlyWithTestServer, startQdrant, type QdrantHandle } from './support/qdrant.js';
 import { clientFor, seedCollection } from './support/qdrant-seed.js';
 import { cleanupTempDirs, makeTempDir } from './support/temp.js';
 
@@ -22,16 +22,16 @@ const DOWN = { QDRANT_HOST: '127.0.0.1', QDRANT_PORT: '9' };
 const NOBODY = { uid: 65534, gid: 65534 };
 
 describe('honest outcomes', () => {
-  let server: QdrantTestServer;
+  let server: QdrantHandle;
   let store: MemoryStore;
   let env: Record<string, string>;
   let complete: string;
 
   before(async () => {
-    server = await startQdrantTestServer();
+    server = await startQdrant();
     store = createMemoryStore({ root: makeTempDir('ba-outcomes'), memories: 30, dims: 16 });
     await seedCollection(server.url, store.collectionName, store.points);
-    env = { QDRANT_URL: server.url };
+    env = server.env;
     const made = await runCli('backup', ['-d', 'with vectors'], { cwd: store.root, env });
     assert.equal(made.code, 0, made.stderr);
     complete = path.basename(/Location: (.*\.zip)/.exec(made.stdout)![1]!);
@@ -56,10 +56,12 @@ describe('honest outcomes', () => {
     assert.equal(left.length, 2, 'the newest database-only archive of the day and the complete one');
   });
 
-  it('a rollback dry run says what it would put back and changes nothing', async () => {
+  it('a rollback dry run says what it would put back and changes nothing', async (t) => {
+    const faults = onlyWithTestServer(t, server, 'slowed upserts (fault injection)');
+    if (!faults) return;
     const before = dumpDatabase(store.dbPath);
     // a restore killed while it loads the vectors (slowed down so the kill lands there)
-    server.injectFault({ method: 'PUT', path: /\/points$/, kind: 'delay', delayMs: 300, times: Infinity });
+    faults.injectFault({ method: 'PUT', path: /\/points$/, kind: 'delay', delayMs: 300, times: Infinity });
     const child = spawn(process.execPath, [BIN.restore, complete, '--yes', '--batch-size', '5', '--concurrency', '1'], {
       cwd: store.root,
       env: cleanEnv(env),
@@ -70,7 +72,7 @@ describe('honest outcomes', () => {
       await new Promise((r) => setTimeout(r, 20));
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));
-    server.clearFaults();
+    faults.clearFaults();
     const journalText = fs.readFileSync(journal, 'utf8');
 
     const dry = await runCli('restore', ['--rollback', '--dry-run'], { cwd: store.root, env });
@@ -152,8 +154,10 @@ describe('honest outcomes', () => {
     assert.equal(JSON.parse(usage.stdout).error.code, 'USAGE');
   });
 
-  it('Ctrl-C during a backup removes its lock and temporary files and exits 130', async () => {
-    server.injectFault({ method: 'POST', path: /\/points\/scroll$/, kind: 'delay', delayMs: 2000, times: Infinity });
+  it('Ctrl-C during a backup removes its lock and temporary files and exits 130', async (t) => {
+    const faults = onlyWithTestServer(t, server, 'a slowed export (fault injection)');
+    if (!faults) return;
+    faults.injectFault({ method: 'POST', path: /\/points\/scroll$/, kind: 'delay', delayMs: 2000, times: Infinity });
     const child = spawn(process.execPath, [BIN.backup, '--batch-size', '5'], {
       cwd: store.root,
       env: cleanEnv(env),
@@ -169,7 +173,7 @@ describe('honest outcomes', () => {
     );
     child.kill('SIGINT');
     const code = await new Promise((resolve) => child.on('close', resolve));
-    server.clearFaults();
+    faults.clearFaults();
     assert.equal(code, 130);
     assert.deepEqual(
       fs.readdirSync(backups).filter((n) => n.startsWith('.')),
@@ -195,22 +199,23 @@ describe('honest outcomes', () => {
 
   it('restores into another root and collection, leaving the live store alone (a rehearsal)', async () => {
     const liveDump = dumpDatabase(store.dbPath);
-    const livePoints = server.getPoints(store.collectionName);
+    const livePoints = await server.getPoints(store.collectionName);
     const elsewhere = makeTempDir('ba-rehearsal');
+    const rehearsal = `${store.username}_rehearsal`; // a name of this run's own on a shared Qdrant
     const archive = path.join(store.root, 'backups', complete);
-    const result = await runCli('restore', [archive, '--yes', '--root', elsewhere, '--collection', 'rehearsal'], {
+    const result = await runCli('restore', [archive, '--yes', '--root', elsewhere, '--collection', rehearsal], {
       cwd: store.root,
       env,
     });
     assert.equal(result.code, 0, result.stderr);
-    assert.match(result.stdout, /Qdrant collection: rehearsal at /);
+    assert.match(result.stdout, new RegExp(`Qdrant collection: ${rehearsal} at `));
     assert.deepEqual(dumpDatabase(store.dbPath), liveDump);
-    assert.deepEqual(server.getPoints(store.collectionName), livePoints);
+    assert.deepEqual(await server.getPoints(store.collectionName), livePoints);
     assert.deepEqual(
       dumpDatabase(path.join(elsewhere, 'memory_repos', path.basename(store.repoDir), 'memoryv012.db')),
       liveDump,
     );
-    assert.deepEqual(server.getPoints('rehearsal'), livePoints);
+    assert.deepEqual(await server.getPoints(rehearsal), livePoints);
   });
 
   it("restoring another agent's archive is asked for explicitly, not left to the plan's last line", async () => {
@@ -221,7 +226,9 @@ describe('honest outcomes', () => {
     assert.equal(scripted.code, 1, scripted.stdout);
     assert.match(
       scripted.stderr,
-      /was made for buildautomata_ai_v012_claude_assistant, not for buildautomata_ai_v012_other_agent .*nothing was changed\n.*--other-agent/,
+      new RegExp(
+        `was made for ${store.username}_claude_assistant, not for ${other.username}_other_agent .*nothing was changed\n.*--other-agent`,
+      ),
     );
     assert.deepEqual(dumpDatabase(other.dbPath), before);
     const asked = await runCli('restore', [complete, '--skip-qdrant'], {
@@ -231,10 +238,15 @@ describe('honest outcomes', () => {
       input: 'no\n',
     });
     assert.equal(asked.code, 4);
-    assert.match(asked.stdout, /Made for: buildautomata_ai_v012_claude_assistant {2}\[WARNING\] another agent/);
     assert.match(
       asked.stdout,
-      /\[WARNING\] This archive was made for buildautomata_ai_v012_claude_assistant: its memories replace those of buildautomata_ai_v012_other_agent\.\r?\n\[WARNING\] This replaces/,
+      new RegExp(`Made for: ${store.username}_claude_assistant {2}\\[WARNING\\] another agent`),
+    );
+    assert.match(
+      asked.stdout,
+      new RegExp(
+        `\\[WARNING\\] This archive was made for ${store.username}_claude_assistant: its memories replace those of ${other.username}_other_agent\\.\\r?\\n\\[WARNING\\] This replaces`,
+      ),
     );
     const allowed = await runCli('restore', [complete, '--yes', '--skip-qdrant', '--other-agent'], {
       cwd: store.root,

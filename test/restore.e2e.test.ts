@@ -9,9 +9,9 @@ import path from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { createMemoryStore, insertMemories, type MemoryStore } from './fixtures/memory-store.js';
-import { startQdrantTestServer, type QdrantTestServer } from './qdrant-server/server.js';
 import { runCli } from './support/cli.js';
 import { dumpDatabase } from './support/db-dump.js';
+import { onlyWithTestServer, startQdrant, type QdrantHandle, type StoredPoint } from './support/qdrant.js';
 import { clientFor, seedCollection } from './support/qdrant-seed.js';
 import { buildZip } from './support/raw-zip.js';
 import { cleanupTempDirs, makeTempDir } from './support/temp.js';
@@ -20,12 +20,12 @@ import { readZipEntries } from './support/zip-contents.js';
 const fileHash = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 describe('ba-restore', () => {
-  let server: QdrantTestServer;
+  let server: QdrantHandle;
   let store: MemoryStore;
   let env: Record<string, string>;
   let archive: string;
   let backedUpDump: ReturnType<typeof dumpDatabase>;
-  let backedUpPoints: ReturnType<QdrantTestServer['getPoints']>;
+  let backedUpPoints: StoredPoint[];
   let backupsDir: string;
 
   /** Changes the live store so that a restore has something to undo. */
@@ -46,8 +46,8 @@ describe('ba-restore', () => {
     });
   }
 
-  function liveState(): { dbHash: string; points: ReturnType<QdrantTestServer['getPoints']> } {
-    return { dbHash: fileHash(store.dbPath), points: server.getPoints(store.collectionName) };
+  async function liveState(): Promise<{ dbHash: string; points: StoredPoint[] }> {
+    return { dbHash: fileHash(store.dbPath), points: await server.getPoints(store.collectionName) };
   }
 
   function backupsNow(): string[] {
@@ -55,22 +55,22 @@ describe('ba-restore', () => {
   }
 
   before(async () => {
-    server = await startQdrantTestServer();
+    server = await startQdrant();
     store = createMemoryStore({ root: makeTempDir('ba-restore'), memories: 150 });
     backupsDir = path.join(store.root, 'backups');
     await seedCollection(server.url, store.collectionName, store.points);
-    env = { QDRANT_URL: server.url };
+    env = server.env;
     const result = await runCli('backup', ['-d', 'known good'], { cwd: store.root, env });
     assert.equal(result.code, 0, result.stderr);
     archive = /Location: (.*\.zip)/.exec(result.stdout)![1]!;
     backedUpDump = dumpDatabase(store.dbPath);
-    backedUpPoints = server.getPoints(store.collectionName);
+    backedUpPoints = await server.getPoints(store.collectionName);
   });
   after(async () => {
     await server.close();
     cleanupTempDirs();
   });
-  beforeEach(() => server.clearFaults());
+  beforeEach(() => server.testServer?.clearFaults());
 
   it('restores every row and every point exactly, after saving a safety backup', async () => {
     await changeLiveData();
@@ -84,7 +84,7 @@ describe('ba-restore', () => {
     );
     assert.match(result.stdout, /Vectors: 150\n/);
     assert.deepEqual(dumpDatabase(store.dbPath), backedUpDump);
-    assert.deepEqual(server.getPoints(store.collectionName), backedUpPoints);
+    assert.deepEqual(await server.getPoints(store.collectionName), backedUpPoints);
 
     // the safety backup holds the state that was replaced, and is listed
     const safety = /Safety backup of the previous state: (.*\.zip)/.exec(result.stdout)![1]!;
@@ -99,25 +99,25 @@ describe('ba-restore', () => {
 
   it('dry run shows both sides and changes nothing', async () => {
     await changeLiveData();
-    const before = liveState();
+    const before = await liveState();
     const backups = backupsNow();
     const result = await runCli('restore', [archive, '--dry-run'], { cwd: store.root, env });
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /now: {6}148 memories, \d+ versions, \d+ intentions\n {4}restored: 150 memories/);
     assert.match(result.stdout, /now: {6}148 points\n {4}restored: 150 points \(768 dims, Cosine\)/);
     assert.match(result.stdout, /\[DRY RUN\] No changes made\n$/);
-    assert.deepEqual(liveState(), before);
+    assert.deepEqual(await liveState(), before);
     assert.deepEqual(backupsNow(), backups);
   });
 
   it('cancels on any answer but the phrase, exit 4, nothing changed', async () => {
-    const before = liveState();
+    const before = await liveState();
     const backups = backupsNow();
     const result = await runCli('restore', [archive], { cwd: store.root, env, tty: true, input: 'delete all data\n' });
     assert.equal(result.code, 4, result.stdout);
     assert.match(result.stdout, /Type 'DELETE ALL DATA' to confirm: /);
     assert.match(result.stdout, /\[CANCELLED\] Restore cancelled; nothing was changed\./);
-    assert.deepEqual(liveState(), before);
+    assert.deepEqual(await liveState(), before);
     assert.deepEqual(backupsNow(), backups);
   });
 
@@ -127,19 +127,19 @@ describe('ba-restore', () => {
     assert.equal(result.code, 0, result.stdout);
     assert.match(result.stdout, /\[SUCCESS\] Restore completed successfully!/);
     assert.deepEqual(dumpDatabase(store.dbPath), backedUpDump);
-    assert.deepEqual(server.getPoints(store.collectionName), backedUpPoints);
+    assert.deepEqual(await server.getPoints(store.collectionName), backedUpPoints);
   });
 
   it('refuses at once without a terminal and without --yes, exit 2, nothing changed', async () => {
     await changeLiveData();
-    const before = liveState();
+    const before = await liveState();
     const result = await runCli('restore', [archive], { cwd: store.root, env, input: 'DELETE ALL DATA\n' });
     assert.equal(result.code, 2);
     assert.equal(
       result.stderr,
       "[ERROR] Refusing to restore without confirmation: standard input is not a terminal\n        Run it in a terminal to type 'DELETE ALL DATA', or pass --yes to confirm from a script.\n",
     );
-    assert.deepEqual(liveState(), before);
+    assert.deepEqual(await liveState(), before);
   });
 
   it('says what it tried when the archive does not exist', async () => {
@@ -271,7 +271,7 @@ describe('ba-restore', () => {
     ];
     for (const [name, make, pattern] of cases) {
       it(name, async () => {
-        const before = liveState();
+        const before = await liveState();
         const backups = backupsNow();
         const bad = path.join(makeTempDir('ba-bad'), 'damaged.zip');
         fs.writeFileSync(bad, make());
@@ -280,7 +280,7 @@ describe('ba-restore', () => {
         assert.match(result.stderr, /^\[ERROR\] Invalid archive .*damaged\.zip: /);
         assert.match(result.stderr, pattern);
         assert.doesNotMatch(result.stderr, /\n {4}at /, 'no stack trace');
-        assert.deepEqual(liveState(), before, 'live data untouched');
+        assert.deepEqual(await liveState(), before, 'live data untouched');
         assert.deepEqual(backupsNow(), backups, 'no safety backup, no leftovers');
         assert.deepEqual(fs.readdirSync(store.repoDir).sort(), ['memoryv012.db'], 'no leftover extraction');
         assert.equal(fs.existsSync(path.join(path.dirname(bad), '..', 'evil.txt')), false);
@@ -288,12 +288,14 @@ describe('ba-restore', () => {
     }
   });
 
-  it('puts the previous state back when Qdrant fails part-way through the upserts', async () => {
+  it('puts the previous state back when Qdrant fails part-way through the upserts', async (t) => {
+    const faults = onlyWithTestServer(t, server, 'fault injection');
+    if (!faults) return;
     await changeLiveData();
     const beforeDump = dumpDatabase(store.dbPath);
-    const beforePoints = server.getPoints(store.collectionName);
+    const beforePoints = await server.getPoints(store.collectionName);
     // the third batch fails on every one of its 4 attempts; the rollback's upserts then go through
-    server.injectFault({ method: 'PUT', path: /\/points$/, nth: 3, kind: 'status', status: 503, times: 4 });
+    faults.injectFault({ method: 'PUT', path: /\/points$/, nth: 3, kind: 'status', status: 503, times: 4 });
     const result = await runCli('restore', [archive, '--yes', '--batch-size', '20', '--concurrency', '1'], {
       cwd: store.root,
       env,
@@ -306,24 +308,24 @@ describe('ba-restore', () => {
     // the loading that failed is not reported as done
     assert.doesNotMatch(result.stdout, /\[OK\] Restoring vectors/);
     assert.deepEqual(dumpDatabase(store.dbPath), beforeDump);
-    assert.deepEqual(server.getPoints(store.collectionName), beforePoints);
+    assert.deepEqual(await server.getPoints(store.collectionName), beforePoints);
   });
 
   it('with Qdrant unreachable: refuses a scripted restore, and a confirmed one ends incomplete (exit 3), never SUCCESS', async () => {
     await changeLiveData();
-    const before = liveState();
+    const before = await liveState();
     const down = { QDRANT_HOST: '127.0.0.1', QDRANT_PORT: '9' };
     const strict = await runCli('restore', [archive, '--yes', '--require-qdrant'], { cwd: store.root, env: down });
     assert.equal(strict.code, 1);
     assert.match(strict.stderr, /unreachable.*; nothing was changed \(--require-qdrant\)/);
-    assert.deepEqual(liveState(), before);
+    assert.deepEqual(await liveState(), before);
     const scripted = await runCli('restore', [archive, '--yes'], { cwd: store.root, env: down });
     assert.equal(scripted.code, 1, scripted.stdout);
     assert.match(
       scripted.stderr,
       /unreachable.*the archive's 150 vectors cannot be restored, so nothing was changed\n.*--skip-qdrant/,
     );
-    assert.deepEqual(liveState(), before);
+    assert.deepEqual(await liveState(), before);
     const typed = await runCli('restore', [archive], {
       cwd: store.root,
       env: down,

@@ -1,6 +1,7 @@
 // Runs the Qdrant test server on its own, for manual runs and demos:
-//   node dist/test/qdrant-server/main.js --port N [--host H] [--api-key K]
-// Prints one line, `Qdrant test server listening on <url>`, and serves until SIGINT/SIGTERM.
+//   node dist/test/qdrant-server/main.js --port N [--host H] [--api-key K] [--log-requests]
+// Prints one line, `Qdrant test server listening on <url>`, and serves until SIGINT/SIGTERM;
+// with --log-requests it then prints the requests it handled, `METHOD path status` a line.
 //
 // `node --test dist/test/` (npm test) executes every .js file under a `test` directory, this
 // one included: inside the test runner (NODE_TEST_CONTEXT set) it does nothing, instead of
@@ -9,17 +10,18 @@
 import { parseArgs } from 'node:util';
 import { startQdrantTestServer, type QdrantTestServer } from './server.js';
 
-const usage = 'usage: main.js --port N [--host H] [--api-key K]';
+const usage = 'usage: main.js --port N [--host H] [--api-key K] [--log-requests]';
 
 async function main(): Promise<void> {
   if (process.env.NODE_TEST_CONTEXT !== undefined) return;
-  let values: { port?: string; host?: string; 'api-key'?: string; help?: boolean };
+  let values: { port?: string; host?: string; 'api-key'?: string; 'log-requests'?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
       options: {
         port: { type: 'string' },
         host: { type: 'string' },
         'api-key': { type: 'string' },
+        'log-requests': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -49,9 +51,12 @@ async function main(): Promise<void> {
     return;
   }
   process.stdout.write(`Qdrant test server listening on ${server.url}\n`);
+  const logRequests = values['log-requests'] === true;
   const stop = (): void => {
+    const log = logRequests ? server.requestLog.map((r) => `${r.method} ${r.path} ${r.status}\n`).join('') : '';
     server.close().then(
-      () => process.exit(0),
+      // exit only once the log is written out: a pipe takes it asynchronously
+      () => process.stdout.write(log, () => process.exit(0)),
       (e: unknown) => {
         process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
         process.exit(1);

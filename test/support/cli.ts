@@ -6,6 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { REAL_QDRANT } from './real-qdrant.js';
 
 export const BIN = {
   backup: fileURLToPath(new URL('../../../bin/ba-backup.js', import.meta.url)),
@@ -28,13 +29,17 @@ export interface CliOptions {
   user?: { uid: number; gid: number };
 }
 
-/** The environment a test command sees: no Qdrant or store settings leak in from the machine. */
+/**
+ * The environment a test command sees: no Qdrant or store settings leak in from the machine;
+ * against a real Qdrant, the user name of this test process (as the fixtures use it).
+ */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (/^(QDRANT_|BA_|USE_EXTERNAL_QDRANT)/.test(key)) continue;
     env[key] = value;
   }
+  if (REAL_QDRANT !== undefined) env.BA_USERNAME = REAL_QDRANT.username;
   for (const [key, value] of Object.entries(extra)) {
     if (value === undefined) delete env[key];
     else env[key] = value;

@@ -1,8 +1,10 @@
 /** Loads fixture points into a Qdrant server through the official client, as the memory server would. */
 import { QdrantClient } from '@qdrant/js-client-rest';
 import type { FixturePoint } from '../fixtures/memory-store.js';
+import { apiKeyFor } from './real-qdrant.js';
 
-export function clientFor(url: string, apiKey?: string): QdrantClient {
+/** A client for `url`; the key of BA_TEST_QDRANT_API_KEY goes with requests to BA_TEST_QDRANT_URL. */
+export function clientFor(url: string, apiKey = apiKeyFor(url)): QdrantClient {
   return new QdrantClient({ url, checkCompatibility: false, ...(apiKey ? { headers: { 'api-key': apiKey } } : {}) });
 }
 
