@@ -41,6 +41,10 @@ export const qdrantStatsSchema = z
     skipped: z.boolean().optional(),
     collection_not_found: z.boolean().optional(),
     error: z.string().optional(),
+    /** A custom-sharded collection: points per shard key, in the vector file's key order. */
+    shard_keys: z
+      .array(z.object({ key: z.union([z.string(), z.number().int().nonnegative()]), points: count }).loose())
+      .optional(),
   })
   .loose();
 
