@@ -14,6 +14,7 @@ import { createMemoryStore, type MemoryStore } from './fixtures/memory-store.js'
 import { startQdrantTestServer, type QdrantTestServer } from './qdrant-server/server.js';
 import { runCli } from './support/cli.js';
 import { dumpDatabase } from './support/db-dump.js';
+import { buildZip } from './support/raw-zip.js';
 import { seedCollection } from './support/qdrant-seed.js';
 import { cleanupTempDirs, makeTempDir } from './support/temp.js';
 import { readZipEntries } from './support/zip-contents.js';
@@ -105,6 +106,32 @@ async function layoutOf(server: QdrantTestServer, name: string): Promise<Record<
     layout[JSON.stringify(key)] = `${shards} shards, ${replicas.length / shards} replicas`;
   }
   return layout;
+}
+
+/** A copy of an archive with its vector file and manifest edited, the manifest's checksums made to fit. */
+async function tampered(
+  archive: string,
+  edit: (vectors: string, manifest: { stats: { qdrant: { shard_keys?: Array<{ points: number }> } } }) => string,
+): Promise<string> {
+  const entries = await readZipEntries(archive);
+  const manifest = JSON.parse(entries.get('manifest.json')!.toString()) as Parameters<typeof edit>[1] & {
+    entries: Record<string, { size: number; sha256: string }>;
+  };
+  const vectors = Buffer.from(edit(entries.get('qdrant_vectors.json')!.toString(), manifest));
+  manifest.entries['qdrant_vectors.json'] = {
+    size: vectors.length,
+    sha256: createHash('sha256').update(vectors).digest('hex'),
+  };
+  const file = path.join(makeTempDir('ba-shards-tampered'), 'tampered.zip');
+  fs.writeFileSync(
+    file,
+    buildZip([
+      { name: 'memoryv012.db', data: entries.get('memoryv012.db')! },
+      { name: 'qdrant_vectors.json', data: vectors },
+      { name: 'manifest.json', data: Buffer.from(JSON.stringify(manifest)) },
+    ]),
+  );
+  return file;
 }
 
 const fileHash = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
@@ -275,5 +302,51 @@ describe('custom shard keys', () => {
     const result = await runCli('restore', [archive, '--yes'], { cwd: store.root, env: { QDRANT_URL: server.url } });
     assert.equal(result.code, 0, result.stderr + result.stdout);
     assert.deepEqual(server.getPoints(store.collectionName), original);
+  });
+
+  it('refuses archives whose shard keys do not add up, before any change', async () => {
+    const server = await startServer();
+    const store = newStore(9);
+    await seedShardedCollection(server, store);
+    const archive = await backup(store, server);
+    const before = server.getPoints(store.collectionName);
+    const firstAlice = (v: string): string => v.split('\n').find((line) => line.endsWith(',"shard_key":"alice"},'))!;
+    const cases: Array<[string, Parameters<typeof tampered>[1], RegExp]> = [
+      [
+        'unlisted key',
+        (v) => v.replace(firstAlice(v), firstAlice(v).replace('"shard_key":"alice"', '"shard_key":"mallory"')),
+        /point \S+ has shard_key "mallory", which the collection does not list/,
+      ],
+      [
+        'point without its key',
+        (v) => v.replace(firstAlice(v), firstAlice(v).replace(',"shard_key":"alice"', '')),
+        /point \S+ has no shard_key, but the collection is sharded by key/,
+      ],
+      [
+        'per-key count',
+        (v, m) => {
+          m.stats.qdrant.shard_keys![0]!.points += 1;
+          return v;
+        },
+        /it holds 3 points under shard_key "alice", the manifest says 4/,
+      ],
+      [
+        'format 1 with shard keys',
+        (v) => v.replace('"format_version":2,', '"format_version":1,'),
+        /it lists shard keys but says format 1; shard keys need format 2/,
+      ],
+      [
+        'custom sharding without keys',
+        (v) => v.replace(/,"shard_keys":\[(\{[^{}]*\},?)*\]/, ''),
+        /sharded by key \(sharding_method custom\) but it lists no shard keys/,
+      ],
+    ];
+    for (const [what, edit, message] of cases) {
+      const file = await tampered(archive, edit);
+      const result = await runCli('restore', [file, '--yes'], { cwd: store.root, env: { QDRANT_URL: server.url } });
+      assert.equal(result.code, 5, `${what}: ${result.stderr}`);
+      assert.match(result.stderr, message, what);
+    }
+    assert.deepEqual(server.getPoints(store.collectionName), before);
   });
 });
