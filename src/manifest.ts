@@ -94,6 +94,8 @@ export const manifestSchema = z
         server_version: z.string().nullable().optional(),
         vector_size: z.number().int().positive().nullable().optional(),
         distance: z.string().nullable().optional(),
+        /** Peers of the source's Qdrant cluster (1 when distributed mode was off): the replicas it could hold. */
+        cluster_peers: z.number().int().positive().optional(),
       })
       .loose()
       .optional(),

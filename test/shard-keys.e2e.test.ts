@@ -262,6 +262,10 @@ describe('custom shard keys', () => {
       points: store.points.map((p) => ({ id: p.id, vector: p.vector, payload: p.payload })),
     });
     const archive = await backup(store, source);
+    const manifest = JSON.parse((await readZipEntries(archive)).get('manifest.json')!.toString()) as {
+      qdrant: { cluster_peers: number };
+    };
+    assert.equal(manifest.qdrant.cluster_peers, 3);
 
     const small = await startServer(1);
     const refused = await runCli('restore', [archive, '--yes'], { cwd: store.root, env: { QDRANT_URL: small.url } });

@@ -169,14 +169,19 @@ export async function readClusterPeers(server: QdrantConnection): Promise<number
 /**
  * The peers a collection's replicas need: Qdrant quietly makes fewer
  * replicas than asked when the cluster has fewer peers, which a restore
- * must not do to a collection kept on several machines.
+ * must not do to a collection kept on several machines. A factor larger
+ * than the source cluster's peers (`sourcePeers`, when the archive says)
+ * was never met there and asks for no more than those peers.
  */
 export function peersNeeded(
   config: CollectionConfig,
   shardKeys: readonly ArchivedShardKey[] | undefined,
+  sourcePeers?: number,
 ): { peers: number; why: string } | null {
   let needed: { peers: number; why: string } | null = null;
-  const { replication_factor: replication = 1, write_consistency_factor: consistency = 1 } = config.params;
+  const cap = (factor: number): number => Math.min(factor, sourcePeers ?? factor);
+  const replication = cap(config.params.replication_factor ?? 1);
+  const consistency = cap(config.params.write_consistency_factor ?? 1);
   // a custom-sharded collection's own factor is only the default for new keys: its keys say what they need
   if (!shardKeys) {
     if (replication > 1) needed = { peers: replication, why: `replication_factor ${replication}` };

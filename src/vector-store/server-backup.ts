@@ -7,7 +7,7 @@ import type { ArchiveWriter } from '../archive/writer.js';
 import { type ArchivedCollection, countPoints, readCollection, unnamedVectorParams } from '../qdrant/collection.js';
 import { type QdrantConnection, QdrantError } from '../qdrant/connection.js';
 import { type ExportProgress, exportVectorsFile } from '../qdrant/vectors-file.js';
-import { shardKeyId } from '../qdrant/shard-keys.js';
+import { readClusterPeers, shardKeyId } from '../qdrant/shard-keys.js';
 import { NoVectorsBackup } from './no-vectors-backup.js';
 import type { BackupRequest, VectorsBackup, VectorsRecord } from './vector-store.js';
 
@@ -77,6 +77,8 @@ class ServerBackup implements VectorsBackup {
       bar.finish(entry !== undefined);
     }
     const unnamed = unnamedVectorParams(this.collection.config);
+    // how many replicas the source could hold; a restore asks no more of its target
+    const peers = await readClusterPeers(this.server).catch(() => null);
     return {
       entries: { [VECTORS_ENTRY]: entry },
       stats: {
@@ -94,6 +96,7 @@ class ServerBackup implements VectorsBackup {
         ...qdrantFields(this.server, this.serverVersion),
         vector_size: unnamed ? unnamed.size : null,
         distance: unnamed ? unnamed.distance : null,
+        ...(peers ? { cluster_peers: peers.length } : {}),
       },
     };
   }

@@ -84,7 +84,7 @@ export class ServerVectorStore implements VectorStore {
     const { vectorSize, distance, collection } = archive.vectors.description;
     const keys = collection.shard_keys;
     const under = keys ? ` under ${keys.length} shard key${keys.length === 1 ? '' : 's'}` : '';
-    const needed = peersNeeded(collection.config, keys);
+    const needed = peersNeeded(collection.config, keys, archive.manifest.qdrant?.cluster_peers);
     return {
       restorable: true,
       points: archive.vectors.points,
