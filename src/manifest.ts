@@ -41,6 +41,10 @@ export const qdrantStatsSchema = z
     skipped: z.boolean().optional(),
     collection_not_found: z.boolean().optional(),
     error: z.string().optional(),
+    /** A custom-sharded collection: points per shard key, in the vector file's key order. */
+    shard_keys: z
+      .array(z.object({ key: z.union([z.string(), z.number().int().nonnegative()]), points: count }).loose())
+      .optional(),
   })
   .loose();
 
@@ -90,6 +94,8 @@ export const manifestSchema = z
         server_version: z.string().nullable().optional(),
         vector_size: z.number().int().positive().nullable().optional(),
         distance: z.string().nullable().optional(),
+        /** Peers of the source's Qdrant cluster (1 when distributed mode was off): the replicas it could hold. */
+        cluster_peers: z.number().int().positive().optional(),
       })
       .loose()
       .optional(),

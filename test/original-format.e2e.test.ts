@@ -503,7 +503,7 @@ describe('ba-backup archives for the original restore script', () => {
     await seedCollection(suite.server.url, store.collectionName, store.points, { dims: 4 });
     const entries = await readZipEntries(await backUp(store));
     const vectors = Buffer.from(
-      entries.get('qdrant_vectors.json')!.toString('utf8').replace('"format_version":1,', '"format_version":2,'),
+      entries.get('qdrant_vectors.json')!.toString('utf8').replace('"format_version":1,', '"format_version":3,'),
     );
     const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8')) as {
       entries: Record<string, { size: number; sha256: string }>;
@@ -528,7 +528,7 @@ describe('ba-backup archives for the original restore script', () => {
     assert.equal(result.code, 5, result.stderr);
     assert.match(
       result.stderr,
-      /^\[ERROR\] Invalid archive .*newer\.zip: qdrant_vectors\.json: it is vector file format 2; this tool reads up to format 1\. Upgrade ba-backup to restore it\n/,
+      /^\[ERROR\] Invalid archive .*newer\.zip: qdrant_vectors\.json: it is vector file format 3; this tool reads up to format 2\. Upgrade ba-backup to restore it\n/,
     );
   });
 });

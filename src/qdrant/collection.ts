@@ -4,6 +4,13 @@
  */
 import type { Schemas } from '@qdrant/js-client-rest';
 import { collectionPath, type QdrantConnection } from './connection.js';
+import {
+  type ArchivedShardKey,
+  createShardKey,
+  isCustomSharded,
+  readClusterPeers,
+  readShardKeys,
+} from './shard-keys.js';
 
 export type CollectionConfig = Schemas['CollectionConfig'];
 export type CollectionInfo = Schemas['CollectionInfo'];
@@ -14,6 +21,8 @@ export interface ArchivedCollection {
   config: CollectionConfig;
   payload_schema: CollectionInfo['payload_schema'];
   aliases: string[];
+  /** Only for a custom-sharded collection: its keys, created before any point goes in. */
+  shard_keys?: ArchivedShardKey[];
 }
 
 /** The Python enum's text the original tool writes and maps back. */
@@ -61,6 +70,7 @@ export async function readCollection(server: QdrantConnection, name: string): Pr
     config: info.config,
     payload_schema: info.payload_schema,
     aliases: aliases.aliases.map((alias) => alias.alias_name).sort(),
+    ...(isCustomSharded(info.config) ? { shard_keys: await readShardKeys(server, name) } : {}),
   };
 }
 
@@ -124,8 +134,8 @@ export function configForPlainVectors(size: number, distance: Distance): Collect
 
 /**
  * Creates the collection from an archived config, then sets what creation
- * cannot (read fan-out), then its payload indexes (with wait, so they exist
- * when this returns) and aliases.
+ * cannot (read fan-out), then its shard keys, payload indexes (with wait, so
+ * they exist when this returns) and aliases.
  */
 export async function createCollection(
   server: QdrantConnection,
@@ -140,6 +150,10 @@ export async function createCollection(
   const params = updateParamsFor(archived.config);
   if (params) {
     await server.call('set the read fan-out settings', (client) => client.updateCollection(name, { params }), true);
+  }
+  if (archived.shard_keys) {
+    const peers = await readClusterPeers(server);
+    for (const shardKey of archived.shard_keys) await createShardKey(server, name, shardKey, peers);
   }
   for (const [field, index] of Object.entries(archived.payload_schema ?? {})) {
     if (!index) continue;

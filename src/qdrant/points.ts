@@ -53,6 +53,8 @@ export interface PointTextShape {
   duplicateKey: string | null;
   /** Deepest nesting of objects and arrays; the point object itself is 1. */
   depth: number;
+  /** Raw text of the top-level "shard_key" value, or null when there is none. */
+  shardKeyText: string | null;
 }
 
 /**
@@ -64,6 +66,7 @@ export function scanPointText(raw: Buffer): PointTextShape {
   let idNumberText: string | null = null;
   let idStringText: string | null = null;
   let duplicateKey: string | null = null;
+  let shardKeyText: string | null = null;
   const keys = new Set<string>();
   let depth = 1; // the point's object
   const members = new MemberWalk(raw);
@@ -72,6 +75,7 @@ export function scanPointText(raw: Buffer): PointTextShape {
     if (keys.has(key)) duplicateKey ??= key;
     keys.add(key);
     depth = Math.max(depth, 1 + members.valueDepth);
+    if (key === 'shard_key') shardKeyText = raw.toString('utf8', members.valueStart, members.valueEnd);
     if (key !== 'id') continue;
     const first = raw[members.valueStart];
     if (first === Byte.Quote) {
@@ -82,7 +86,7 @@ export function scanPointText(raw: Buffer): PointTextShape {
       idStringText = null;
     }
   }
-  return { idNumberText, idStringText, duplicateKey, depth };
+  return { idNumberText, idStringText, duplicateKey, depth, shardKeyText };
 }
 
 /** Qdrant's id order: all integers ascending, then UUIDs by their 128-bit value. */
@@ -213,6 +217,16 @@ export function checkVector(vector: unknown, shape: VectorShape): string | null 
 
 export interface CheckedPoint {
   key: PointKey;
+  /** The point's shard key as its JSON text ("a", 7), or null when it has none (see shard-keys.ts). */
+  shardKey: string | null;
+}
+
+/** A record's shard_key: a string or an integer up to 2^53 (Qdrant's keyword or u64), as its JSON text. */
+function shardKeyOf(value: unknown): string | null | undefined {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string' || (Number.isSafeInteger(value) && (value as number) >= 0))
+    return JSON.stringify(value);
+  return undefined;
 }
 
 /**
@@ -264,7 +278,7 @@ function checkParsedPoint(
   shape: VectorShape,
   vectorProblem: string | null | undefined,
 ): CheckedPoint {
-  let parsed: { id?: unknown; vector?: unknown; payload?: unknown };
+  let parsed: { id?: unknown; vector?: unknown; payload?: unknown; shard_key?: unknown };
   try {
     parsed = JSON.parse(text) as typeof parsed;
   } catch (err) {
@@ -288,5 +302,7 @@ function checkParsedPoint(
   ) {
     throw new Error(`${where}: payload must be a JSON object`);
   }
-  return { key };
+  const shardKey = shardKeyOf(parsed.shard_key);
+  if (shardKey === undefined) throw new Error(`${where}: shard_key must be a string or an integer up to 2^53`);
+  return { key, shardKey };
 }

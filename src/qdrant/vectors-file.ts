@@ -1,7 +1,7 @@
 /**
  * qdrant_vectors.json: the collection's points and settings inside an archive.
  *
- * Layout (format 1), one point per line so the file streams in both
+ * Layout (format 1; format 2 for a custom-sharded collection, see below), one point per line so the file streams in both
  * directions and stays readable by the original tool's json.load:
  *
  *   {"collection_name":"…","vector_size":768,"distance":"Distance.COSINE",
@@ -14,6 +14,13 @@
  * The original's keys come first with the same meaning; `collection` holds
  * the full config (named and sparse vectors fit there without a format
  * change). Each point line is the exact text Qdrant returned.
+ *
+ * Format 2: a custom-sharded collection. `collection.shard_keys` lists its
+ * keys; the points come key by key, in that order, each line carrying the
+ * "shard_key" Qdrant returned with it, ids rising within a key. A format 1
+ * reader would create the collection without its keys and fail mid-restore
+ * (or merge points that share an id), so it must refuse the file up front,
+ * which its format check does.
  */
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
@@ -37,8 +44,13 @@ import {
   vectorShapeOf,
   type VectorShape,
 } from './points.js';
+import { archivedShardKeySchema, describeShardKey, type ShardKeyValue, shardKeyId } from './shard-keys.js';
 
+/** The format of an ordinary vector file, and of one holding shard keys (see above). */
 export const VECTORS_FORMAT_VERSION = 1;
+export const SHARDED_VECTORS_FORMAT_VERSION = 2;
+/** The newest format this tool reads. */
+export const NEWEST_VECTORS_FORMAT_VERSION = 2;
 
 export interface VectorsFileHeader {
   collection_name: string;
@@ -59,6 +71,7 @@ const headerSchema = z
         config: z.object({ params: z.object({ vectors: z.unknown().optional() }).loose() }).loose(),
         payload_schema: z.record(z.string(), z.unknown()).optional().default({}),
         aliases: z.array(z.string()).optional().default([]),
+        shard_keys: z.array(archivedShardKeySchema).optional(),
       })
       .loose()
       .optional(),
@@ -83,9 +96,29 @@ export function headerFor(name: string, collection: ArchivedCollection): Vectors
     collection_name: name,
     vector_size: unnamed ? unnamed.size : null,
     distance: unnamed ? distanceToEnumText(unnamed.distance) : null,
-    format_version: VECTORS_FORMAT_VERSION,
+    format_version: collection.shard_keys ? SHARDED_VECTORS_FORMAT_VERSION : VECTORS_FORMAT_VERSION,
     collection,
   };
+}
+
+/** The shard keys agree with the sharding method and the format, each once. */
+function checkShardKeys(collection: ArchivedCollection, formatVersion: number): void {
+  const keys = collection.shard_keys;
+  const custom = collection.config.params.sharding_method === 'custom';
+  if (custom && !keys) {
+    throw new Error(
+      'its collection is sharded by key (sharding_method custom) but it lists no shard keys: it cannot be restored',
+    );
+  }
+  if (!keys) return;
+  if (!custom) throw new Error('it lists shard keys, but its collection is not sharded by key');
+  if (formatVersion < SHARDED_VECTORS_FORMAT_VERSION)
+    throw new Error(`it lists shard keys but says format ${formatVersion}; shard keys need format 2`);
+  const seen = new Set<string>();
+  for (const { key } of keys) {
+    if (seen.has(shardKeyId(key))) throw new Error(`it lists ${describeShardKey(key)} twice`);
+    seen.add(shardKeyId(key));
+  }
 }
 
 /** A vector file written by a newer tool: the fix is an upgrade, not a new archive. */
@@ -97,11 +130,12 @@ export function describeVectors(siblings: ReadonlyMap<string, string>): VectorsD
   const parsed = headerSchema.safeParse(raw);
   if (!parsed.success) throw new Error(`header ${describeIssue(parsed.error)}`);
   const header = parsed.data as VectorsFileHeader;
-  if (header.format_version !== undefined && header.format_version > VECTORS_FORMAT_VERSION) {
+  if (header.format_version !== undefined && header.format_version > NEWEST_VECTORS_FORMAT_VERSION) {
     throw new NewerFormatError(
-      `it is vector file format ${header.format_version}; this tool reads up to format ${VECTORS_FORMAT_VERSION}. Upgrade ba-backup to restore it`,
+      `it is vector file format ${header.format_version}; this tool reads up to format ${NEWEST_VECTORS_FORMAT_VERSION}. Upgrade ba-backup to restore it`,
     );
   }
+  if (header.collection) checkShardKeys(header.collection, header.format_version ?? 0);
   if (header.collection) {
     const unnamed = unnamedVectorParams(header.collection.config);
     return {
@@ -130,11 +164,14 @@ export function describeVectors(siblings: ReadonlyMap<string, string>): VectorsD
 /** Counts and the first problem found while exporting. */
 export interface ExportProgress {
   points: number;
+  /** Points per shard key (by shardKeyId), for a custom-sharded collection. */
+  perShardKey?: Map<string, number>;
 }
 
-function scrollBody(limit: number, offsetRaw: string | null): string {
+function scrollBody(limit: number, offsetRaw: string | null, shardKey: ShardKeyValue | undefined): string {
   const offset = offsetRaw === null ? '' : `,"offset":${offsetRaw}`;
-  return `{"limit":${limit},"with_payload":true,"with_vector":true${offset}}`;
+  const key = shardKey === undefined ? '' : `,"shard_key":${JSON.stringify(shardKey)}`;
+  return `{"limit":${limit},"with_payload":true,"with_vector":true${offset}${key}}`;
 }
 
 interface ScrollPage {
@@ -148,6 +185,7 @@ async function scrollPage(
   name: string,
   limit: number,
   offsetRaw: string | null,
+  shardKey: ShardKeyValue | undefined,
 ): Promise<ScrollPage> {
   const malformed = (problem: string): Error =>
     new QdrantAnswerError(`Qdrant at ${server.url} sent a malformed scroll answer: ${problem}`);
@@ -182,8 +220,8 @@ async function scrollPage(
   return server.requestRead(
     'POST',
     `${collectionPath(name)}/points/scroll`,
-    scrollBody(limit, offsetRaw),
-    'read points',
+    scrollBody(limit, offsetRaw, shardKey),
+    shardKey === undefined ? 'read points' : `read the points of ${describeShardKey(shardKey)}`,
     readPage,
   );
 }
@@ -194,7 +232,9 @@ async function scrollPage(
  * server's work overlaps with compression. Every point is checked against the
  * collection's config and ids must rise strictly: a server that sends a
  * wrong vector or repeats points fails the export instead of writing a
- * silently wrong archive.
+ * silently wrong archive. A custom-sharded collection is scrolled key by
+ * key: a scroll across keys keeps one point per id, so points that share an
+ * id under two keys would be lost.
  */
 export async function* exportVectorsFile(
   server: QdrantConnection,
@@ -209,20 +249,52 @@ export async function* exportVectorsFile(
   const headerText = JSON.stringify(plain).slice(0, -1);
   yield Buffer.from(`${headerText},"collection":${JSON.stringify(collection)},\n"points":[`, 'utf8');
   const shape = vectorShapeOf(collection.config);
+  const first = { value: true };
+  if (!collection.shard_keys) {
+    yield* exportPoints(server, name, undefined, shape, batchSize, progress, first, onProgress);
+  } else {
+    progress.perShardKey = new Map();
+    for (const { key } of collection.shard_keys) {
+      const before = progress.points;
+      yield* exportPoints(server, name, key, shape, batchSize, progress, first, onProgress);
+      progress.perShardKey.set(shardKeyId(key), progress.points - before);
+    }
+  }
+  yield Buffer.from('\n]}\n');
+}
+
+/** The points of the collection, or of one of its shard keys, as point lines. */
+async function* exportPoints(
+  server: QdrantConnection,
+  name: string,
+  shardKey: ShardKeyValue | undefined,
+  shape: VectorShape,
+  batchSize: number,
+  progress: ExportProgress,
+  first: { value: boolean },
+  onProgress?: (points: number) => void,
+): AsyncGenerator<Buffer> {
+  const expectedKey = shardKey === undefined ? null : shardKeyId(shardKey);
   let last: PointKey | null = null;
-  let pending: Promise<ScrollPage> | null = scrollPage(server, name, batchSize, null);
-  let first = true;
+  let pending: Promise<ScrollPage> | null = scrollPage(server, name, batchSize, null, shardKey);
   while (pending) {
     const page: ScrollPage = await pending;
-    pending = page.next === null ? null : scrollPage(server, name, batchSize, page.next);
+    pending = page.next === null ? null : scrollPage(server, name, batchSize, page.next, shardKey);
     // don't let a failed prefetch become an unhandled rejection while we check this page
     pending?.catch(() => undefined);
     for (const raw of page.points) {
       let key: PointKey;
+      let pointShardKey: string | null;
       try {
-        key = checkPoint(raw, shape).key;
+        ({ key, shardKey: pointShardKey } = checkPoint(raw, shape));
       } catch (err) {
         throw new QdrantAnswerError(`Qdrant at ${server.url} sent an invalid point: ${(err as Error).message}`);
+      }
+      // the archived line is what restores the point's key: it must be the key scrolled
+      if (expectedKey !== null && pointShardKey !== expectedKey) {
+        throw new QdrantAnswerError(
+          `Qdrant at ${server.url} sent point ${formatPointKey(key)} of ${describeShardKey(shardKey!)} with shard_key ${pointShardKey ?? 'missing'}`,
+        );
       }
       if (last && comparePointKeys(last, key) >= 0) {
         throw new QdrantAnswerError(
@@ -232,13 +304,12 @@ export async function* exportVectorsFile(
       last = key;
     }
     if (page.points.length > 0) {
-      yield joinBytes(page.points, COMMA_NEWLINE, first ? NEWLINE : COMMA_NEWLINE);
-      first = false;
+      yield joinBytes(page.points, COMMA_NEWLINE, first.value ? NEWLINE : COMMA_NEWLINE);
+      first.value = false;
       progress.points += page.points.length;
       onProgress?.(progress.points);
     }
   }
-  yield Buffer.from('\n]}\n');
 }
 
 const NEWLINE = Buffer.from('\n');
@@ -249,10 +320,11 @@ export interface ReadVectorsResult {
   points: number;
 }
 
-/** Points of a vector file as their archived bytes, with their ids. */
+/** Points of a vector file as their archived bytes, with their ids and shard keys (shardKeyId, or null). */
 export interface PointBatch {
   points: Buffer[];
   keys: PointKey[];
+  shardKeys: Array<string | null>;
 }
 
 /**
@@ -263,13 +335,13 @@ export interface PointBatch {
 export async function* readVectorsFile(
   stream: Readable,
   batchSize: number,
-  result: { value?: ReadVectorsResult },
+  result: { value?: ReadVectorsResult; description?: VectorsDescription },
 ): AsyncGenerator<PointBatch> {
   const splitter = new RawArraySplitter(['points']);
   let description: VectorsDescription | null = null;
   let shape: VectorShape | null = null;
   let count = 0;
-  let batch: PointBatch = { points: [], keys: [] };
+  let batch: PointBatch = { points: [], keys: [], shardKeys: [] };
   const take = (raws: Buffer[]): void => {
     for (const raw of raws) {
       if (!description || !shape) {
@@ -280,8 +352,11 @@ export async function* readVectorsFile(
           throw new Error(`its header is unusable before the points: ${(err as Error).message}`, { cause: err });
         }
         shape = vectorShapeOf(description.collection.config);
+        result.description = description;
       }
-      batch.keys.push(checkPoint(raw, shape).key);
+      const checked = checkPoint(raw, shape);
+      batch.keys.push(checked.key);
+      batch.shardKeys.push(checked.shardKey);
       batch.points.push(raw);
       count++;
     }
@@ -289,8 +364,16 @@ export async function* readVectorsFile(
   for await (const chunk of stream) {
     take(splitter.push(chunk as Buffer));
     while (batch.points.length >= batchSize) {
-      yield { points: batch.points.slice(0, batchSize), keys: batch.keys.slice(0, batchSize) };
-      batch = { points: batch.points.slice(batchSize), keys: batch.keys.slice(batchSize) };
+      yield {
+        points: batch.points.slice(0, batchSize),
+        keys: batch.keys.slice(0, batchSize),
+        shardKeys: batch.shardKeys.slice(0, batchSize),
+      };
+      batch = {
+        points: batch.points.slice(batchSize),
+        keys: batch.keys.slice(batchSize),
+        shardKeys: batch.shardKeys.slice(batchSize),
+      };
     }
   }
   splitter.end();

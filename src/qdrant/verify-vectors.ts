@@ -15,11 +15,37 @@ import { distanceFromText } from './collection.js';
 import { collectionProblem } from './collection-check.js';
 import { comparePointKeys, formatPointKey, type PointKey } from './points.js';
 import { readVectorsFile, type VectorsDescription } from './vectors-file.js';
+import { shardKeyId } from './shard-keys.js';
+
+/** The archived shard keys (by shardKeyId) of a custom-sharded collection, else null. */
+function shardKeyIds(description: VectorsDescription): Set<string> | null {
+  const keys = description.collection.shard_keys;
+  if (!keys) return null;
+  return new Set(keys.map((k) => shardKeyId(k.key)));
+}
+
+/** Where the file's points per shard key disagree with its own key list or with the manifest's counts. */
+function shardCountProblem(manifest: Manifest, perShardKey: Map<string, number> | null): string | null {
+  const declared = manifest.stats.qdrant.shard_keys;
+  if (!perShardKey)
+    return declared ? 'the manifest counts points per shard key, the collection has no shard keys' : null;
+  if (!declared) return null;
+  const listed = new Map(declared.map((d) => [shardKeyId(d.key), d.points]));
+  if (listed.size !== perShardKey.size || [...perShardKey.keys()].some((id) => !listed.has(id)))
+    return 'its shard keys are not those the manifest counts points for';
+  for (const [id, points] of perShardKey) {
+    if (listed.get(id) !== points)
+      return `it holds ${points} points under shard_key ${id}, the manifest says ${listed.get(id)}`;
+  }
+  return null;
+}
 
 /** An archive's vector file as verification found it. */
 export interface VerifiedVectors {
   description: VectorsDescription;
   points: number;
+  /** Points per shard key (by shardKeyId) of a custom-sharded collection, else null. */
+  perShardKey: Map<string, number> | null;
   /** SHA-256 of the entry's bytes as verified: a later read must find the same bytes. */
   sha256: string;
 }
@@ -35,11 +61,31 @@ export interface VerifiedVectors {
 class PointIdCheck {
   private last: PointKey | null = null;
   private readonly seen = new Set<string>();
+  /** Per shard key of a custom-sharded collection: its points so far and the last id (keys come one after another). */
+  readonly perShardKey = new Map<string, number>();
+  private shardKey: string | null = null;
 
   constructor(private readonly ordered: boolean) {}
 
-  /** A problem with this point's id, or null. */
-  check(key: PointKey): string | null {
+  /**
+   * A problem with this point's id or shard key, or null. `shardKeys`: the
+   * archived keys (by shardKeyId) of a custom-sharded collection, else null:
+   * then ids are unique in the whole file, else within a key.
+   */
+  check(key: PointKey, shardKey: string | null, shardKeys: ReadonlySet<string> | null): string | null {
+    if (shardKeys) {
+      const where = `point ${formatPointKey(key)}`;
+      if (shardKey === null) return `${where} has no shard_key, but the collection is sharded by key`;
+      if (!shardKeys.has(shardKey)) return `${where} has shard_key ${shardKey}, which the collection does not list`;
+      if (shardKey !== this.shardKey) {
+        if (this.perShardKey.has(shardKey)) return `${where}: the points of shard_key ${shardKey} are not all together`;
+        this.shardKey = shardKey;
+        this.perShardKey.set(shardKey, 0);
+        this.last = null;
+      }
+      this.perShardKey.set(shardKey, this.perShardKey.get(shardKey)! + 1);
+      if (!this.ordered) return `${where}: shard keys need format 2, where ids rise within each key`;
+    }
     if (this.ordered) {
       const last = this.last;
       this.last = key;
@@ -64,16 +110,18 @@ export async function verifyVectorsEntry(
   warn: (warning: string) => void,
 ): Promise<VerifiedVectors> {
   const entry = await reader.openEntry(VECTORS_ENTRY);
-  const result: { value?: { description: VectorsDescription; points: number } } = {};
+  const result: { value?: { description: VectorsDescription; points: number }; description?: VectorsDescription } = {};
   // pipeline, not pipe: a CRC failure upstream must end the loop below, not stall it
   const text = pipeStreams(entry.stream, new Utf8Check(), () => undefined);
   const ids = new PointIdCheck(formatVersion >= 1);
   try {
-    for await (const { keys } of readVectorsFile(text, 100, result)) {
-      for (const key of keys) {
-        const problem = ids.check(key);
+    let shardKeys: Set<string> | null | undefined;
+    for await (const batch of readVectorsFile(text, 100, result)) {
+      shardKeys ??= shardKeyIds(result.description!);
+      batch.keys.forEach((key, k) => {
+        const problem = ids.check(key, batch.shardKeys[k]!, shardKeys!);
         if (problem) fail(`${VECTORS_ENTRY}: ${problem}`);
-      }
+      });
     }
   } catch (err) {
     if (err instanceof ZipFormatError || err instanceof ArchiveError || isProgrammingError(err)) throw err;
@@ -81,7 +129,12 @@ export async function verifyVectorsEntry(
   }
   const digest = entry.digest();
   checkDigest(VECTORS_ENTRY, digest);
-  const vectors: VerifiedVectors = { ...result.value!, sha256: digest.sha256 };
+  const sharded = shardKeyIds(result.value!.description);
+  const vectors: VerifiedVectors = {
+    ...result.value!,
+    perShardKey: sharded ? new Map([...sharded].map((id) => [id, ids.perShardKey.get(id) ?? 0])) : null,
+    sha256: digest.sha256,
+  };
   const settingsProblem = collectionProblem(vectors.description.collection);
   if (settingsProblem) fail(`${VECTORS_ENTRY}: ${settingsProblem}`);
   // The original tool restores from vector_size and distance, this one from
@@ -102,6 +155,8 @@ export async function verifyVectorsEntry(
       `${VECTORS_ENTRY}: its distance ${JSON.stringify(header.distance)} contradicts its collection config (${distance})`,
     );
   }
+  const shardProblem = shardCountProblem(manifest, vectors.perShardKey);
+  if (shardProblem) fail(`${VECTORS_ENTRY}: ${shardProblem}`);
   const declaredCount = manifest.stats.qdrant.total_vectors;
   if (declaredCount !== undefined && declaredCount !== vectors.points) {
     fail(`${VECTORS_ENTRY} holds ${vectors.points} points, the manifest says ${declaredCount}`);

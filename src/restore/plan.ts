@@ -149,6 +149,7 @@ function planVectors(
   const { archived } = vectors;
   if (!archived.restorable) return { action: 'skip', reason: archived.reason };
   const current = live.vectors;
+  refuseSmallCluster(archived.peersNeeded, current, vectors.location);
   if (current.state === 'unavailable') {
     if (options.requireQdrant)
       throw new UserError(
@@ -190,6 +191,25 @@ function planVectors(
     summary: archived.summary,
     discard,
   };
+}
+
+/**
+ * Qdrant makes fewer replicas than asked when the cluster has fewer peers,
+ * without a word: a collection kept on several machines would come back on
+ * fewer, so the restore stops before it changes anything.
+ */
+function refuseSmallCluster(
+  needed: { peers: number; why: string } | undefined,
+  current: LiveVectors,
+  location: string,
+): void {
+  const peers = current.state === 'absent' || current.state === 'healthy' ? current.peers : undefined;
+  if (!needed || !peers || peers.length >= needed.peers) return;
+  const have = peers.length === 1 ? 'a single peer' : `${peers.length} peers`;
+  throw new UserError(
+    `The archived collection needs a Qdrant cluster of ${needed.peers} peers (${needed.why}), but ${location} has ${have}; nothing was changed`,
+    ExitCode.Failure,
+  );
 }
 
 function describeChecks(archive: VerifiedArchive): string {

@@ -6,7 +6,8 @@ import type { Reporter } from '../output.js';
 import type { ArchiveWriter } from '../archive/writer.js';
 import { type ArchivedCollection, countPoints, readCollection, unnamedVectorParams } from '../qdrant/collection.js';
 import { type QdrantConnection, QdrantError } from '../qdrant/connection.js';
-import { exportVectorsFile } from '../qdrant/vectors-file.js';
+import { type ExportProgress, exportVectorsFile } from '../qdrant/vectors-file.js';
+import { readClusterPeers, shardKeyId } from '../qdrant/shard-keys.js';
 import { NoVectorsBackup } from './no-vectors-backup.js';
 import type { BackupRequest, VectorsBackup, VectorsRecord } from './vector-store.js';
 
@@ -62,7 +63,7 @@ class ServerBackup implements VectorsBackup {
 
   async write(writer: ArchiveWriter, reporter: Reporter): Promise<VectorsRecord> {
     reporter.info(`[INFO] Exporting collection ${this.name} from ${this.server.url}`);
-    const progress = { points: 0 };
+    const progress: ExportProgress = { points: 0 };
     const total = await countPoints(this.server, this.name);
     const bar = reporter.progress('Exporting vectors', total);
     const chunks = exportVectorsFile(this.server, this.name, this.collection, this.batchSize, progress, (n) =>
@@ -76,13 +77,26 @@ class ServerBackup implements VectorsBackup {
       bar.finish(entry !== undefined);
     }
     const unnamed = unnamedVectorParams(this.collection.config);
+    // how many replicas the source could hold; a restore asks no more of its target
+    const peers = await readClusterPeers(this.server).catch(() => null);
     return {
       entries: { [VECTORS_ENTRY]: entry },
-      stats: { total_vectors: progress.points },
+      stats: {
+        total_vectors: progress.points,
+        ...(this.collection.shard_keys
+          ? {
+              shard_keys: this.collection.shard_keys.map(({ key }) => ({
+                key,
+                points: progress.perShardKey?.get(shardKeyId(key)) ?? 0,
+              })),
+            }
+          : {}),
+      },
       qdrant: {
         ...qdrantFields(this.server, this.serverVersion),
         vector_size: unnamed ? unnamed.size : null,
         distance: unnamed ? unnamed.distance : null,
+        ...(peers ? { cluster_peers: peers.length } : {}),
       },
     };
   }

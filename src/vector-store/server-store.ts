@@ -8,6 +8,7 @@ import type { VerifiedArchive } from '../verify/verify-archive.js';
 import { countPoints, deleteCollection } from '../qdrant/collection.js';
 import { collectionPath, QdrantConnection } from '../qdrant/connection.js';
 import { importCollection } from '../qdrant/import.js';
+import { peersNeeded, readClusterPeers } from '../qdrant/shard-keys.js';
 import { NO_CONVERSION } from './no-conversion.js';
 import { openServerBackup } from './server-backup.js';
 import type {
@@ -50,7 +51,8 @@ export class ServerVectorStore implements VectorStore {
     } catch (err) {
       return { state: 'unavailable', reason: describeError(err) };
     }
-    if (points === null) return { state: 'absent' };
+    const peers = await readClusterPeers(this.server).catch(() => undefined);
+    if (points === null) return { state: 'absent', peers };
     // Counting works even when the points cannot be served; a safety backup needs them served.
     try {
       await this.server.request(
@@ -62,7 +64,7 @@ export class ServerVectorStore implements VectorStore {
     } catch (err) {
       return { state: 'unreadable', reason: describeError(err) };
     }
-    return { state: 'healthy', points };
+    return { state: 'healthy', points, peers };
   }
 
   archived(archive: VerifiedArchive): ArchivedVectors {
@@ -79,11 +81,15 @@ export class ServerVectorStore implements VectorStore {
         reason: `the archive holds no vectors (${printable(describeQdrantStats(archive.manifest.stats.qdrant))}); the collection is left as it is`,
       };
     }
-    const { vectorSize, distance } = archive.vectors.description;
+    const { vectorSize, distance, collection } = archive.vectors.description;
+    const keys = collection.shard_keys;
+    const under = keys ? ` under ${keys.length} shard key${keys.length === 1 ? '' : 's'}` : '';
+    const needed = peersNeeded(collection.config, keys, archive.manifest.qdrant?.cluster_peers);
     return {
       restorable: true,
       points: archive.vectors.points,
-      summary: `${archive.vectors.points} points${vectorSize !== null ? ` (${vectorSize} dims, ${distance})` : ''}`,
+      summary: `${archive.vectors.points} points${under}${vectorSize !== null ? ` (${vectorSize} dims, ${distance})` : ''}`,
+      ...(needed ? { peersNeeded: needed } : {}),
     };
   }
 

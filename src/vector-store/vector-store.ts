@@ -16,8 +16,14 @@ import type { VerifiedArchive } from '../verify/verify-archive.js';
 
 /** The live vectors as a restore finds them. Reading never throws for their state. */
 export type LiveVectors =
-  | { state: 'absent' }
-  | { state: 'healthy'; points: number | null; collections?: Array<{ name: string; points: number }> }
+  /** `peers`: the server's cluster peers, when it has a cluster to tell of. */
+  | { state: 'absent'; peers?: number[] }
+  | {
+      state: 'healthy';
+      points: number | null;
+      collections?: Array<{ name: string; points: number }>;
+      peers?: number[];
+    }
   /** Unreadable as a store but its files exist: saved raw. */
   | { state: 'damaged'; reason: string }
   /** Exists but cannot be read out (the server refuses its points): can only be discarded. */
@@ -44,7 +50,14 @@ export interface InstallOptions {
 
 /** What the archive holds for this store: vectors to restore, or why the store is left alone. */
 export type ArchivedVectors =
-  { restorable: true; points: number; summary: string } | { restorable: false; reason: string };
+  | {
+      restorable: true;
+      points: number;
+      summary: string;
+      /** The cluster peers the archived collection's replicas need, and why; absent when one is enough. */
+      peersNeeded?: { peers: number; why: string };
+    }
+  | { restorable: false; reason: string };
 
 export interface VectorStore {
   readonly mode: QdrantMode;

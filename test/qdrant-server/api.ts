@@ -22,6 +22,7 @@ import {
 import { invalidIdMessage, renderPointId, toPointId, type PointId } from './ids.js';
 import { isJsonObject, stringifyJson, type JsonObject, type JsonPath, type JsonValue } from './json.js';
 import { parseWithPayload, parseWithVector } from './payload.js';
+import { Cluster, mergedPage, parseShardSelector, readTargets, routeShards, writeTargets } from './shards.js';
 import {
   checkMin,
   expectArray,
@@ -48,6 +49,8 @@ export class QdrantState {
   readonly collections = new Map<string, Collection>();
   /** alias name -> collection name */
   readonly aliases = new Map<string, string>();
+
+  constructor(readonly cluster = new Cluster()) {}
 
   /** A collection by name or alias. */
   resolve(name: string): Collection | undefined {
@@ -81,6 +84,8 @@ const result = (json: string): ApiAnswer => ({ kind: 'result', json });
 
 /** The handler for a method and decoded path segments, or undefined (404, empty body). */
 export function routeRequest(method: string, segments: readonly string[], version: string): Handler | undefined {
+  const sharding = routeShards(method, segments);
+  if (sharding !== undefined) return sharding;
   const [a, b, c, d] = segments;
   const n = segments.length;
   if (n === 0) return method === 'GET' ? () => rootInfo(version) : undefined;
@@ -385,7 +390,9 @@ function upsertPoints(s: QdrantState, req: ApiRequest, name: string): ApiAnswer 
   if ((pointsValue === undefined) === (batchValue === undefined)) throw untagged;
   const inputs =
     pointsValue !== undefined ? parsePointsList(pointsValue, ['points']) : parseBatch(batchValue!, ['batch']);
+  const selector = parseShardSelector(field<Schemas['PointsList']>(body, 'shard_key'), ['shard_key']);
   const c = s.require(name);
+  const targets = writeTargets(c, selector);
   const accepted: Array<{ input: PointInput; vectors: StoredVector[] }> = [];
   for (const input of inputs) {
     try {
@@ -395,8 +402,10 @@ function upsertPoints(s: QdrantState, req: ApiRequest, name: string): ApiAnswer 
       if (wait) throw wrongInput(e.message);
     }
   }
-  for (const { input, vectors } of accepted) {
-    c.points.upsert(input.id, vectors, input.payload, stringifyJson(input.payload));
+  for (const target of targets) {
+    for (const { input, vectors } of accepted) {
+      target.points.upsert(input.id, vectors, input.payload, stringifyJson(input.payload));
+    }
   }
   return updateResult(c, wait);
 }
@@ -415,13 +424,14 @@ function scrollPoints(s: QdrantState, req: ApiRequest, name: string): ApiAnswer 
   const orderBy = field<Scroll>(body, 'order_by');
   if (orderBy !== undefined && orderBy !== null)
     throw badRequest('order_by is not supported by the Qdrant test server');
+  const selector = parseShardSelector(field<Scroll>(body, 'shard_key'), ['shard_key']);
   const c = s.require(name);
-  const page = c.points.page(offset, limit + 1);
+  const page = mergedPage(readTargets(c, selector), offset, limit + 1);
   const records = page.length > limit ? page.slice(0, limit) : page;
-  const next = page.length > limit ? renderPointId(page[limit]!.id) : 'null';
+  const next = page.length > limit ? renderPointId(page[limit]!.point.id) : 'null';
   const keyPoints: keyof Schemas['ScrollResult'] = 'points';
   const keyNext: keyof Schemas['ScrollResult'] = 'next_page_offset';
-  const parts = records.map((p) => renderRecord(p, payloadSel, vectorSel));
+  const parts = records.map((r) => renderRecord(r.point, payloadSel, vectorSel, r.key));
   return result(`{"${keyPoints}":[${parts.join(',')}],"${keyNext}":${next}}`);
 }
 
@@ -436,14 +446,20 @@ function retrievePoints(s: QdrantState, req: ApiRequest, name: string): ApiAnswe
   const payloadSel = parseWithPayload(field<PointRequest>(body, 'with_payload'), ['with_payload']);
   const withVectorKey = Object.hasOwn(body, 'with_vector') ? 'with_vector' : 'with_vectors';
   const vectorSel = parseWithVector(body[withVectorKey], [withVectorKey]);
-  const c = s.require(name);
+  const selector = parseShardSelector(field<PointRequest>(body, 'shard_key'), ['shard_key']);
+  const targets = readTargets(s.require(name), selector);
   const seen = new Set<PointId>();
   const parts: string[] = [];
   for (const id of ids) {
     if (seen.has(id)) continue;
     seen.add(id);
-    const p = c.points.get(id);
-    if (p !== undefined) parts.push(renderRecord(p, payloadSel, vectorSel));
+    // one record per id, the first key's, as the merged answer of several shards
+    for (const target of targets) {
+      const p = target.points.get(id);
+      if (p === undefined) continue;
+      parts.push(renderRecord(p, payloadSel, vectorSel, target.key));
+      break;
+    }
   }
   return result(`[${parts.join(',')}]`);
 }
@@ -461,8 +477,9 @@ function deletePoints(s: QdrantState, req: ApiRequest, name: string): ApiAnswer 
     throw badRequest('deleting points by filter is not supported by the Qdrant test server');
   }
   const ids = expectArray(pointsValue, ['points']).map((id, k) => parseId(id, ['points', k]));
+  const selector = parseShardSelector(field<Schemas['PointIdsList']>(body, 'shard_key'), ['shard_key']);
   const c = s.require(name);
-  for (const id of ids) c.points.delete(id);
+  for (const target of writeTargets(c, selector)) for (const id of ids) target.points.delete(id);
   return updateResult(c, wait);
 }
 
@@ -471,8 +488,10 @@ function countPoints(s: QdrantState, req: ApiRequest, name: string): ApiAnswer {
   checkTimeout(req.query);
   const body = expectObject(req.json(), 'struct CountRequest', []);
   optBool(field<Schemas['CountRequest']>(body, 'exact'), ['exact']);
-  const c = s.require(name);
-  const r: Schemas['CountResult'] = { count: c.points.size };
+  const selector = parseShardSelector(field<Schemas['CountRequest']>(body, 'shard_key'), ['shard_key']);
+  // shards' counts add up: an id under two keys counts twice
+  const targets = readTargets(s.require(name), selector);
+  const r: Schemas['CountResult'] = { count: targets.reduce((sum, t) => sum + t.points.size, 0) };
   return result(stringifyJson(r));
 }
 

@@ -12,6 +12,7 @@ import { comparePointIds, renderPointId, type PointId } from './ids.js';
 import type { JsonObject } from './json.js';
 import { hasPayloadValue, renderSelectedPayload, type PayloadSelection, type VectorSelection } from './payload.js';
 import { renderVectorStruct, type StoredVector } from './vectors.js';
+import { renderShardKey, ShardKeyTable, type ShardKeyValue } from './shards.js';
 
 export interface StoredPoint {
   readonly id: PointId;
@@ -113,13 +114,23 @@ interface PayloadIndex {
 
 export class Collection {
   readonly points = new PointStore();
+  /** the shard keys and their points when sharding is custom (then `points` stays empty), else null */
+  readonly shardKeys: ShardKeyTable | null;
   private readonly payloadIndexes = new Map<string, PayloadIndex>();
   private operations = 0;
 
   constructor(
     readonly name: string,
     private readonly setup: CollectionSetup,
-  ) {}
+  ) {
+    this.shardKeys =
+      setup.config.params.sharding_method === 'custom' ? new ShardKeyTable(() => new PointStore()) : null;
+  }
+
+  /** Every point store: one per shard key, or the collection's own. */
+  stores(): PointStore[] {
+    return this.shardKeys === null ? [this.points] : this.shardKeys.all().map((e) => e.points);
+  }
 
   get slots(): ReadonlyMap<string, VectorSlot> {
     return this.setup.slots;
@@ -164,14 +175,15 @@ export class Collection {
     const payloadSchema: Schemas['CollectionInfo']['payload_schema'] = {};
     for (const [fieldName, index] of this.payloadIndexes) {
       let points = 0;
-      for (const p of this.points.ordered()) if (hasPayloadValue(p.payload, fieldName)) points++;
+      for (const store of this.stores())
+        for (const p of store.ordered()) if (hasPayloadValue(p.payload, fieldName)) points++;
       payloadSchema[fieldName] = { data_type: index.dataType, params: index.params, points };
     }
     return {
       status: 'green',
       optimizer_status: 'ok',
       indexed_vectors_count: 0,
-      points_count: this.points.size,
+      points_count: this.stores().reduce((sum, store) => sum + store.size, 0),
       segments_count: 1,
       config: this.setup.config,
       payload_schema: payloadSchema,
@@ -183,14 +195,24 @@ export class Collection {
 const RECORD_ID: keyof Schemas['Record'] = 'id';
 const RECORD_PAYLOAD: keyof Schemas['Record'] = 'payload';
 const RECORD_VECTOR: keyof Schemas['Record'] = 'vector';
+const RECORD_SHARD_KEY: keyof Schemas['Record'] = 'shard_key';
 
-/** JSON text of a Record: `{"id":..,"payload":..,"vector":..}`, unrequested parts omitted. */
-export function renderRecord(p: StoredPoint, payloadSel: PayloadSelection, vectorSel: VectorSelection): string {
+/**
+ * JSON text of a Record: `{"id":..,"payload":..,"vector":..,"shard_key":..}`, unrequested parts
+ * omitted; `shard_key` only for a point of a custom-sharded collection.
+ */
+export function renderRecord(
+  p: StoredPoint,
+  payloadSel: PayloadSelection,
+  vectorSel: VectorSelection,
+  shardKey?: ShardKeyValue,
+): string {
   let s = `{"${RECORD_ID}":${renderPointId(p.id)}`;
   const payload = renderSelectedPayload(p.payload, p.payloadJson, payloadSel);
   if (payload !== undefined) s += `,"${RECORD_PAYLOAD}":${payload}`;
   if (vectorSel !== undefined) {
     s += `,"${RECORD_VECTOR}":${renderVectorStruct(p.vectors, vectorSel === 'all' ? undefined : vectorSel)}`;
   }
+  if (shardKey !== undefined) s += `,"${RECORD_SHARD_KEY}":${renderShardKey(shardKey)}`;
   return s + '}';
 }

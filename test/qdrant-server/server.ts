@@ -14,6 +14,7 @@ import { describePath, QdrantError, RequestError } from './errors.js';
 import type { PointId } from './ids.js';
 import { JsonSyntaxError, locateValueEnd, parseJsonExact, type JsonValue } from './json.js';
 import { decodeVectorStruct } from './vectors.js';
+import { Cluster, type ShardKeyValue } from './shards.js';
 
 export interface QdrantTestServerOptions {
   /** default 127.0.0.1 */
@@ -26,6 +27,8 @@ export interface QdrantTestServerOptions {
   version?: string;
   /** serve HTTPS with this PEM key and certificate (url then starts with https://) */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** peers of the simulated cluster (ids 1001, 1002, …); default 1: distributed mode off */
+  peers?: number;
 }
 
 export interface FaultRule {
@@ -64,10 +67,16 @@ export interface QdrantTestServer {
   requestLog: Array<{ method: string; path: string; query: string; status: number }>;
   /** collection names (not aliases), in creation order */
   collectionNames(): string[];
-  /** stored (normalised) points of a collection (or alias), in Qdrant id order */
-  getPoints(
-    collection: string,
-  ): Array<{ id: number | bigint | string; vector: unknown; payload: Record<string, unknown> }>;
+  /**
+   * stored (normalised) points of a collection (or alias), in Qdrant id order; in a
+   * custom-sharded collection, key by key (in creation order), each point with its `shardKey`
+   */
+  getPoints(collection: string): Array<{
+    id: number | bigint | string;
+    vector: unknown;
+    payload: Record<string, unknown>;
+    shardKey?: ShardKeyValue;
+  }>;
 }
 
 /** Paths Qdrant serves without an API key. */
@@ -189,7 +198,7 @@ function createHttpServer(
 export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}): Promise<QdrantTestServer> {
   const host = opts.host ?? '127.0.0.1';
   const version = opts.version ?? '1.18.0';
-  const state = new QdrantState();
+  const state = new QdrantState(new Cluster(opts.peers));
   const faults = new FaultInjector();
   const requestLog: QdrantTestServer['requestLog'] = [];
   const sleeps = new Set<NodeJS.Timeout>();
@@ -334,14 +343,23 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
     collectionNames(): string[] {
       return [...state.collections.keys()];
     },
-    getPoints(collection: string): Array<{ id: PointId; vector: unknown; payload: Record<string, unknown> }> {
+    getPoints(
+      collection: string,
+    ): Array<{ id: PointId; vector: unknown; payload: Record<string, unknown>; shardKey?: ShardKeyValue }> {
       const c = state.resolve(collection);
       if (c === undefined) throw new Error(`Qdrant test server: collection ${collection} doesn't exist`);
-      return c.points.ordered().map((p) => ({
-        id: p.id,
-        vector: decodeVectorStruct(p.vectors),
-        payload: structuredClone(p.payload),
-      }));
+      const targets =
+        c.shardKeys === null
+          ? [{ key: undefined, points: c.points }]
+          : c.shardKeys.all().map((e) => ({ key: e.key, points: e.points }));
+      return targets.flatMap(({ key, points }) =>
+        points.ordered().map((p) => ({
+          id: p.id,
+          vector: decodeVectorStruct(p.vectors),
+          payload: structuredClone(p.payload),
+          ...(key === undefined ? {} : { shardKey: key }),
+        })),
+      );
     },
   };
 }
