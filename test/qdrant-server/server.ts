@@ -14,6 +14,7 @@ import { describePath, QdrantError, RequestError } from './errors.js';
 import type { PointId } from './ids.js';
 import { JsonSyntaxError, locateValueEnd, parseJsonExact, type JsonValue } from './json.js';
 import { decodeVectorStruct } from './vectors.js';
+import { SnapshotService, type SnapshotOptions } from './snapshots.js';
 
 export interface QdrantTestServerOptions {
   /** default 127.0.0.1 */
@@ -26,6 +27,8 @@ export interface QdrantTestServerOptions {
   version?: string;
   /** serve HTTPS with this PEM key and certificate (url then starts with https://) */
   tls?: { key: string | Buffer; cert: string | Buffer };
+  /** collection snapshots and GET /cluster (see snapshots.ts) */
+  snapshots?: Omit<SnapshotOptions, 'version'>;
 }
 
 export interface FaultRule {
@@ -68,6 +71,10 @@ export interface QdrantTestServer {
   getPoints(
     collection: string,
   ): Array<{ id: number | bigint | string; vector: unknown; payload: Record<string, unknown> }>;
+  /** names of a collection's snapshots on the server */
+  snapshotNames(collection: string): string[];
+  /** aliases, as alias -> collection */
+  aliases(): Map<string, string>;
 }
 
 /** Paths Qdrant serves without an API key. */
@@ -176,6 +183,20 @@ function answerReply(answer: ApiAnswer, started: bigint): Reply {
   return { status: 200, body: `{"result":${answer.json},"status":"ok","time":${time}}` };
 }
 
+/** Streams a snapshot file in 1 MiB writes, waiting for the client to take each. */
+async function sendFile(res: http.ServerResponse, data: Buffer): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(data.length) });
+  const step = 1024 * 1024;
+  for (let at = 0; at < data.length && !res.destroyed; at += step) {
+    if (!res.write(data.subarray(at, at + step)))
+      await new Promise<void>((resolve) => {
+        res.once('drain', resolve);
+        res.once('close', resolve);
+      });
+  }
+  res.end();
+}
+
 /** A plain HTTP server, or an HTTPS one when given a key and certificate. */
 function createHttpServer(
   tls: QdrantTestServerOptions['tls'],
@@ -194,6 +215,7 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
   const requestLog: QdrantTestServer['requestLog'] = [];
   const sleeps = new Set<NodeJS.Timeout>();
   let closing: Promise<void> | undefined;
+  const snapshots = new SnapshotService(state, { ...opts.snapshots, version }, (ms) => sleep(ms));
 
   const sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -223,7 +245,8 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
     } catch {
       return; // client went away mid-request
     }
-    const rawBody = Buffer.concat(chunks).toString('utf8');
+    const rawBytes = Buffer.concat(chunks);
+    const rawBody = rawBytes.toString('utf8');
     const method = (req.method ?? 'GET').toUpperCase();
     const target = req.url ?? '/';
     const queryStart = target.indexOf('?');
@@ -262,7 +285,8 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
 
     const segments = pathSegments(path);
     const handler = segments === undefined ? undefined : routeRequest(method, segments, version);
-    if (handler === undefined) {
+    const snapshotHandler = segments === undefined ? undefined : snapshots.route(method, segments);
+    if (handler === undefined && snapshotHandler === undefined) {
       send(res, method, path, queryText, { status: 404, body: '', contentType: 'text/plain' });
       return;
     }
@@ -275,7 +299,15 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
     };
     let reply: Reply;
     try {
-      reply = answerReply(handler(state, apiRequest), started);
+      if (snapshotHandler !== undefined) {
+        const answer = await snapshotHandler({ query, body: rawBytes, contentType: req.headers['content-type'] });
+        if (answer.kind === 'file') {
+          await sendFile(res, answer.data);
+          requestLog.push({ method, path, query: queryText, status: 200 });
+          return;
+        }
+        reply = answerReply(answer, started);
+      } else reply = answerReply(handler!(state, apiRequest), started);
     } catch (e) {
       if (e instanceof JsonSyntaxError) reply = errorReply(400, `Format error in JSON body: ${e.message}`, '0.0');
       else if (e instanceof RequestError) reply = requestErrorReply(e, rawBody);
@@ -333,6 +365,12 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
     },
     collectionNames(): string[] {
       return [...state.collections.keys()];
+    },
+    snapshotNames(collection: string): string[] {
+      return snapshots.names(collection);
+    },
+    aliases(): Map<string, string> {
+      return new Map(state.aliases);
     },
     getPoints(collection: string): Array<{ id: PointId; vector: unknown; payload: Record<string, unknown> }> {
       const c = state.resolve(collection);
