@@ -212,7 +212,7 @@ export class SnapshotService {
       throw badRequest('Snapshot is not a valid snapshot file');
     }
     if (!isJsonObject(header) || header.format !== FORMAT) throw badRequest('Snapshot is not a valid snapshot file');
-    this.checkVersion(String(header.version));
+    this.checkVersion(typeof header.version === 'string' ? header.version : '');
     const before = this.state.collections.get(collection);
     const keepEmpty = priority === 'replica' && (before === undefined || before.points.size === 0);
 
@@ -226,7 +226,8 @@ export class SnapshotService {
     call('PUT', [], createBodyOf(config));
     const params = config.params as JsonObject;
     const fanOut: JsonObject = {};
-    for (const key of ['read_fan_out_factor', 'read_fan_out_delay_ms']) if (params[key] != null) fanOut[key] = params[key];
+    for (const key of ['read_fan_out_factor', 'read_fan_out_delay_ms'])
+      if (params[key] != null) fanOut[key] = params[key];
     if (Object.keys(fanOut).length > 0) call('PATCH', [], { params: fanOut });
     for (const [fieldName, schema] of Object.entries(header.payload_indexes as JsonObject)) {
       call('PUT', ['index'], { field_name: fieldName, field_schema: schema });
@@ -246,7 +247,13 @@ export class SnapshotService {
   private checkVersion(made: string): void {
     const [madeMajor, madeMinor] = made.split('.').map(Number);
     const [major, minor] = this.opts.version.split('.').map(Number);
-    if (madeMajor !== major || madeMinor === undefined || minor === undefined || minor - madeMinor > 1 || minor < madeMinor) {
+    if (
+      madeMajor !== major ||
+      madeMinor === undefined ||
+      minor === undefined ||
+      minor - madeMinor > 1 ||
+      minor < madeMinor
+    ) {
       throw badRequest(`Snapshot of Qdrant ${made} cannot be recovered by Qdrant ${this.opts.version}`);
     }
   }
