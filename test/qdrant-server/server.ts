@@ -190,8 +190,13 @@ async function sendFile(res: http.ServerResponse, data: Buffer): Promise<void> {
   for (let at = 0; at < data.length && !res.destroyed; at += step) {
     if (!res.write(data.subarray(at, at + step)))
       await new Promise<void>((resolve) => {
-        res.once('drain', resolve);
-        res.once('close', resolve);
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
       });
   }
   res.end();
