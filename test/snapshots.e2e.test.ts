@@ -15,6 +15,7 @@ import { startQdrantTestServer, type QdrantTestServer, type QdrantTestServerOpti
 import { runCli } from './support/cli.js';
 import { dumpDatabase } from './support/db-dump.js';
 import { clientFor, seedCollection } from './support/qdrant-seed.js';
+import { buildZip } from './support/raw-zip.js';
 import { cleanupTempDirs, makeTempDir } from './support/temp.js';
 import { readZipEntries } from './support/zip-contents.js';
 
@@ -215,6 +216,55 @@ describe('Qdrant native snapshots', () => {
     const result = await runCli('restore', [archive, '--yes'], { cwd: store.root, env: { QDRANT_URL: next.url } });
     assert.equal(result.code, 0, result.stderr + result.stdout);
     assert.deepEqual(next.getPoints(store.collectionName), older.getPoints(store.collectionName));
+  });
+
+  it('refuses a damaged snapshot archive before any change: bytes, checksum, aliases, missing entry', async () => {
+    const qdrant = await server();
+    const store = await seededStore(qdrant, 10);
+    const good = await readZipEntries(await snapshotBackup(qdrant, store));
+    const manifestWith = (edit: (snapshot: Record<string, unknown>) => void): Buffer => {
+      const manifest = JSON.parse(good.get('manifest.json')!.toString('utf8')) as {
+        qdrant: { snapshot: Record<string, unknown> };
+      };
+      edit(manifest.qdrant.snapshot);
+      return Buffer.from(JSON.stringify(manifest));
+    };
+    const flipped = Buffer.from(good.get(SNAPSHOT_ENTRY)!);
+    flipped[5] = flipped[5]! ^ 1;
+    const cases: Array<[string, Record<string, Buffer | null>, RegExp]> = [
+      ['changed bytes', { [SNAPSHOT_ENTRY]: flipped }, /qdrant_collection\.snapshot does not match its SHA-256/],
+      [
+        'wrong checksum',
+        { 'manifest.json': manifestWith((s) => (s.checksum = 'a'.repeat(64))) },
+        /the checksum Qdrant reported does not match/,
+      ],
+      [
+        'bad alias',
+        { 'manifest.json': manifestWith((s) => (s.aliases = ['a/b'])) },
+        /qdrant\.snapshot\.aliases: alias "a\/b" contains a character Qdrant refuses/,
+      ],
+      [
+        'no entry',
+        { [SNAPSHOT_ENTRY]: null },
+        /the manifest lists qdrant_collection\.snapshot, which the zip does not hold/,
+      ],
+    ];
+    const pointsBefore = qdrant.getPoints(store.collectionName);
+    for (const [label, changes, expected] of cases) {
+      const entries = [...good].flatMap(([name, data]) =>
+        name in changes ? (changes[name] ? [{ name, data: changes[name] }] : []) : [{ name, data }],
+      );
+      const file = path.join(makeTempDir('ba-snapshots-bad'), 'backup_20260101_000000.zip');
+      fs.writeFileSync(file, buildZip(entries));
+      const result = await runCli('restore', [file, '--yes'], { cwd: store.root, env: { QDRANT_URL: qdrant.url } });
+      assert.equal(result.code, 5, `${label}: ${result.stderr}`);
+      assert.match(result.stderr, expected, label);
+    }
+    assert.deepEqual(qdrant.getPoints(store.collectionName), pointsBefore);
+    assert.equal(
+      qdrant.requestLog.some((r) => r.path.endsWith('/snapshots/upload')),
+      false,
+    );
   });
 
   it('rolls back when Qdrant refuses the upload: the previous collection and database are back', async () => {

@@ -34,6 +34,7 @@ import { printable } from '../output.js';
 import { hasMemoriesTable, integrityCheck, readStats, sameStats, describeStats } from '../sqlite/stats.js';
 import type { SqliteStats } from '../manifest.js';
 import { type VerifiedVectors, verifyVectorsEntry } from '../qdrant/verify-vectors.js';
+import { aliasProblem } from '../qdrant/collection-check.js';
 import { type EmbeddedArchive, isEmbeddedEntry, verifyEmbeddedEntries } from '../embedded/verify-embedded.js';
 import { ArchiveReader, type EntryDigest, UnsafeEntryError, ZipFormatError } from '../archive/reader.js';
 
@@ -249,6 +250,10 @@ async function verifySnapshotEntry(
   if (!declared) fail(`entry ${SNAPSHOT_ENTRY} is not listed in the manifest`);
   if (record.checksum !== null && record.checksum !== declared.sha256)
     fail(`${SNAPSHOT_ENTRY}: the checksum Qdrant reported does not match the SHA-256 recorded for the entry`);
+  for (const alias of record.aliases) {
+    const problem = aliasProblem(alias);
+    if (problem) fail(`manifest.json field qdrant.snapshot.aliases: ${problem}`);
+  }
   const digest = await reader.readThrough(SNAPSHOT_ENTRY);
   checkDigest(SNAPSHOT_ENTRY, digest);
   return {
