@@ -219,12 +219,14 @@ export class QdrantConnection {
     return new Promise((resolve, reject) => {
       const transport = target.protocol === 'https:' ? https : http;
       let timer: NodeJS.Timeout | undefined;
+      let answered = false;
       const fail = (err: Error): void => {
         clearTimeout(timer);
         request.destroy();
         reject(err);
       };
       const request = transport.request(target, { method, headers, agent: this.agent }, (response) => {
+        answered = true;
         clearTimeout(timer);
         const status = response.statusCode ?? 0;
         response.setTimeout(idleMs, () =>
@@ -241,6 +243,7 @@ export class QdrantConnection {
         response.on('end', () => {
           const text = authHint(status, errorTextFromBody(Buffer.concat(chunks).toString('utf8')));
           reject(new QdrantError(`Qdrant at ${this.url} failed to ${doing}: HTTP ${status}: ${text}`, status));
+          request.destroy(); // stops sending a body the server refused
         });
       });
       const noAnswer = (): void =>
@@ -262,7 +265,10 @@ export class QdrantConnection {
         return;
       }
       // the wait for an answer starts when the whole body is sent
-      request.on('finish', () => (timer = setTimeout(noAnswer, answerWithinMs)));
+      // (Qdrant may answer early, e.g. 401, before it read the body: then there is nothing to wait for)
+      request.on('finish', () => {
+        if (!answered) timer = setTimeout(noAnswer, answerWithinMs);
+      });
       body.stream.on('error', (err) => fail(err));
       body.stream.pipe(request);
     });
