@@ -48,6 +48,7 @@ export type ErrorCode =
   | 'DATABASE_IN_USE'
   | 'OTHER_AGENT'
   | 'COPY_FAILED'
+  | 'SNAPSHOT_REFUSED'
   | 'INTERNAL';
 
 const DEFAULT_CODE: Record<ExitCodeValue, ErrorCode> = {
@@ -77,6 +78,8 @@ export type Remedy =
   | { kind: 'empty-retention-policy' }
   | { kind: 'embedded-store-unreadable' }
   | { kind: 'vector-store-mismatch'; archived: 'embedded' | 'server' }
+  /** A Qdrant snapshot cannot serve here: the points format can. */
+  | { kind: 'snapshot-refused'; reason: 'cluster' | 'version' }
   | { kind: 'confirmation-needs-terminal'; phrase: string }
   | { kind: 'no-archive-named' }
   | { kind: 'nothing-to-recover' }

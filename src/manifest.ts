@@ -14,7 +14,9 @@ import { z } from 'zod';
 export const MANIFEST_ENTRY = 'manifest.json';
 export const DATABASE_ENTRY = 'memoryv012.db';
 export const VECTORS_ENTRY = 'qdrant_vectors.json';
-export const KNOWN_ENTRIES = [MANIFEST_ENTRY, DATABASE_ENTRY, VECTORS_ENTRY] as const;
+/** A Qdrant collection snapshot, stored as Qdrant made it (--vectors-format snapshot). */
+export const SNAPSHOT_ENTRY = 'qdrant_collection.snapshot';
+export const KNOWN_ENTRIES = [MANIFEST_ENTRY, DATABASE_ENTRY, VECTORS_ENTRY, SNAPSHOT_ENTRY] as const;
 
 /** The format of an ordinary archive, readable by every earlier version of this tool. */
 export const FORMAT_VERSION = 1;
@@ -23,7 +25,13 @@ export const FORMAT_VERSION = 1;
  * archives that hold a part as raw files or no database at all: a version 1
  * reader would restore such an archive partly, so it must refuse it instead.
  */
-export const NEWEST_FORMAT_VERSION = 2;
+export const SAFETY_FORMAT_VERSION = 2;
+/**
+ * Version 3 is written only for archives whose vectors are a Qdrant snapshot:
+ * an earlier reader would find no vector file and restore the database alone.
+ */
+export const SNAPSHOT_FORMAT_VERSION = 3;
+export const NEWEST_FORMAT_VERSION = SNAPSHOT_FORMAT_VERSION;
 
 /** Entries of files saved byte for byte, named by their path inside the store folder. */
 export const RAW_PREFIX = 'raw/';
@@ -58,6 +66,25 @@ export const rawPartSchema = z
     files: z.array(z.string()),
   })
   .loose();
+
+/** The vectors as a Qdrant collection snapshot (format 3). */
+export const snapshotRecordSchema = z
+  .object({
+    entry: z.literal(SNAPSHOT_ENTRY),
+    /** The snapshot's name on the server that made it. */
+    name: z.string(),
+    /** SHA-256 Qdrant reported for the file, or null when it reports none. */
+    checksum: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .nullable(),
+    collection: z.string(),
+    /** Aliases of the collection: a snapshot does not carry them. */
+    aliases: z.array(z.string()),
+  })
+  .loose();
+
+export type SnapshotRecord = z.infer<typeof snapshotRecordSchema>;
 
 export const manifestSchema = z
   .object({
@@ -96,6 +123,7 @@ export const manifestSchema = z
         distance: z.string().nullable().optional(),
         /** Peers of the source's Qdrant cluster (1 when distributed mode was off): the replicas it could hold. */
         cluster_peers: z.number().int().positive().optional(),
+        snapshot: snapshotRecordSchema.optional(),
       })
       .loose()
       .optional(),

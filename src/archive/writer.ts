@@ -74,11 +74,18 @@ export class ArchiveWriter {
     return new ArchiveWriter(path, date, Zip);
   }
 
-  /** Adds an entry; resolves once all of its bytes went into the archive. */
-  async addEntry(name: string, source: Readable | Buffer | string): Promise<EntryInfo> {
+  /**
+   * Adds an entry; resolves once all of its bytes went into the archive.
+   * `store`: write it uncompressed (data that is already compact).
+   */
+  async addEntry(
+    name: string,
+    source: Readable | Buffer | string,
+    options: { store?: boolean } = {},
+  ): Promise<EntryInfo> {
     this.throwIfFailed();
     const hashing = new HashingStream();
-    this.zip.append(hashing, { name, date: this.date, mode: 0o600 });
+    this.zip.append(hashing, { name, date: this.date, mode: 0o600, store: options.store === true });
     const readable =
       typeof source === 'string' || Buffer.isBuffer(source) ? Readable.from([Buffer.from(source)]) : source;
     // Either the source fails, or the zip stream fails while consuming it.

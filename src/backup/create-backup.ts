@@ -16,7 +16,8 @@ import {
   DATABASE_ENTRY,
   FORMAT_VERSION,
   MANIFEST_ENTRY,
-  NEWEST_FORMAT_VERSION,
+  SAFETY_FORMAT_VERSION,
+  SNAPSHOT_FORMAT_VERSION,
   type EntryInfo,
   type Manifest,
   type SqliteStats,
@@ -38,7 +39,13 @@ import {
 import { copyRaw, discardRawCopy, type RawCopy, rawEntryName, rawPartOf } from '../archive/raw-files.js';
 import { checkWrittenArchive } from '../archive/read-back.js';
 import { ArchiveWriter } from '../archive/writer.js';
-import type { LiveVectors, VectorsBackup, VectorsRecord, VectorStore } from '../vector-store/vector-store.js';
+import type {
+  LiveVectors,
+  VectorsBackup,
+  VectorsFormat,
+  VectorsRecord,
+  VectorStore,
+} from '../vector-store/vector-store.js';
 
 export interface BackupOptions {
   store: StoreConfig;
@@ -49,6 +56,8 @@ export interface BackupOptions {
   batchSize: number;
   /** Fail instead of writing a database-only archive when Qdrant cannot be read. */
   requireQdrant: boolean;
+  /** How a server's collection is archived; points when absent. */
+  vectorsFormat?: VectorsFormat;
   kind: ArchiveKind;
   now?: () => Date;
   /** For a safety backup: the store as the restore found it; each part is saved as it is, damaged or not. */
@@ -130,6 +139,7 @@ export async function createBackup(options: BackupOptions, reporter: Reporter): 
     vectors = await options.vectors.openBackup({
       scratchDir: store.backupsDir,
       batchSize: options.batchSize,
+      format: options.vectorsFormat,
       found: options.asFound?.vectors,
     });
     if (vectors.problem !== null && options.vectors.mode !== 'none' && options.requireQdrant) {
@@ -258,7 +268,11 @@ function buildManifest(
     description: options.description,
     config: { username: store.username, agent_name: store.agent, collection_name: store.collectionName },
     stats: { sqlite: database.snapshot?.stats ?? NO_ROWS, qdrant: vectors.stats },
-    format_version: asFound ? NEWEST_FORMAT_VERSION : FORMAT_VERSION,
+    format_version: asFound
+      ? SAFETY_FORMAT_VERSION
+      : vectors.qdrant.snapshot
+        ? SNAPSHOT_FORMAT_VERSION
+        : FORMAT_VERSION,
     created_at_utc: date.toISOString(),
     kind: options.kind,
     tool: { name: 'ba-backup', version: toolVersion() },

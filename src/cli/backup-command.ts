@@ -1,6 +1,6 @@
 /** ba-backup's work once its flags are parsed: resolves configuration and calls the core. */
 import type { OffsiteFlags } from './offsite-flags.js';
-import { resolveVectors } from './vector-flags.js';
+import { parseVectorsFormat, resolveVectors } from './vector-flags.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseBatchSize, resolveStoreConfig, type StoreConfig } from '../config.js';
@@ -53,6 +53,7 @@ export interface BackupFlags extends CommonFlags, OffsiteFlags {
   requireQdrant?: boolean;
   skipQdrant?: boolean;
   qdrant?: string;
+  vectorsFormat?: string;
 }
 
 export async function runBackupCommand(flags: BackupFlags, args: string[]): Promise<number> {
@@ -174,6 +175,10 @@ function refuseIdleFlags(flags: BackupFlags, args: string[]): void {
       `${keep[1]} goes with --prune`,
       `To delete old archives: ba-backup --prune ${keep[1]} ${flags[keep[0]]} (add --dry-run to see the plan first).`,
     );
+  if (flags.vectorsFormat !== undefined && actions.length > 0)
+    throw new UsageError(
+      `--vectors-format chooses how a new backup holds the vectors; it does nothing with ${actions[0]}`,
+    );
   if (flags.description && actions.length > 0)
     throw new UsageError(
       `-d describes a new backup; it does nothing with ${actions[0]}`,
@@ -245,6 +250,7 @@ async function runBackup(
 ): Promise<number> {
   const batchSize = parseBatchSize(flags.batchSize);
   const { mode, qdrant } = resolveVectors(flags, store);
+  const format = parseVectorsFormat(flags.vectorsFormat, mode);
   const reporter = consoleReporter(outputMode(flags));
   reporter.info(`[INFO] Vector store: ${mode.mode} (${mode.reason})`);
   const result = await createBackup(
@@ -254,6 +260,7 @@ async function runBackup(
       description: flags.description,
       batchSize,
       requireQdrant: flags.requireQdrant ?? false,
+      vectorsFormat: format,
       kind: 'backup',
     },
     reporter,

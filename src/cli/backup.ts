@@ -56,6 +56,10 @@ export function main(argv: string[] = process.argv): Promise<never> {
       )
       .option('--skip-qdrant', 'back up the SQLite database only (same as --qdrant none)')
       .option(
+        '--vectors-format <format>',
+        "how a Qdrant server's collection is archived: points (default, portable to any version and to clusters) or snapshot (Qdrant's native snapshot: fast, restores only into the same or next minor version, single node)",
+      )
+      .option(
         '--to <target>',
         'also copy the new archive, once verified, to a folder or s3://bucket/prefix (repeatable; env BA_BACKUP_TARGETS)',
         collect,

@@ -32,6 +32,10 @@ function wordRemedy(remedy: Remedy, tool: string): string {
       return remedy.archived === 'embedded'
         ? 'Restore with --qdrant embedded to get the local store back, or --qdrant none to restore the database only.'
         : 'Restore with --qdrant server (and QDRANT_URL) into a server, or --qdrant none to restore the database only.';
+    case 'snapshot-refused':
+      return remedy.reason === 'cluster'
+        ? 'Back up without --vectors-format snapshot: the points format (the default) reads every node of a cluster.'
+        : 'Restore it into a Qdrant of the version the manifest records, or use an archive in the points format (ba-backup without --vectors-format snapshot), which any version restores.';
     case 'confirmation-needs-terminal':
       return `Run it in a terminal to type '${remedy.phrase}', or pass --yes to confirm from a script.`;
     case 'no-archive-named':

@@ -178,7 +178,8 @@ const payloadIndex: Rule = (value) => {
 };
 
 /** Qdrant's rule for collection and alias names. */
-function aliasProblem(name: unknown): string | null {
+/** Why Qdrant would refuse an alias name, or null. */
+export function aliasProblem(name: unknown): string | null {
   if (typeof name !== 'string' || name.length === 0 || name.length > 255)
     return `alias ${shown(name)} must be 1 to 255 characters`;
   // eslint-disable-next-line no-control-regex

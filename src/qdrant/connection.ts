@@ -12,6 +12,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { Readable } from 'node:stream';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { describeError } from '../errors.js';
 import type { QdrantConfig } from '../config.js';
@@ -191,6 +192,102 @@ export class QdrantConnection {
     reader: () => AnswerReader<T>,
   ): Promise<T> {
     return this.withRetries(RETRY_ATTEMPTS, () => this.requestOnce(method, path, body, doing, reader));
+  }
+
+  /**
+   * One exchange whose answer is a stream (a snapshot download) or whose body
+   * is one (a snapshot upload); never retried, as a stream cannot be sent
+   * twice. `answerWithinMs` limits the wait for the answer's head once the
+   * body is sent (a slow recovery); after that, `--timeout` is the longest
+   * silence between two chunks. Resolves with the 2xx answer to read on.
+   */
+  openStream(
+    method: HttpMethod,
+    path: string,
+    body: { stream: Readable; length: number; contentType: string } | undefined,
+    doing: string,
+    answerWithinMs = this.config.timeoutMs,
+  ): Promise<http.IncomingMessage> {
+    const base = this.config.url.endsWith('/') ? this.config.url.slice(0, -1) : this.config.url;
+    const target = new URL(base + path);
+    const headers: Record<string, string> = { ...this.headers };
+    if (body) {
+      headers['content-type'] = body.contentType;
+      headers['content-length'] = String(body.length);
+    }
+    const idleMs = this.config.timeoutMs;
+    return new Promise((resolve, reject) => {
+      const transport = target.protocol === 'https:' ? https : http;
+      let timer: NodeJS.Timeout | undefined;
+      let answered = false;
+      const fail = (err: Error): void => {
+        clearTimeout(timer);
+        request.destroy();
+        reject(err);
+      };
+      const request = transport.request(target, { method, headers, agent: this.agent }, (response) => {
+        answered = true;
+        clearTimeout(timer);
+        const status = response.statusCode ?? 0;
+        response.setTimeout(idleMs, () =>
+          response.destroy(
+            new QdrantError(
+              `Qdrant at ${this.url} broke off its answer (${doing}): nothing came for ${idleMs / 1000} s`,
+            ),
+          ),
+        );
+        if (status >= 200 && status <= 299) return resolve(response);
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', (err) => reject(err));
+        response.on('end', () => {
+          const text = authHint(status, errorTextFromBody(Buffer.concat(chunks).toString('utf8')));
+          reject(new QdrantError(`Qdrant at ${this.url} failed to ${doing}: HTTP ${status}: ${text}`, status));
+          request.destroy(); // stops sending a body the server refused
+        });
+      });
+      const noAnswer = (): void =>
+        fail(
+          new QdrantError(
+            `Qdrant at ${this.url} is unreachable (${doing}): no answer within ${answerWithinMs / 1000} s`,
+          ),
+        );
+      request.on('error', (err) =>
+        fail(
+          err instanceof QdrantError
+            ? err
+            : new QdrantError(`Qdrant at ${this.url} is unreachable (${doing}): ${networkReason(err)}`),
+        ),
+      );
+      if (!body) {
+        timer = setTimeout(noAnswer, answerWithinMs);
+        request.end();
+        return;
+      }
+      // the wait for an answer starts when the whole body is sent
+      // (Qdrant may answer early, e.g. 401, before it read the body: then there is nothing to wait for)
+      request.on('finish', () => {
+        if (!answered) timer = setTimeout(noAnswer, answerWithinMs);
+      });
+      body.stream.on('error', (err) => fail(err));
+      body.stream.pipe(request);
+    });
+  }
+
+  /** As openStream, reading the whole (short, JSON) answer. */
+  async requestOnceWithin(
+    method: HttpMethod,
+    path: string,
+    body: { stream: Readable; length: number; contentType: string } | undefined,
+    doing: string,
+    answerWithinMs: number,
+  ): Promise<string> {
+    const response = await this.openStream(method, path, body, doing, answerWithinMs);
+    const chunks: Buffer[] = [];
+    for await (const chunk of response) chunks.push(chunk as Buffer);
+    if (!response.complete)
+      throw new QdrantError(`Qdrant at ${this.url} broke off its answer (${doing}): the connection closed early`);
+    return Buffer.concat(chunks).toString('utf8');
   }
 
   private requestOnce<T>(

@@ -216,7 +216,11 @@ function describeChecks(archive: VerifiedArchive): string {
   const sums = archive.hasChecksums
     ? 'zip CRCs, SHA-256 checksums'
     : 'zip CRCs (no checksums: archive of the original tool)';
-  const vectors = archive.vectors ? `${archive.vectors.points} vectors` : 'no vectors';
+  const vectors = archive.vectors
+    ? `${archive.vectors.points} vectors`
+    : archive.snapshot
+      ? `Qdrant snapshot (${archive.snapshot.points} vectors, SHA-256)`
+      : 'no vectors';
   return `${sums}, database integrity, ${vectors}`;
 }
 

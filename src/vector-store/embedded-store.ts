@@ -60,7 +60,7 @@ export class EmbeddedVectorStore implements VectorStore {
   }
 
   archived(archive: VerifiedArchive): ArchivedVectors {
-    if (archive.vectors) {
+    if (archive.vectors || archive.snapshot) {
       throw new UserError(
         `${archive.path} holds vectors exported from a Qdrant server, but this store uses the embedded store (${this.choice.reason}). ${NO_CONVERSION}`,
         ExitCode.Failure,

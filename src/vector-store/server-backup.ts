@@ -46,7 +46,7 @@ export async function openServerBackup(
   }
 }
 
-function qdrantFields(server: QdrantConnection, serverVersion: string | null): VectorsRecord['qdrant'] {
+export function qdrantFields(server: QdrantConnection, serverVersion: string | null): VectorsRecord['qdrant'] {
   return { url: server.url, server_version: serverVersion, vector_size: null, distance: null };
 }
 

@@ -11,6 +11,8 @@ import { importCollection } from '../qdrant/import.js';
 import { peersNeeded, readClusterPeers } from '../qdrant/shard-keys.js';
 import { NO_CONVERSION } from './no-conversion.js';
 import { openServerBackup } from './server-backup.js';
+import { openSnapshotBackup } from './snapshot-backup.js';
+import { installSnapshot, snapshotRefusal } from './snapshot-restore.js';
 import type {
   ArchivedVectors,
   BackupRequest,
@@ -26,6 +28,8 @@ export class ServerVectorStore implements VectorStore {
   readonly server: QdrantConnection;
   /** Asked for early (while the archive is verified): a long verification then does not delay learning that the server is down. */
   private live: Promise<LiveVectors> | null = null;
+  /** The server's version, once readLive has asked: the plan checks a snapshot archive against it. */
+  private liveVersion: string | null | undefined;
 
   constructor(
     readonly choice: QdrantModeChoice,
@@ -47,6 +51,7 @@ export class ServerVectorStore implements VectorStore {
   private async probe(): Promise<LiveVectors> {
     let points: number | null;
     try {
+      this.liveVersion = await this.server.serverVersion();
       points = await countPoints(this.server, this.collection);
     } catch (err) {
       return { state: 'unavailable', reason: describeError(err) };
@@ -75,6 +80,7 @@ export class ServerVectorStore implements VectorStore {
         { kind: 'vector-store-mismatch', archived: 'embedded' },
       );
     }
+    if (archive.snapshot) return this.archivedSnapshot(archive, archive.snapshot);
     if (!archive.vectors) {
       return {
         restorable: false,
@@ -93,7 +99,24 @@ export class ServerVectorStore implements VectorStore {
     };
   }
 
+  private archivedSnapshot(
+    archive: VerifiedArchive,
+    snapshot: NonNullable<VerifiedArchive['snapshot']>,
+  ): ArchivedVectors {
+    // unknown until the server answered; install asks again before it changes anything
+    if (this.liveVersion !== undefined) {
+      const refusal = snapshotRefusal(archive, this.liveVersion, this.server.url);
+      if (refusal) throw refusal;
+    }
+    return {
+      restorable: true,
+      points: snapshot.points,
+      summary: `${snapshot.points} points (Qdrant ${archive.manifest.qdrant?.server_version ?? '?'} snapshot)`,
+    };
+  }
+
   install(staged: StagedArchive, options: InstallOptions): Promise<number> {
+    if (staged.archive.snapshot) return installSnapshot(this.server, this.collection, staged.archive, options);
     return importCollection(this.server, this.collection, staged.archive.path, staged.archive.vectors!, options);
   }
 
@@ -128,6 +151,8 @@ export class ServerVectorStore implements VectorStore {
   settle(): void {}
 
   openBackup(request: BackupRequest): Promise<VectorsBackup> {
+    // a safety backup (request.found) is always in the portable points format
+    if (request.format === 'snapshot' && !request.found) return openSnapshotBackup(this.server, this.collection);
     return openServerBackup(this.server, this.collection, request);
   }
 }

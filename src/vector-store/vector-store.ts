@@ -106,9 +106,14 @@ export interface VectorsBackup {
   discard(): void;
 }
 
+/** How a server's collection is archived: its points as JSON (portable), or Qdrant's own snapshot (fast, version-bound). */
+export type VectorsFormat = 'points' | 'snapshot';
+
 export interface BackupRequest {
   /** Where temporary copies go (the backups folder). */
   scratchDir: string;
+  /** Only a Qdrant server makes snapshots; the default is points. */
+  format?: VectorsFormat;
   /** Points per scroll request. */
   batchSize: number;
   /** For a safety backup: the vectors as the restore found them (damaged: saved raw; unreadable: discarded). */

@@ -33,7 +33,7 @@ export async function archiveVerdict(archivePath: string, scratchDir: string): P
       ok: true,
       manifest: verified.manifest,
       database: verified.databaseStats ?? undefined,
-      vectors: verified.vectors ? verified.vectors.points : null,
+      vectors: verified.vectors ? verified.vectors.points : (verified.snapshot?.points ?? null),
       hasChecksums: verified.hasChecksums,
     };
   } catch (err) {

@@ -24,6 +24,7 @@ import {
   MANIFEST_ENTRY,
   type Manifest,
   VECTORS_ENTRY,
+  SNAPSHOT_ENTRY,
   formatVersionOf,
   hasVectors,
   parseManifest,
@@ -33,6 +34,7 @@ import { printable } from '../output.js';
 import { hasMemoriesTable, integrityCheck, readStats, sameStats, describeStats } from '../sqlite/stats.js';
 import type { SqliteStats } from '../manifest.js';
 import { type VerifiedVectors, verifyVectorsEntry } from '../qdrant/verify-vectors.js';
+import { aliasProblem } from '../qdrant/collection-check.js';
 import { type EmbeddedArchive, isEmbeddedEntry, verifyEmbeddedEntries } from '../embedded/verify-embedded.js';
 import { ArchiveReader, type EntryDigest, UnsafeEntryError, ZipFormatError } from '../archive/reader.js';
 
@@ -51,6 +53,15 @@ let embeddedScratch = 0;
 
 export type { VerifiedVectors };
 
+/** An archive's Qdrant snapshot as verification found it. */
+export interface VerifiedSnapshot {
+  points: number;
+  size: number;
+  /** SHA-256 of the entry as verified: the upload must read the same bytes. */
+  sha256: string;
+  aliases: string[];
+}
+
 export interface VerifiedArchive {
   /** Present when the archive holds the embedded (local-mode) vector store. */
   embedded: EmbeddedArchive | null;
@@ -63,6 +74,8 @@ export interface VerifiedArchive {
   databaseStats: SqliteStats | null;
   /** Present when the archive holds a vector file. */
   vectors: VerifiedVectors | null;
+  /** Present when the archive holds a Qdrant collection snapshot (format 3). */
+  snapshot: VerifiedSnapshot | null;
   /** The database saved as raw files (a safety archive of a damaged or leftover-laden database). */
   rawDatabase: RawPart | null;
   /** The embedded store saved as raw files (a safety archive of a damaged store). */
@@ -193,7 +206,10 @@ async function verifyOpened(
     vectors = await verifyVectorsEntry(reader, manifest, formatVersion, checkDigest, fail, (warning) =>
       reporter.warn(`Archive ${archivePath}: ${warning}`),
     );
-  } else if (!embedded && expectVectors && (manifest.stats.qdrant.total_vectors ?? 0) > 0) {
+  }
+  const snapshot = await verifySnapshotEntry(reader, manifest, checkDigest, fail);
+  if (snapshot && vectors) fail(`it holds both ${VECTORS_ENTRY} and ${SNAPSHOT_ENTRY}; an archive has one of them`);
+  if (!vectors && !snapshot && !embedded && expectVectors && (manifest.stats.qdrant.total_vectors ?? 0) > 0) {
     fail(`the manifest records ${manifest.stats.qdrant.total_vectors} vectors but the zip has no ${VECTORS_ENTRY}`);
   }
 
@@ -204,10 +220,47 @@ async function verifyOpened(
     hasChecksums,
     databaseStats,
     vectors,
+    snapshot,
     embedded,
     rawDatabase,
     rawEmbedded: manifest.raw_parts?.embedded ?? null,
     databaseAbsent,
+  };
+}
+
+/**
+ * The Qdrant snapshot: listed in the manifest with Qdrant's checksum, which
+ * must be the entry's SHA-256, and read through whole. Its content is
+ * Qdrant's own format: Qdrant checks it when it recovers it.
+ */
+async function verifySnapshotEntry(
+  reader: ArchiveReader,
+  manifest: Manifest,
+  checkDigest: (name: string, digest: EntryDigest) => void,
+  fail: (problem: string) => never,
+): Promise<VerifiedSnapshot | null> {
+  const record = manifest.qdrant?.snapshot;
+  if (!record) {
+    if (reader.has(SNAPSHOT_ENTRY)) fail(`it holds ${SNAPSHOT_ENTRY}, which its manifest does not describe`);
+    return null;
+  }
+  const declared = manifest.entries?.[SNAPSHOT_ENTRY];
+  if (!reader.has(SNAPSHOT_ENTRY))
+    fail(`the manifest describes a Qdrant snapshot, but the zip has no ${SNAPSHOT_ENTRY}`);
+  if (!declared) fail(`entry ${SNAPSHOT_ENTRY} is not listed in the manifest`);
+  if (record.checksum !== null && record.checksum !== declared.sha256)
+    fail(`${SNAPSHOT_ENTRY}: the checksum Qdrant reported does not match the SHA-256 recorded for the entry`);
+  for (const alias of record.aliases) {
+    const problem = aliasProblem(alias);
+    if (problem) fail(`manifest.json field qdrant.snapshot.aliases: ${problem}`);
+  }
+  const digest = await reader.readThrough(SNAPSHOT_ENTRY);
+  checkDigest(SNAPSHOT_ENTRY, digest);
+  return {
+    points: manifest.stats.qdrant.total_vectors ?? 0,
+    size: declared.size,
+    sha256: declared.sha256,
+    aliases: record.aliases,
   };
 }
 

@@ -15,6 +15,7 @@ import type { PointId } from './ids.js';
 import { JsonSyntaxError, locateValueEnd, parseJsonExact, type JsonValue } from './json.js';
 import { decodeVectorStruct } from './vectors.js';
 import { Cluster, type ShardKeyValue } from './shards.js';
+import { SnapshotService, type SnapshotOptions } from './snapshots.js';
 
 export interface QdrantTestServerOptions {
   /** default 127.0.0.1 */
@@ -29,6 +30,8 @@ export interface QdrantTestServerOptions {
   tls?: { key: string | Buffer; cert: string | Buffer };
   /** peers of the simulated cluster (ids 1001, 1002, …); default 1: distributed mode off */
   peers?: number;
+  /** collection snapshots and GET /cluster (see snapshots.ts) */
+  snapshots?: Omit<SnapshotOptions, 'version'>;
 }
 
 export interface FaultRule {
@@ -77,6 +80,10 @@ export interface QdrantTestServer {
     payload: Record<string, unknown>;
     shardKey?: ShardKeyValue;
   }>;
+  /** names of a collection's snapshots on the server */
+  snapshotNames(collection: string): string[];
+  /** aliases, as alias -> collection */
+  aliases(): Map<string, string>;
 }
 
 /** Paths Qdrant serves without an API key. */
@@ -185,6 +192,25 @@ function answerReply(answer: ApiAnswer, started: bigint): Reply {
   return { status: 200, body: `{"result":${answer.json},"status":"ok","time":${time}}` };
 }
 
+/** Streams a snapshot file in 1 MiB writes, waiting for the client to take each. */
+async function sendFile(res: http.ServerResponse, data: Buffer): Promise<void> {
+  res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(data.length) });
+  const step = 1024 * 1024;
+  for (let at = 0; at < data.length && !res.destroyed; at += step) {
+    if (!res.write(data.subarray(at, at + step)))
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          res.off('drain', done);
+          res.off('close', done);
+          resolve();
+        };
+        res.on('drain', done);
+        res.on('close', done);
+      });
+  }
+  res.end();
+}
+
 /** A plain HTTP server, or an HTTPS one when given a key and certificate. */
 function createHttpServer(
   tls: QdrantTestServerOptions['tls'],
@@ -203,6 +229,7 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
   const requestLog: QdrantTestServer['requestLog'] = [];
   const sleeps = new Set<NodeJS.Timeout>();
   let closing: Promise<void> | undefined;
+  const snapshots = new SnapshotService(state, { ...opts.snapshots, version }, (ms) => sleep(ms));
 
   const sleep = (ms: number): Promise<void> =>
     new Promise((resolve) => {
@@ -232,7 +259,8 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
     } catch {
       return; // client went away mid-request
     }
-    const rawBody = Buffer.concat(chunks).toString('utf8');
+    const rawBytes = Buffer.concat(chunks);
+    const rawBody = rawBytes.toString('utf8');
     const method = (req.method ?? 'GET').toUpperCase();
     const target = req.url ?? '/';
     const queryStart = target.indexOf('?');
@@ -271,7 +299,8 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
 
     const segments = pathSegments(path);
     const handler = segments === undefined ? undefined : routeRequest(method, segments, version);
-    if (handler === undefined) {
+    const snapshotHandler = segments === undefined ? undefined : snapshots.route(method, segments);
+    if (handler === undefined && snapshotHandler === undefined) {
       send(res, method, path, queryText, { status: 404, body: '', contentType: 'text/plain' });
       return;
     }
@@ -284,7 +313,15 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
     };
     let reply: Reply;
     try {
-      reply = answerReply(handler(state, apiRequest), started);
+      if (snapshotHandler !== undefined) {
+        const answer = await snapshotHandler({ query, body: rawBytes, contentType: req.headers['content-type'] });
+        if (answer.kind === 'file') {
+          await sendFile(res, answer.data);
+          requestLog.push({ method, path, query: queryText, status: 200 });
+          return;
+        }
+        reply = answerReply(answer, started);
+      } else reply = answerReply(handler!(state, apiRequest), started);
     } catch (e) {
       if (e instanceof JsonSyntaxError) reply = errorReply(400, `Format error in JSON body: ${e.message}`, '0.0');
       else if (e instanceof RequestError) reply = requestErrorReply(e, rawBody);
@@ -342,6 +379,12 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
     },
     collectionNames(): string[] {
       return [...state.collections.keys()];
+    },
+    snapshotNames(collection: string): string[] {
+      return snapshots.names(collection);
+    },
+    aliases(): Map<string, string> {
+      return new Map(state.aliases);
     },
     getPoints(
       collection: string,

@@ -49,6 +49,7 @@ function archive(extra: Partial<VerifiedArchive> = {}): VerifiedArchive {
     vectors: null,
     rawDatabase: null,
     rawEmbedded: null,
+    snapshot: null,
     databaseAbsent: false,
     ...extra,
   };
