@@ -28,10 +28,15 @@ export interface DeflateOptions {
 /** Blocks of 512 KiB: a sync flush costs a few bytes each, and a job is long enough to dwarf its round trip. */
 export const DEFAULT_BLOCK_SIZE = 512 * 1024;
 
+/** libuv's thread pool size: UV_THREADPOOL_SIZE, or its default of 4. */
+export function threadPoolSize(): number {
+  const pool = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10);
+  return Number.isInteger(pool) && pool > 0 ? pool : 4;
+}
+
 /** One more block than libuv has threads, so a thread never waits for the main thread to hand it work. */
 export function defaultInFlight(): number {
-  const pool = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10);
-  return (Number.isInteger(pool) && pool > 0 ? pool : 4) + 1;
+  return threadPoolSize() + 1;
 }
 
 export interface DeflatedEntry {
