@@ -71,9 +71,11 @@ export class ArchiveWriter {
     try {
       const method = options.store ? METHOD_STORE : METHOD_DEFLATE;
       const header = { name: Buffer.from(name, 'utf8'), method, ...dosDateTime(this.date) };
+      const input = typeof source === 'string' || Buffer.isBuffer(source) ? [Buffer.from(source)] : source;
+      // A source that fails while the header is written: its error waits for the read below.
+      if (!Array.isArray(input)) input.on('error', () => undefined);
       const offset = this.offset;
       await this.write(localHeader(header));
-      const input = typeof source === 'string' || Buffer.isBuffer(source) ? [Buffer.from(source)] : source;
       const data = await deflateEntry(input, (bytes) => this.write(bytes), options.store ? null : this.deflate);
       const entry: CentralEntry = { ...header, ...data, offset, mode: 0o600 };
       await this.write(dataDescriptor(entry, this.limits));
