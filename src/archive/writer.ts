@@ -1,120 +1,123 @@
 /**
  * Writes a zip archive entry by entry, hashing each entry as it streams.
  *
- * The archive goes to a temporary file opened exclusively with owner-only
- * permissions; `finish` flushes it to disk (fsync) so that a later rename
- * can publish only complete archives.
+ * Entries are deflated on every core (parallel-deflate.ts) into one stream
+ * each, so the zip is written here rather than by a library that deflates
+ * for itself (zip-records.ts holds the records). The archive goes to a
+ * temporary file opened exclusively with owner-only permissions; `finish`
+ * flushes it to disk (fsync) so that a later rename can publish only
+ * complete archives.
  */
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { Readable, Transform, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ZipArchive } from 'archiver';
+import type { FileHandle } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
 import type { EntryInfo } from '../manifest.js';
+import { DEFAULT_BLOCK_SIZE, defaultInFlight, deflateEntry, type DeflateOptions } from './parallel-deflate.js';
+import {
+  type CentralEntry,
+  centralHeader,
+  dataDescriptor,
+  dosDateTime,
+  endRecords,
+  localHeader,
+  METHOD_DEFLATE,
+  METHOD_STORE,
+  ZIP_LIMITS,
+  type ZipLimits,
+} from './zip-records.js';
 
 /** zlib's default, the level Python's zipfile uses for ZIP_DEFLATED. */
 export const COMPRESSION_LEVEL = 6;
 
-/**
- * Deflate's output buffer: each time it fills, zlib waits for the main
- * thread to take it. A large one means few such waits per page of points;
- * zlib's 16 KiB default made deflate idle for a quarter of a backup.
- */
-const DEFLATE_OUTPUT_CHUNK = 1024 * 1024;
+export interface EntryOptions {
+  /** Stores the entry as it is (method 0): for data that is already compressed. */
+  store?: boolean;
+}
 
-/** Counts and hashes the bytes that pass through. */
-class HashingStream extends Transform {
-  private readonly hash = createHash('sha256');
-  size = 0;
-
-  override _transform(chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback): void {
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
-    this.hash.update(buffer);
-    this.size += buffer.length;
-    callback(null, buffer);
-  }
-
-  digest(): string {
-    return this.hash.digest('hex');
-  }
+/** Knobs for tests and the bench; the defaults are what the tools use. */
+export interface WriterTuning {
+  deflate?: Partial<DeflateOptions>;
+  limits?: ZipLimits;
 }
 
 export class ArchiveWriter {
-  private readonly zip: ZipArchive;
-  private readonly output: fs.WriteStream;
-  private readonly closed: Promise<void>;
-  /** Rejects when the zip or the file fails; never resolves. */
-  private readonly failed: Promise<never>;
+  private readonly entries: CentralEntry[] = [];
+  private offset = 0;
   private failure: Error | null = null;
+  private closed = false;
 
   private constructor(
     readonly path: string,
+    private readonly file: FileHandle,
     private readonly date: Date,
-    Zip: typeof ZipArchive,
-  ) {
-    this.output = fs.createWriteStream(path, { flags: 'wx', mode: 0o600 });
-    this.zip = new Zip({ zlib: { level: COMPRESSION_LEVEL, chunkSize: DEFLATE_OUTPUT_CHUNK } });
-    this.closed = new Promise<void>((resolve) => this.output.on('close', resolve));
-    this.failed = new Promise<never>((_resolve, reject) => {
-      this.output.on('error', reject);
-      this.zip.on('error', reject);
-    });
-    this.failed.catch((err: Error) => {
-      this.failure ??= err;
-    });
-    this.zip.on('warning', (err: Error) => {
-      this.failure ??= err;
-    });
-    this.zip.pipe(this.output);
+    private readonly deflate: DeflateOptions,
+    private readonly limits: ZipLimits,
+  ) {}
+
+  static async create(path: string, date: Date, tuning: WriterTuning = {}): Promise<ArchiveWriter> {
+    const file = await fs.promises.open(path, 'wx', 0o600);
+    const deflate = {
+      level: COMPRESSION_LEVEL,
+      blockSize: DEFAULT_BLOCK_SIZE,
+      inFlight: defaultInFlight(),
+      ...tuning.deflate,
+    };
+    return new ArchiveWriter(path, file, date, deflate, tuning.limits ?? ZIP_LIMITS);
   }
 
-  /** archiver is loaded on the first archive written: a restore without a safety backup never needs it. */
-  static async create(path: string, date: Date): Promise<ArchiveWriter> {
-    const { ZipArchive: Zip } = await import('archiver');
-    return new ArchiveWriter(path, date, Zip);
-  }
-
-  /**
-   * Adds an entry; resolves once all of its bytes went into the archive.
-   * `store`: write it uncompressed (data that is already compact).
-   */
-  async addEntry(
-    name: string,
-    source: Readable | Buffer | string,
-    options: { store?: boolean } = {},
-  ): Promise<EntryInfo> {
+  /** Adds an entry; resolves once all of its bytes went into the archive. */
+  async addEntry(name: string, source: Readable | Buffer | string, options: EntryOptions = {}): Promise<EntryInfo> {
     this.throwIfFailed();
-    const hashing = new HashingStream();
-    this.zip.append(hashing, { name, date: this.date, mode: 0o600, store: options.store === true });
-    const readable =
-      typeof source === 'string' || Buffer.isBuffer(source) ? Readable.from([Buffer.from(source)]) : source;
-    // Either the source fails, or the zip stream fails while consuming it.
-    await Promise.race([pipeline(readable, hashing), this.failed]);
-    this.throwIfFailed();
-    return { size: hashing.size, sha256: hashing.digest() };
+    try {
+      const method = options.store ? METHOD_STORE : METHOD_DEFLATE;
+      const header = { name: Buffer.from(name, 'utf8'), method, ...dosDateTime(this.date) };
+      const input = typeof source === 'string' || Buffer.isBuffer(source) ? [Buffer.from(source)] : source;
+      // A source that fails while the header is written: its error waits for the read below.
+      if (!Array.isArray(input)) input.on('error', () => undefined);
+      const offset = this.offset;
+      await this.write(localHeader(header));
+      const data = await deflateEntry(input, (bytes) => this.write(bytes), options.store ? null : this.deflate);
+      const entry: CentralEntry = { ...header, ...data, offset, mode: 0o600 };
+      await this.write(dataDescriptor(entry, this.limits));
+      this.entries.push(entry);
+      return { size: data.size, sha256: data.sha256 };
+    } catch (err) {
+      this.failure ??= err instanceof Error ? err : new Error(String(err));
+      throw err;
+    }
   }
 
   /** Writes the central directory, closes and fsyncs the file; returns its size. */
   async finish(): Promise<number> {
     this.throwIfFailed();
-    await Promise.race([this.zip.finalize(), this.failed]);
-    await Promise.race([this.closed, this.failed]);
-    this.throwIfFailed();
-    const fd = fs.openSync(this.path, 'r+');
-    try {
-      fs.fsyncSync(fd);
-      return fs.fstatSync(fd).size;
-    } finally {
-      fs.closeSync(fd);
-    }
+    const directoryOffset = this.offset;
+    await this.write(Buffer.concat(this.entries.map((entry) => centralHeader(entry, this.limits))));
+    const directorySize = this.offset - directoryOffset;
+    await this.write(endRecords(this.entries.length, directorySize, directoryOffset, this.limits));
+    await this.file.sync();
+    await this.close();
+    return this.offset;
   }
 
   /** Stops writing and removes the temporary file. */
   async abort(): Promise<void> {
-    this.zip.abort();
-    this.output.destroy();
-    await this.closed;
+    await this.close().catch(() => undefined);
     fs.rmSync(this.path, { force: true });
+  }
+
+  private async write(data: Buffer): Promise<void> {
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await this.file.write(data, done, data.length - done, this.offset + done);
+      done += bytesWritten;
+    }
+    this.offset += data.length;
+  }
+
+  private async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.file.close();
   }
 
   private throwIfFailed(): void {

@@ -4,6 +4,7 @@
  * already compact), checked against the checksum Qdrant reports, and deleted
  * from the server afterwards, whether the backup succeeds or not.
  */
+import { Readable } from 'node:stream';
 import { ExitCode, UserError, describeError } from '../errors.js';
 import { SNAPSHOT_ENTRY } from '../manifest.js';
 import type { Reporter } from '../output.js';
@@ -100,9 +101,12 @@ class SnapshotBackup implements VectorsBackup {
     let entry;
     try {
       const response = await downloadSnapshot(this.server, this.name, snapshot.name);
-      let bytes = 0;
-      response.on('data', (chunk: Buffer) => bar.update((bytes += chunk.length)));
-      entry = await writer.addEntry(SNAPSHOT_ENTRY, response, { store: true });
+      // counted as the writer pulls it: a 'data' listener would let the bytes flow before the writer reads them
+      const counted = Readable.from(
+        countBytes(response, (bytes) => bar.update(bytes)),
+        { highWaterMark: 1 },
+      );
+      entry = await writer.addEntry(SNAPSHOT_ENTRY, counted, { store: true });
     } finally {
       bar.finish(entry !== undefined);
     }
@@ -140,4 +144,12 @@ class SnapshotBackup implements VectorsBackup {
   }
 
   discard(): void {}
+}
+
+async function* countBytes(source: AsyncIterable<Buffer>, onBytes: (bytes: number) => void): AsyncGenerator<Buffer> {
+  let bytes = 0;
+  for await (const chunk of source) {
+    onBytes((bytes += chunk.length));
+    yield chunk;
+  }
 }

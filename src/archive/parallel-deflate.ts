@@ -1,0 +1,127 @@
+/**
+ * One deflate stream compressed on every core, as pigz does: the input is cut
+ * into blocks, each deflated on its own on libuv's thread pool with the
+ * previous block's last 32 KiB as its dictionary (so matches still reach
+ * back across the cut) and ended with a sync flush, which leaves it
+ * byte-aligned with no final-block bit; the last block ends with Z_FINISH.
+ * Laid end to end, in order, the blocks are one valid raw deflate stream.
+ *
+ * Blocks in flight are bounded, so memory stays flat whatever the entry's size.
+ */
+import { createHash } from 'node:crypto';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+
+const deflateRaw = promisify(zlib.deflateRaw);
+
+/** Deflate's window: the most a match can reach back, so the most a dictionary can help. */
+const WINDOW = 32 * 1024;
+
+export interface DeflateOptions {
+  level: number;
+  /** Bytes per block; each block costs one thread-pool job. */
+  blockSize: number;
+  /** Blocks deflating at once: enough to keep every pool thread busy. */
+  inFlight: number;
+}
+
+/** Blocks of 512 KiB: a sync flush costs a few bytes each, and a job is long enough to dwarf its round trip. */
+export const DEFAULT_BLOCK_SIZE = 512 * 1024;
+
+/** libuv's thread pool size: UV_THREADPOOL_SIZE, or its default of 4. */
+export function threadPoolSize(): number {
+  const pool = Number.parseInt(process.env.UV_THREADPOOL_SIZE ?? '', 10);
+  return Number.isInteger(pool) && pool > 0 ? pool : 4;
+}
+
+/** One more block than libuv has threads, so a thread never waits for the main thread to hand it work. */
+export function defaultInFlight(): number {
+  return threadPoolSize() + 1;
+}
+
+export interface DeflatedEntry {
+  size: number;
+  compressedSize: number;
+  crc32: number;
+  sha256: string;
+}
+
+/**
+ * Deflates `source` (or stores it, when `level` is null) into `write`, in
+ * order, and returns its sizes, CRC-32 and SHA-256.
+ */
+export async function deflateEntry(
+  source: AsyncIterable<Buffer | string> | Iterable<Buffer>,
+  write: (data: Buffer) => Promise<void>,
+  options: DeflateOptions | null,
+): Promise<DeflatedEntry> {
+  const hash = createHash('sha256');
+  let crc = 0;
+  let size = 0;
+  let compressedSize = 0;
+  const emit = async (data: Buffer): Promise<void> => {
+    compressedSize += data.length;
+    if (data.length > 0) await write(data);
+  };
+  const blocks = options ? new BlockDeflater(options, emit) : null;
+  for await (const chunk of source) {
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
+    hash.update(buffer);
+    crc = zlib.crc32(buffer, crc);
+    size += buffer.length;
+    if (blocks) await blocks.push(buffer);
+    else await emit(buffer);
+  }
+  if (blocks) await blocks.end();
+  return { size, compressedSize, crc32: crc >>> 0, sha256: hash.digest('hex') };
+}
+
+/** Gathers input into blocks, deflates them in parallel and emits their output in order. */
+class BlockDeflater {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private dictionary: Buffer | null = null;
+  private readonly inFlight: Array<Promise<Buffer>> = [];
+
+  constructor(
+    private readonly options: DeflateOptions,
+    private readonly emit: (data: Buffer) => Promise<void>,
+  ) {}
+
+  async push(buffer: Buffer): Promise<void> {
+    let rest = buffer;
+    while (this.pendingBytes + rest.length >= this.options.blockSize) {
+      const take = this.options.blockSize - this.pendingBytes;
+      this.pending.push(rest.subarray(0, take));
+      rest = rest.subarray(take);
+      await this.startBlock(zlib.constants.Z_SYNC_FLUSH);
+    }
+    if (rest.length > 0) {
+      this.pending.push(rest);
+      this.pendingBytes += rest.length;
+    }
+  }
+
+  /** Deflates what is left as the final block (an empty one for empty input), then drains. */
+  async end(): Promise<void> {
+    await this.startBlock(zlib.constants.Z_FINISH);
+    while (this.inFlight.length > 0) await this.emit(await this.inFlight.shift()!);
+  }
+
+  private async startBlock(finishFlush: number): Promise<void> {
+    // A copy: the source may reuse its buffers once they are handed over.
+    const block = Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    const job = deflateRaw(block, {
+      level: this.options.level,
+      finishFlush,
+      ...(this.dictionary ? { dictionary: this.dictionary } : {}),
+    });
+    // Caught here too, so a failure while earlier blocks are awaited is not reported as unhandled.
+    job.catch(() => undefined);
+    this.inFlight.push(job);
+    if (block.length > 0) this.dictionary = block.subarray(Math.max(0, block.length - WINDOW));
+    if (this.inFlight.length >= this.options.inFlight) await this.emit(await this.inFlight.shift()!);
+  }
+}
