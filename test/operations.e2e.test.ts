@@ -199,11 +199,12 @@ describe('operating backups', () => {
   it('a second run waits for the first, then stops naming the holder', async (t) => {
     const faults = onlyWithTestServer(t, server, 'a delayed answer (fault injection)');
     if (!faults) return;
-    faults.injectFault({ method: 'POST', path: '/points/scroll', kind: 'delay', delayMs: 7000 });
+    faults.injectFault({ method: 'POST', path: '/points/scroll', kind: 'delay', delayMs: 15_000 });
     const first = spawn(process.execPath, [BIN.backup, '-d', 'slow'], { cwd: store.root, env: cleanEnv(env) });
     const firstDone = new Promise<number | null>((resolve) => first.on('close', resolve));
     const lockFile = path.join(store.root, 'backups', '.ba-lock');
     while (!fs.existsSync(lockFile)) await new Promise((r) => setTimeout(r, 20));
+    // the second gives up after 5 s of waiting; the first holds the lock for 15 s, room for a slow start
     const second = await runCli('restore', [good, '--yes'], { cwd: store.root, env });
     assert.equal(second.code, 1);
     assert.match(
