@@ -29,21 +29,31 @@ export async function openServerBackup(
     serverVersion = await server.serverVersion();
     const collection = await readCollection(server, name);
     if (!collection) {
-      return new NoVectorsBackup(
-        `Collection ${name} not found on Qdrant at ${server.url}`,
-        { total_vectors: 0, collection_not_found: true },
-        { qdrant: qdrantFields(server, serverVersion) },
-      );
+      return collectionMissing(name, server, serverVersion);
     }
     return new ServerBackup(server, name, serverVersion, collection, request.batchSize);
   } catch (err) {
     const problem = describeError(err);
-    return new NoVectorsBackup(
-      problem,
-      { total_vectors: 0, error: problem },
-      { qdrant: qdrantFields(server, serverVersion) },
-    );
+    return exportFailed(problem, server, serverVersion);
   }
+}
+
+/** A database-only archive: the collection could not be exported (`problem` says why). */
+export function exportFailed(problem: string, server: QdrantConnection, serverVersion: string | null): VectorsBackup {
+  return new NoVectorsBackup(
+    problem,
+    { total_vectors: 0, error: problem },
+    { qdrant: qdrantFields(server, serverVersion) },
+  );
+}
+
+/** A database-only archive: the collection does not exist on the server. */
+export function collectionMissing(name: string, server: QdrantConnection, serverVersion: string | null): VectorsBackup {
+  return new NoVectorsBackup(
+    `Collection ${name} not found on Qdrant at ${server.url}`,
+    { total_vectors: 0, collection_not_found: true },
+    { qdrant: qdrantFields(server, serverVersion) },
+  );
 }
 
 export function qdrantFields(server: QdrantConnection, serverVersion: string | null): VectorsRecord['qdrant'] {
@@ -105,11 +115,7 @@ class ServerBackup implements VectorsBackup {
   withoutVectors(err: unknown): VectorsBackup | null {
     if (!(err instanceof QdrantError)) return null;
     const problem = `Qdrant export failed: ${describeError(err)}`;
-    return new NoVectorsBackup(
-      problem,
-      { total_vectors: 0, error: problem },
-      { qdrant: qdrantFields(this.server, this.serverVersion) },
-    );
+    return exportFailed(problem, this.server, this.serverVersion);
   }
 
   discard(): void {}

@@ -13,8 +13,7 @@ import { type ArchivedCollection, countPoints, readCollection, unnamedVectorPara
 import { QdrantAnswerError, type QdrantConnection, QdrantError } from '../qdrant/connection.js';
 import { createSnapshot, deleteSnapshot, downloadSnapshot, type SnapshotDescription } from '../qdrant/snapshots.js';
 import { readClusterPeers } from '../qdrant/shard-keys.js';
-import { NoVectorsBackup } from './no-vectors-backup.js';
-import { qdrantFields } from './server-backup.js';
+import { collectionMissing, exportFailed, qdrantFields } from './server-backup.js';
 import type { VectorsBackup, VectorsRecord } from './vector-store.js';
 
 export async function openSnapshotBackup(server: QdrantConnection, name: string): Promise<VectorsBackup> {
@@ -27,11 +26,7 @@ export async function openSnapshotBackup(server: QdrantConnection, name: string)
     collection = peers > 1 ? null : await readCollection(server, name);
   } catch (err) {
     const problem = describeError(err);
-    return new NoVectorsBackup(
-      problem,
-      { total_vectors: 0, error: problem },
-      { qdrant: qdrantFields(server, serverVersion) },
-    );
+    return exportFailed(problem, server, serverVersion);
   }
   if (peers > 1) {
     throw new UserError(
@@ -42,11 +37,7 @@ export async function openSnapshotBackup(server: QdrantConnection, name: string)
     );
   }
   if (!collection) {
-    return new NoVectorsBackup(
-      `Collection ${name} not found on Qdrant at ${server.url}`,
-      { total_vectors: 0, collection_not_found: true },
-      { qdrant: qdrantFields(server, serverVersion) },
-    );
+    return collectionMissing(name, server, serverVersion);
   }
   return new SnapshotBackup(server, name, serverVersion, collection);
 }
@@ -136,11 +127,7 @@ class SnapshotBackup implements VectorsBackup {
   withoutVectors(err: unknown): VectorsBackup | null {
     if (!(err instanceof QdrantError)) return null;
     const problem = `Qdrant snapshot failed: ${describeError(err)}`;
-    return new NoVectorsBackup(
-      problem,
-      { total_vectors: 0, error: problem },
-      { qdrant: qdrantFields(this.server, this.serverVersion) },
-    );
+    return exportFailed(problem, this.server, this.serverVersion);
   }
 
   discard(): void {}
