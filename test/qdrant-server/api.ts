@@ -133,11 +133,11 @@ function rootInfo(version: string): ApiAnswer {
 
 // ---------------------------------------------------------------- query parameters
 
-function queryError(reason: string): RequestError {
+export function queryError(reason: string): RequestError {
   return new RequestError('format', `Query deserialize error: ${reason}`, undefined, 'query parameters');
 }
 
-function queryBool(q: URLSearchParams, name: string): boolean | undefined {
+export function queryBool(q: URLSearchParams, name: string): boolean | undefined {
   const v = q.get(name);
   if (v === null) return undefined;
   if (v === 'true') return true;

@@ -12,9 +12,9 @@
 
 import { createHash } from 'node:crypto';
 import type { Schemas } from '@qdrant/js-client-rest';
-import { routeRequest, QdrantState, type ApiAnswer, type ApiRequest } from './api.js';
+import { queryBool, queryError, routeRequest, QdrantState, type ApiAnswer, type ApiRequest } from './api.js';
 import { renderRecord } from './collection.js';
-import { badRequest, collectionNotFound, notFound, RequestError } from './errors.js';
+import { badRequest, collectionNotFound, notFound } from './errors.js';
 import { isJsonObject, parseJsonExact, stringifyJson, type JsonObject, type JsonValue } from './json.js';
 
 const FORMAT = 'qdrant-test-server-snapshot';
@@ -265,18 +265,6 @@ function createBodyOf(config: JsonObject): JsonObject {
   ];
   for (const [from, to] of rest) if (config[from] != null) body[to] = config[from];
   return body;
-}
-
-function queryError(reason: string): RequestError {
-  return new RequestError('format', `Query deserialize error: ${reason}`, undefined, 'query parameters');
-}
-
-function queryBool(q: URLSearchParams, name: string): boolean | undefined {
-  const v = q.get(name);
-  if (v === null) return undefined;
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  throw queryError('provided string was not `true` or `false`');
 }
 
 /** The bytes of one field of a multipart/form-data body. */
