@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
+import { onInterrupt } from '../interrupt.js';
 import { archiveTimestamp } from '../local-time.js';
 import { printable } from '../output.js';
 import { processIsAlive } from '../process-alive.js';
@@ -50,8 +51,17 @@ export function removeStaleTempFiles(dir: string): string[] {
   return removed;
 }
 
+const cleanedOnInterrupt = new Set<string>();
+
+/** This process's temporary files in `dir` are removed on Ctrl-C. */
+export function cleanOnInterrupt(dir: string): void {
+  if (cleanedOnInterrupt.has(dir)) return;
+  cleanedOnInterrupt.add(dir);
+  onInterrupt(() => removeOwnTempFiles(dir));
+}
+
 /** Removes this process's own temporary files in `dir` (an interrupted run cleaning up after itself). */
-export function removeOwnTempFiles(dir: string): void {
+function removeOwnTempFiles(dir: string): void {
   let names: string[];
   try {
     names = fs.readdirSync(dir);

@@ -28,9 +28,9 @@ import { type DatabaseSnapshot, snapshotDatabase } from '../sqlite/snapshot.js';
 import { databaseFiles, type LiveDatabase } from '../sqlite/live-database.js';
 import { describeStats } from '../sqlite/stats.js';
 import { toolVersion } from '../version.js';
-import { cleanOnInterrupt } from '../interrupt.js';
 import {
   type ArchiveKind,
+  cleanOnInterrupt,
   ensureBackupsDir,
   publishArchive,
   removeStaleTempFiles,

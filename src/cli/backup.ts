@@ -1,5 +1,5 @@
 /** ba-backup: declares the flags; the work is in backup-command.ts, loaded once they are parsed (a fast --help). */
-import { Option } from 'commander';
+import { Option } from './commander.js';
 import { ENVIRONMENT_HELP, EXIT_STATUS_HELP, baseProgram } from './common.js';
 import { addKeyOptions, collect } from './offsite-flags.js';
 import { runCommand } from './run.js';

@@ -5,10 +5,9 @@
  */
 import path from 'node:path';
 import type { StoreConfig } from '../config.js';
-import { cleanOnInterrupt } from '../interrupt.js';
 import { ExitCode, UsageError, UserError, describeError } from '../errors.js';
 import { formatBytes, printable, printJson, type Reporter, silentReporter } from '../output.js';
-import { closestNames, ensureBackupsDir } from '../archive/backups-folder.js';
+import { cleanOnInterrupt, closestNames, ensureBackupsDir } from '../archive/backups-folder.js';
 import type { RetentionPolicy } from '../retention/policy.js';
 import { archiveVerdict, type ArchiveVerdict } from '../verify/archive-verdict.js';
 import {

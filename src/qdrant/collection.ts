@@ -62,10 +62,15 @@ export function unnamedVectorParams(config: CollectionConfig): Schemas['VectorPa
 
 /** Reads a collection's info, or null when it does not exist. */
 export async function readCollection(server: QdrantConnection, name: string): Promise<ArchivedCollection | null> {
-  const { exists } = await server.call('check the collection', (client) => client.collectionExists(name), true);
-  if (!exists) return null;
-  const info = await server.call('read the collection', (client) => client.getCollection(name), true);
-  const aliases = await server.call('read the aliases', (client) => client.getCollectionAliases(name), true);
+  if (!(await collectionExists(server, name))) return null;
+  const path = collectionPath(name);
+  const info = await server.requestResult<CollectionInfo>('GET', path, undefined, 'read the collection');
+  const aliases = await server.requestResult<Schemas['CollectionsAliasesResponse']>(
+    'GET',
+    `${path}/aliases`,
+    undefined,
+    'read the aliases',
+  );
   return {
     config: info.config,
     payload_schema: info.payload_schema,
@@ -76,10 +81,16 @@ export async function readCollection(server: QdrantConnection, name: string): Pr
 
 /** Exact point count, or null when the collection does not exist. */
 export async function countPoints(server: QdrantConnection, name: string): Promise<number | null> {
-  const { exists } = await server.call('check the collection', (client) => client.collectionExists(name), true);
-  if (!exists) return null;
-  const result = await server.call('count points', (client) => client.count(name, { exact: true }), true);
+  if (!(await collectionExists(server, name))) return null;
+  const path = `${collectionPath(name)}/points/count`;
+  const result = await server.requestResult<{ count: number }>('POST', path, '{"exact":true}', 'count points');
   return result.count;
+}
+
+async function collectionExists(server: QdrantConnection, name: string): Promise<boolean> {
+  const path = `${collectionPath(name)}/exists`;
+  const result = await server.requestResult<{ exists: boolean }>('GET', path, undefined, 'check the collection');
+  return result.exists;
 }
 
 function orUndefined<T>(value: T | null | undefined): T | undefined {

@@ -61,10 +61,6 @@ interface ClusterInfo {
   remote_shards: Array<{ shard_id: number; shard_key?: unknown; peer_id: number }>;
 }
 
-function resultOf<T>(text: string): T {
-  return (JSON.parse(text) as { result: T }).result;
-}
-
 function checkedKey(value: unknown, url: string): ShardKeyValue {
   const parsed = shardKeyValueSchema.safeParse(value);
   if (!parsed.success) {
@@ -78,8 +74,13 @@ function checkedKey(value: unknown, url: string): ShardKeyValue {
 /** The key list of GET /collections/{c}/shards, or null on a server without that endpoint. */
 async function listedKeys(server: QdrantConnection, name: string): Promise<unknown[] | null> {
   try {
-    const text = await server.request('GET', `${collectionPath(name)}/shards`, undefined, 'list the shard keys');
-    return (resultOf<{ shard_keys?: Array<{ key: unknown }> | null }>(text).shard_keys ?? []).map((k) => k.key);
+    const listed = await server.requestResult<{ shard_keys?: Array<{ key: unknown }> | null }>(
+      'GET',
+      `${collectionPath(name)}/shards`,
+      undefined,
+      'list the shard keys',
+    );
+    return (listed.shard_keys ?? []).map((k) => k.key);
   } catch (err) {
     if (err instanceof QdrantError && err.status === 404) return null;
     throw err;
@@ -89,8 +90,11 @@ async function listedKeys(server: QdrantConnection, name: string): Promise<unkno
 /** A custom-sharded collection's keys with their layout, in the server's order. */
 export async function readShardKeys(server: QdrantConnection, name: string): Promise<ArchivedShardKey[]> {
   const listed = await listedKeys(server, name);
-  const info = resultOf<ClusterInfo>(
-    await server.request('GET', `${collectionPath(name)}/cluster`, undefined, 'read the shard layout'),
+  const info = await server.requestResult<ClusterInfo>(
+    'GET',
+    `${collectionPath(name)}/cluster`,
+    undefined,
+    'read the shard layout',
   );
   // per key: shard id -> peers holding a replica
   const layout = new Map<string, { key: ShardKeyValue; shards: Map<number, Set<number>> }>();
@@ -123,13 +127,13 @@ export async function readShardKeys(server: QdrantConnection, name: string): Pro
 
 /** Exact point count under one key. */
 export async function countShardKeyPoints(server: QdrantConnection, name: string, key: ShardKeyValue): Promise<number> {
-  const text = await server.request(
+  const result = await server.requestResult<{ count: number }>(
     'POST',
     `${collectionPath(name)}/points/count`,
     JSON.stringify({ exact: true, shard_key: key }),
     `count the points of ${describeShardKey(key)}`,
   );
-  return resultOf<{ count: number }>(text).count;
+  return result.count;
 }
 
 /**
@@ -159,8 +163,11 @@ export async function createShardKey(
 
 /** The peer ids of the server's cluster; one peer (its own, unknown: -1) when distributed mode is off. */
 export async function readClusterPeers(server: QdrantConnection): Promise<number[]> {
-  const status = resultOf<{ status: string; peers?: Record<string, unknown> }>(
-    await server.request('GET', '/cluster', undefined, 'read the cluster'),
+  const status = await server.requestResult<{ status: string; peers?: Record<string, unknown> }>(
+    'GET',
+    '/cluster',
+    undefined,
+    'read the cluster',
   );
   if (status.status !== 'enabled' || !status.peers) return [-1];
   return Object.keys(status.peers).map(Number);

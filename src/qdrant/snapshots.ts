@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type http from 'node:http';
 import { Readable } from 'node:stream';
-import { collectionPath, QdrantAnswerError, type QdrantConnection } from './connection.js';
+import { collectionPath, QdrantAnswerError, type QdrantConnection, resultOf } from './connection.js';
 
 export interface SnapshotDescription {
   name: string;
@@ -20,14 +20,6 @@ export interface SnapshotDescription {
  * answer: both copy the whole collection, far beyond an ordinary request.
  */
 export const SNAPSHOT_WAIT_MS = 60 * 60 * 1000;
-
-function resultOf(text: string, url: string, doing: string): unknown {
-  try {
-    return (JSON.parse(text) as { result?: unknown }).result;
-  } catch {
-    throw new QdrantAnswerError(`Qdrant at ${url} gave an answer that is not JSON (${doing})`);
-  }
-}
 
 /** Makes a snapshot and waits for it (wait=true) as long as it takes; not retried: a retry would make a second one. */
 export async function createSnapshot(server: QdrantConnection, collection: string): Promise<SnapshotDescription> {

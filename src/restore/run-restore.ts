@@ -10,8 +10,13 @@ import type { QdrantConfig, QdrantModeChoice, StoreConfig } from '../config.js';
 import { localDirOf } from '../embedded/local-store.js';
 import { ExitCode, UsageError, UserError } from '../errors.js';
 import type { Reporter } from '../output.js';
-import { cleanOnInterrupt } from '../interrupt.js';
-import { findArchive, refuseSymlinks, removeStaleTempFiles, tempPath } from '../archive/backups-folder.js';
+import {
+  cleanOnInterrupt,
+  findArchive,
+  refuseSymlinks,
+  removeStaleTempFiles,
+  tempPath,
+} from '../archive/backups-folder.js';
 import { readLiveDatabase, SIDE_SUFFIXES } from '../sqlite/live-database.js';
 import { vectorStoreFor } from '../vector-store/select.js';
 import type { LiveVectors, VectorStore } from '../vector-store/vector-store.js';

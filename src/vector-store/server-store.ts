@@ -127,15 +127,16 @@ export class ServerVectorStore implements VectorStore {
   async pointIds(): Promise<Set<string> | null> {
     if ((await countPoints(this.server, this.collection)) === null) return new Set();
     const ids = new Set<string>();
+    const path = `${collectionPath(this.collection)}/points/scroll`;
     let offset: string | number | undefined;
     do {
-      const page = await this.server.call(
-        'read point ids',
-        (client) => client.scroll(this.collection, { limit: 1000, offset, with_payload: false, with_vector: false }),
-        true,
-      );
+      const body = JSON.stringify({ limit: 1000, offset, with_payload: false, with_vector: false });
+      const page = await this.server.requestResult<{
+        points: Array<{ id: string | number }>;
+        next_page_offset?: string | number | null;
+      }>('POST', path, body, 'read point ids');
       for (const point of page.points) ids.add(String(point.id));
-      offset = (page.next_page_offset ?? undefined) as string | number | undefined;
+      offset = page.next_page_offset ?? undefined;
     } while (offset !== undefined);
     return ids;
   }

@@ -55,6 +55,21 @@ describe('parallel deflate', () => {
     });
   }
 
+  it('copies what it is handed: a source may overwrite its buffer once it is handed over', async () => {
+    const data = compressible(9 * BLOCK + 777);
+    const reused = Buffer.alloc(5000);
+    function* overwriting(): Generator<Buffer> {
+      for (let at = 0; at < data.length; at += reused.length) {
+        const n = data.copy(reused, 0, at);
+        yield reused.subarray(0, n);
+        reused.fill(0x21);
+      }
+    }
+    const out: Buffer[] = [];
+    await deflateEntry(overwriting(), (bytes) => Promise.resolve(void out.push(bytes)), OPTIONS);
+    assert.ok(zlib.inflateRawSync(Buffer.concat(out)).equals(data));
+  });
+
   it('compresses as well as one stream: each block reaches back into the one before', async () => {
     const data = compressible(20 * BLOCK);
     const single = zlib.deflateRawSync(data, { level: 6 }).length;
