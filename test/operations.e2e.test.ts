@@ -196,6 +196,16 @@ describe('operating backups', () => {
     }
   });
 
+  it('a reader that closes stdout early (| head) ends nothing badly: no crash, exit 0', async () => {
+    const child = spawn(process.execPath, [BIN.backup, '--help'], { cwd: store.root, env: cleanEnv(env) });
+    child.stdout.destroy(); // closed before the command writes: its write fails with EPIPE
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(stderr, '');
+    assert.equal(code, 0);
+  });
+
   it('a second run waits for the first, then stops naming the holder', async (t) => {
     const faults = onlyWithTestServer(t, server, 'a delayed answer (fault injection)');
     if (!faults) return;
