@@ -7,7 +7,7 @@
 // of scroll/retrieve, which are concatenated from cached texts.
 
 import type { Schemas } from '@qdrant/js-client-rest';
-import { Collection, renderRecord } from './collection.js';
+import { Collection, renderRecords, type StoredPoint } from './collection.js';
 import { parseCreateCollection } from './config.js';
 import {
   alreadyExists,
@@ -22,7 +22,15 @@ import {
 import { invalidIdMessage, renderPointId, toPointId, type PointId } from './ids.js';
 import { isJsonObject, stringifyJson, type JsonObject, type JsonPath, type JsonValue } from './json.js';
 import { parseWithPayload, parseWithVector } from './payload.js';
-import { Cluster, mergedPage, parseShardSelector, readTargets, routeShards, writeTargets } from './shards.js';
+import {
+  Cluster,
+  mergedPage,
+  parseShardSelector,
+  readTargets,
+  routeShards,
+  writeTargets,
+  type ShardKeyValue,
+} from './shards.js';
 import {
   checkMin,
   expectArray,
@@ -74,13 +82,17 @@ export interface ApiRequest {
   json(): JsonValue;
 }
 
-/** What a handler answers: a `result` for Qdrant's envelope, or a raw response. */
+/**
+ * What a handler answers: a `result` for Qdrant's envelope (its JSON as text, or as bytes in
+ * pieces for answers made of stored points), or a raw response.
+ */
 export type ApiAnswer =
-  { kind: 'result'; json: string } | { kind: 'raw'; status: number; contentType: string; body: string };
+  | { kind: 'result'; json: string | readonly Buffer[] }
+  | { kind: 'raw'; status: number; contentType: string; body: string };
 
 export type Handler = (state: QdrantState, req: ApiRequest) => ApiAnswer;
 
-const result = (json: string): ApiAnswer => ({ kind: 'result', json });
+const result = (json: string | readonly Buffer[]): ApiAnswer => ({ kind: 'result', json });
 
 /** The handler for a method and decoded path segments, or undefined (404, empty body). */
 export function routeRequest(method: string, segments: readonly string[], version: string): Handler | undefined {
@@ -431,8 +443,8 @@ function scrollPoints(s: QdrantState, req: ApiRequest, name: string): ApiAnswer 
   const next = page.length > limit ? renderPointId(page[limit]!.point.id) : 'null';
   const keyPoints: keyof Schemas['ScrollResult'] = 'points';
   const keyNext: keyof Schemas['ScrollResult'] = 'next_page_offset';
-  const parts = records.map((r) => renderRecord(r.point, payloadSel, vectorSel, r.key));
-  return result(`{"${keyPoints}":[${parts.join(',')}],"${keyNext}":${next}}`);
+  const points = renderRecords(records, payloadSel, vectorSel);
+  return result([Buffer.from(`{"${keyPoints}":`), ...points, Buffer.from(`,"${keyNext}":${next}}`)]);
 }
 
 /** POST /collections/{name}/points: records for the given ids, in request order. */
@@ -449,19 +461,19 @@ function retrievePoints(s: QdrantState, req: ApiRequest, name: string): ApiAnswe
   const selector = parseShardSelector(field<PointRequest>(body, 'shard_key'), ['shard_key']);
   const targets = readTargets(s.require(name), selector);
   const seen = new Set<PointId>();
-  const parts: string[] = [];
+  const found: Array<{ point: StoredPoint; key?: ShardKeyValue }> = [];
   for (const id of ids) {
     if (seen.has(id)) continue;
     seen.add(id);
     // one record per id, the first key's, as the merged answer of several shards
     for (const target of targets) {
-      const p = target.points.get(id);
-      if (p === undefined) continue;
-      parts.push(renderRecord(p, payloadSel, vectorSel, target.key));
+      const point = target.points.get(id);
+      if (point === undefined) continue;
+      found.push({ point, key: target.key });
       break;
     }
   }
-  return result(`[${parts.join(',')}]`);
+  return result(renderRecords(found, payloadSel, vectorSel));
 }
 
 /** POST /collections/{name}/points/delete with a list of ids (filter selectors unsupported). */

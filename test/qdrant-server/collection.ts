@@ -198,21 +198,43 @@ const RECORD_VECTOR: keyof Schemas['Record'] = 'vector';
 const RECORD_SHARD_KEY: keyof Schemas['Record'] = 'shard_key';
 
 /**
- * JSON text of a Record: `{"id":..,"payload":..,"vector":..,"shard_key":..}`, unrequested parts
- * omitted; `shard_key` only for a point of a custom-sharded collection.
+ * Appends the JSON text of a Record to `out`: `{"id":..,"payload":..,"vector":..,"shard_key":..}`,
+ * unrequested parts omitted; `shard_key` only for a point of a custom-sharded collection.
  */
 export function renderRecord(
+  out: Buffer[],
   p: StoredPoint,
   payloadSel: PayloadSelection,
   vectorSel: VectorSelection,
   shardKey?: ShardKeyValue,
-): string {
-  let s = `{"${RECORD_ID}":${renderPointId(p.id)}`;
+): void {
+  let head = `{"${RECORD_ID}":${renderPointId(p.id)}`;
   const payload = renderSelectedPayload(p.payload, p.payloadJson, payloadSel);
-  if (payload !== undefined) s += `,"${RECORD_PAYLOAD}":${payload}`;
+  if (payload !== undefined) head += `,"${RECORD_PAYLOAD}":${payload}`;
   if (vectorSel !== undefined) {
-    s += `,"${RECORD_VECTOR}":${renderVectorStruct(p.vectors, vectorSel === 'all' ? undefined : vectorSel)}`;
+    out.push(Buffer.from(`${head},"${RECORD_VECTOR}":`));
+    renderVectorStruct(out, p.vectors, vectorSel === 'all' ? undefined : vectorSel);
+    head = '';
   }
-  if (shardKey !== undefined) s += `,"${RECORD_SHARD_KEY}":${renderShardKey(shardKey)}`;
-  return s + '}';
+  if (shardKey !== undefined) head += `,"${RECORD_SHARD_KEY}":${renderShardKey(shardKey)}`;
+  out.push(Buffer.from(head + '}'));
 }
+
+/** A JSON array of records, as bytes: `[record,record,...]`. */
+export function renderRecords(
+  records: ReadonlyArray<{ point: StoredPoint; key?: ShardKeyValue }>,
+  payloadSel: PayloadSelection,
+  vectorSel: VectorSelection,
+): Buffer[] {
+  const out: Buffer[] = [OPEN_ARRAY];
+  records.forEach((r, k) => {
+    if (k > 0) out.push(COMMA);
+    renderRecord(out, r.point, payloadSel, vectorSel, r.key);
+  });
+  out.push(CLOSE_ARRAY);
+  return out;
+}
+
+const OPEN_ARRAY = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE_ARRAY = Buffer.from(']');

@@ -137,7 +137,7 @@ function matches(rule: FaultRule, method: string, path: string): boolean {
 
 interface Reply {
   status: number;
-  body: string;
+  body: string | Buffer;
   contentType?: string;
   headers?: Readonly<Record<string, string>>;
 }
@@ -186,10 +186,14 @@ function pathSegments(path: string): string[] | undefined {
   }
 }
 
+const RESULT_HEAD = Buffer.from('{"result":');
+
 function answerReply(answer: ApiAnswer, started: bigint): Reply {
   if (answer.kind === 'raw') return { status: answer.status, body: answer.body, contentType: answer.contentType };
   const time = Number(process.hrtime.bigint() - started) / 1e9;
-  return { status: 200, body: `{"result":${answer.json},"status":"ok","time":${time}}` };
+  const tail = `,"status":"ok","time":${time}}`;
+  if (typeof answer.json === 'string') return { status: 200, body: `{"result":${answer.json}${tail}` };
+  return { status: 200, body: Buffer.concat([RESULT_HEAD, ...answer.json, Buffer.from(tail)]) };
 }
 
 /** Streams a snapshot file in 1 MiB writes, waiting for the client to take each. */
@@ -243,12 +247,14 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
   const send = (res: http.ServerResponse, method: string, path: string, query: string, reply: Reply): void => {
     requestLog.push({ method, path, query, status: reply.status });
     if (res.destroyed) return;
+    // bytes, so that the length and the write do not each encode a large string
+    const body = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
     res.writeHead(reply.status, {
       'content-type': reply.contentType ?? 'application/json',
-      'content-length': Buffer.byteLength(reply.body),
+      'content-length': body.length,
       ...reply.headers,
     });
-    res.end(reply.body);
+    res.end(body);
   };
 
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {

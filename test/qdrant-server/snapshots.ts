@@ -48,6 +48,7 @@ interface StoredSnapshot {
 }
 
 const result = (json: string): ApiAnswer => ({ kind: 'result', json });
+const NEWLINE = Buffer.from('\n');
 const accepted = (): ApiAnswer => ({
   kind: 'raw',
   status: 202,
@@ -154,7 +155,10 @@ export class SnapshotService {
       points: points.length,
     };
     const parts = [Buffer.from(stringifyJson(header) + '\n')];
-    for (const p of points) parts.push(Buffer.from(renderRecord(p, { kind: 'all' }, 'all') + '\n'));
+    for (const p of points) {
+      renderRecord(parts, p, { kind: 'all' }, 'all');
+      parts.push(NEWLINE);
+    }
     const wal = this.opts.walBytes ?? 0;
     if (wal > 0) parts.push(Buffer.from(WAL_MARK), Buffer.alloc(wal, 0x57));
     return Buffer.concat(parts);
