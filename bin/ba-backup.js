@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/backup.js';
+import { main } from '../dist/bundle/backup.js';
 main();

@@ -1,3 +1,3 @@
 #!/usr/bin/env node
-import { main } from '../dist/src/cli/restore.js';
+import { main } from '../dist/bundle/restore.js';
 main();

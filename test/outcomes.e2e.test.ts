@@ -65,11 +65,16 @@ describe('honest outcomes', () => {
     const child = spawn(process.execPath, [BIN.restore, complete, '--yes', '--batch-size', '5', '--concurrency', '1'], {
       cwd: store.root,
       env: cleanEnv(env),
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'pipe'],
     });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
     const journal = path.join(store.repoDir, '.ba-restore-journal.json');
-    while (!fs.existsSync(journal) || !fs.readFileSync(journal, 'utf8').includes('"phase": "vectors"'))
+    while (!fs.existsSync(journal) || !fs.readFileSync(journal, 'utf8').includes('"phase": "vectors"')) {
+      // a restore that ends before it loads the vectors would leave this loop waiting forever
+      assert.equal(child.exitCode, null, `the restore ended before loading the vectors: ${stderr}`);
       await new Promise((r) => setTimeout(r, 20));
+    }
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));
     faults.clearFaults();

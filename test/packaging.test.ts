@@ -131,20 +131,10 @@ function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-/** src/**\/*.ts -> the dist/src/**\/*.js paths the package must ship, one per module. */
-function expectedDistFiles(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts')) {
-        out.push(`dist/${path.relative(REPO, full).split(path.sep).join('/').replace(/\.ts$/, '.js')}`);
-      }
-    }
-  };
-  walk(path.join(REPO, 'src'));
-  return out;
+/** The files of dist/bundle, as the build left them: the linked CLI the bins run. */
+function bundleFiles(): string[] {
+  const dir = path.join(REPO, 'dist', 'bundle');
+  return fs.readdirSync(dir).map((name) => `dist/bundle/${name}`);
 }
 
 describe(
@@ -189,6 +179,10 @@ describe(
       const stale = path.join(REPO, 'dist', 'src', 'zz-stale-packaging-probe.js');
       fs.mkdirSync(path.dirname(stale), { recursive: true });
       fs.writeFileSync(stale, 'throw new Error("stale build output");\n');
+      // nor a chunk of an earlier bundle (chunk names change with their content)
+      const staleChunk = path.join(REPO, 'dist', 'bundle', 'chunk-ZZSTALE.js');
+      fs.mkdirSync(path.dirname(staleChunk), { recursive: true });
+      fs.writeFileSync(staleChunk, 'throw new Error("stale bundle chunk");\n');
 
       const packDir = path.join(work, 'pack');
       fs.mkdirSync(packDir);
@@ -207,8 +201,9 @@ describe(
       tarball = path.join(packDir, info.filename);
       assert.ok(fs.statSync(tarball).size > 0);
       assert.ok(!fs.existsSync(stale), 'prepack removed the stale output');
+      assert.ok(!fs.existsSync(staleChunk), 'the build replaced the whole bundle');
 
-      // exactly: package.json, README, LICENSE, the format document, both bins, one .js per src module
+      // exactly: package.json, README, LICENSE, the format document, both bins and the linked CLI
       const files = info.files.map((f) => f.path).sort();
       const expected = [
         'LICENSE',
@@ -216,13 +211,13 @@ describe(
         'docs/archive-format.md',
         'package.json',
         ...Object.values(PKG.bin).map((p) => p.replace(/^\.\//, '')),
-        ...expectedDistFiles(),
+        ...bundleFiles(),
       ].sort();
       assert.deepEqual(files, expected);
       for (const name of files) {
         assert.doesNotMatch(
           name,
-          /^(src|test|dist\/test|dist\/bench|dist\/scripts|bench|scripts)\/|\.map$|\.ts$/,
+          /^(src|test|dist\/src|dist\/test|dist\/bench|dist\/scripts|bench|scripts)\/|\.map$|\.ts$/,
           name,
         );
       }
