@@ -16,26 +16,42 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // two folders deep, like dist/src/*.js: version.ts finds package.json at ../../
 const outdir = path.join(root, 'dist', 'bundle');
 
-fs.rmSync(outdir, { recursive: true, force: true });
-await build({
-  entryPoints: {
-    backup: path.join(root, 'dist/src/cli/backup.js'),
-    restore: path.join(root, 'dist/src/cli/restore.js'),
-  },
-  outdir,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external: [
-    'better-sqlite3',
-    'commander',
-    'yauzl',
-    'cli-progress',
-    '@qdrant/js-client-rest',
-    '@aws-sdk/*',
-    'age-encryption',
-  ],
-  logLevel: 'warning',
-});
+// Built beside, then moved in file by file: bins that run meanwhile (tests while npm pack
+// rebuilds) always find a whole bundle; files the new build no longer has go last.
+const next = fs.mkdtempSync(path.join(root, 'dist', '.bundle-'));
+try {
+  await build({
+    entryPoints: {
+      backup: path.join(root, 'dist/src/cli/backup.js'),
+      restore: path.join(root, 'dist/src/cli/restore.js'),
+    },
+    outdir: next,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external: [
+      'better-sqlite3',
+      'commander',
+      'yauzl',
+      'cli-progress',
+      '@qdrant/js-client-rest',
+      '@aws-sdk/*',
+      'age-encryption',
+    ],
+    logLevel: 'warning',
+  });
+  fs.mkdirSync(outdir, { recursive: true });
+  const built = new Set(fs.readdirSync(next));
+  // chunks before the entries that import them
+  const order = [...built].sort((a, b) => Number(isEntry(a)) - Number(isEntry(b)));
+  for (const name of order) fs.renameSync(path.join(next, name), path.join(outdir, name));
+  for (const name of fs.readdirSync(outdir)) if (!built.has(name)) fs.rmSync(path.join(outdir, name));
+} finally {
+  fs.rmSync(next, { recursive: true, force: true });
+}
+
+function isEntry(name) {
+  return name === 'backup.js' || name === 'restore.js';
+}

@@ -19,6 +19,11 @@ function prune(dir) {
   let left = 0;
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
+    // the linked CLI has no sources of its own: the build replaces it whole (scripts/bundle.mjs)
+    if (dir === dist && (entry.name === 'bundle' || entry.name.startsWith('.bundle-'))) {
+      left++;
+      continue;
+    }
     if (entry.isDirectory()) {
       if (!prune(full)) left++;
       continue;

@@ -131,6 +131,29 @@ function isInside(child: string, parent: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
+/**
+ * Runs `--list` of both bins from the repository, one after the other, until `done` settles
+ * (`--list` loads the command chunk too); the exit and stderr of each failed run.
+ */
+async function runBinsUntil(done: Promise<unknown>, cwd: string): Promise<{ runs: number; failures: string[] }> {
+  let finished = false;
+  void done.finally(() => (finished = true));
+  const failures: string[] = [];
+  let runs = 0;
+  while (!finished) {
+    for (const bin of Object.values(PKG.bin)) {
+      const result = await run(process.execPath, [path.join(REPO, bin), '--list'], {
+        cwd,
+        env: cliEnv(),
+        timeoutMs: MINUTE,
+      });
+      runs++;
+      if (result.code !== 0) failures.push(`${bin}: exit ${result.code}: ${result.stderr.trim().split('\n')[0]}`);
+    }
+  }
+  return { runs, failures };
+}
+
 /** The files of dist/bundle, as the build left them: the linked CLI the bins run. */
 function bundleFiles(): string[] {
   const dir = path.join(REPO, 'dist', 'bundle');
@@ -186,12 +209,17 @@ describe(
 
       const packDir = path.join(work, 'pack');
       fs.mkdirSync(packDir);
-      const result = await run(npmBin, ['pack', '--pack-destination', packDir, '--json'], {
+      const packing = run(npmBin, ['pack', '--pack-destination', packDir, '--json'], {
         cwd: REPO,
         env: npm,
         timeoutMs: 8 * MINUTE,
       });
+      // the other test files run the bins from this tree meanwhile: the rebuild never leaves them without a CLI
+      const duringPack = await runBinsUntil(packing, outside);
+      const result = await packing;
       assert.equal(result.code, 0, tail(result));
+      assert.ok(duringPack.runs > 0, 'the bins ran while npm pack rebuilt');
+      assert.deepEqual(duringPack.failures, [], `bins that failed while npm pack rebuilt (of ${duringPack.runs})`);
       const [info] = JSON.parse(result.stdout.slice(result.stdout.indexOf('['))) as Array<{
         filename: string;
         files: Array<{ path: string }>;
