@@ -4,7 +4,7 @@
 // exactly parsed) JSON body, acts on QdrantState and returns the `result` JSON text, which the
 // server wraps in Qdrant's envelope. Bodies are read through the client's OpenAPI types
 // (`field<Schemas[...]>`), results are built as Schemas[...] values, except the point records
-// of scroll/retrieve, which are concatenated from cached texts.
+// of scroll/retrieve, which are answered as pieces of the bytes stored at upsert.
 
 import type { Schemas } from '@qdrant/js-client-rest';
 import { Collection, renderRecords, type StoredPoint } from './collection.js';
