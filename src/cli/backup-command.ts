@@ -20,6 +20,7 @@ import type { RetentionPolicy } from '../retention/policy.js';
 import { listBackups } from './list.js';
 import { checkFresh, pinBackup, pruneBackups, verifyBackups } from './maintenance.js';
 import { compareBackups, inspectBackup } from './inspect.js';
+import { keepYoungGenerationSmall } from './heap.js';
 import { type CommonFlags, outputMode, parseCount } from './common.js';
 import {
   decryptionFor,
@@ -57,6 +58,7 @@ export interface BackupFlags extends CommonFlags, OffsiteFlags {
 }
 
 export async function runBackupCommand(flags: BackupFlags, args: string[]): Promise<number> {
+  keepYoungGenerationSmall();
   refuseIdleFlags(flags, args);
   const json = flags.json ?? false;
   const store = resolveStoreConfig(flags, process.env, process.cwd());

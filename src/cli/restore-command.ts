@@ -11,6 +11,7 @@ import { CONFIRM_PHRASE } from '../restore/confirm-phrase.js';
 import { runRestore } from '../restore/run-restore.js';
 import { listBackups } from './list.js';
 import { askForPhrase } from './prompt.js';
+import { keepYoungGenerationSmall } from './heap.js';
 import { type CommonFlags, outputMode } from './common.js';
 import { decryptionFor, fetchForRestore, listCopies, openFlagTarget } from './offsite.js';
 
@@ -32,6 +33,7 @@ export interface RestoreFlags extends CommonFlags, OffsiteFlags {
 }
 
 export async function runRestoreCommand(flags: RestoreFlags, args: string[]): Promise<number> {
+  keepYoungGenerationSmall();
   const [archive] = args;
   const store = resolveStoreConfig(flags, process.env, process.cwd());
   const json = flags.json ?? false;

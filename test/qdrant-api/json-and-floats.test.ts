@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatF32 } from '../qdrant-server/float32.js';
+import { F32Text, formatF32 } from '../qdrant-server/float32.js';
 import { parseJsonExact, stringifyJson } from '../qdrant-server/json.js';
 
 describe('exact JSON and f32 printing', () => {
@@ -68,5 +68,50 @@ describe('exact JSON and f32 printing', () => {
       assert.equal(Math.fround(Number(s)), f, `${s} does not read back as ${f}`);
       assert.equal(Number(s), reference(f), `shortest for ${f}`);
     }
+  });
+
+  it('writes arrays of f32 byte for byte as ryu lays out the toPrecision reference', () => {
+    // the reference: shortest toPrecision digits, laid out by ryu's format32 rules in strings
+    const reference = (x: number): string => {
+      const f = Math.fround(x);
+      if (f === 0) return Object.is(f, -0) ? '-0.0' : '0.0';
+      const a = Math.abs(f);
+      let s = a.toPrecision(9);
+      for (let p = 1; p <= 9; p++) {
+        if (Math.fround(Number(a.toPrecision(p))) === a) {
+          s = a.toPrecision(p);
+          break;
+        }
+      }
+      const [mantissa, expText] = s.split('e');
+      const [whole, fraction = ''] = mantissa!.split('.');
+      let digits = (whole! + fraction).replace(/^0+/, '');
+      let k = Number(expText ?? 0) - fraction.length;
+      while (digits.length > 1 && digits.endsWith('0')) {
+        digits = digits.slice(0, -1);
+        k++;
+      }
+      const kk = digits.length + k;
+      let text: string;
+      if (k >= 0 && kk <= 13) text = `${digits}${'0'.repeat(k)}.0`;
+      else if (kk > 0 && kk <= 13) text = `${digits.slice(0, kk)}.${digits.slice(kk)}`;
+      else if (kk > -6 && kk <= 0) text = `0.${'0'.repeat(-kk)}${digits}`;
+      else text = `${digits[0]}${digits.length > 1 ? '.' + digits.slice(1) : ''}e${kk - 1}`;
+      return (f < 0 ? '-' : '') + text;
+    };
+    const f32 = new Float32Array(1);
+    const u32 = new Uint32Array(f32.buffer);
+    let seed = 777;
+    const values: number[] = [0, -0, 1, 100, 1e13, 1e-7, 3.4e38, 1e-45, -2.5];
+    while (values.length < 50_000) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      u32[0] = seed;
+      if (Number.isFinite(f32[0]!)) values.push(f32[0]!);
+      values.push((seed / 2 ** 32 - 0.5) * 0.2); // the range of embedding components
+    }
+    const text = new F32Text();
+    const bytes = text.array(values).take();
+    assert.equal(bytes.toString('latin1'), `[${values.map(reference).join(',')}]`);
+    assert.equal(text.array([]).take().toString('latin1'), '[]');
   });
 });

@@ -7,7 +7,7 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import type { DenseSlot, VectorSlot } from './config.js';
 import { formatError, validationError } from './errors.js';
-import { cosineNormaliseInPlace, formatF32, formatF32Array, roundToF16, toUint8 } from './float32.js';
+import { cosineNormaliseInPlace, F32Text, roundToF16, toUint8 } from './float32.js';
 import { isJsonObject, type JsonObject, type JsonPath, type JsonValue } from './json.js';
 import { field } from './validate.js';
 
@@ -20,9 +20,11 @@ export interface StoredVector {
   readonly json: Buffer;
 }
 
-/** A stored vector's text: numbers only, so ASCII, so latin1 is exact and the cheapest copy. */
-function stored(name: string, kind: VectorKind, json: string): StoredVector {
-  return { name, kind, json: Buffer.from(json, 'latin1') };
+/** Where every stored vector's text is written, then taken out as its own bytes. */
+const text = new F32Text();
+
+function stored(name: string, kind: VectorKind): StoredVector {
+  return { name, kind, json: text.take() };
 }
 
 /**
@@ -131,22 +133,28 @@ export function storeVectors(input: PointVectorsInput, slots: ReadonlyMap<string
 }
 
 function storeOne(name: string, vector: ParsedVector, slot: VectorSlot): StoredVector {
+  text.reset(); // nothing half-written by a vector that failed its checks
   if (slot.kind === 'sparse') {
     if (vector.kind !== 'sparse') throw new VectorDataError('Conversion between sparse and regular vectors failed');
-    return stored(name, 'sparse', renderSparse(vector.indices, vector.values));
+    renderSparse(vector.indices, vector.values);
+    return stored(name, 'sparse');
   }
   if (vector.kind === 'sparse') throw new VectorDataError('Conversion between sparse and regular vectors failed');
   if (slot.multivector) {
     if (vector.kind !== 'multi') throw new VectorDataError('Conversion between multi and regular vectors failed');
-    const subs = vector.values.map((sub) => {
-      checkDim(slot.size, sub.length);
-      return formatF32Array(preprocessDense(sub, slot));
+    for (const sub of vector.values) checkDim(slot.size, sub.length);
+    text.char(0x5b);
+    vector.values.forEach((sub, k) => {
+      if (k > 0) text.char(0x2c);
+      text.array(preprocessDense(sub, slot));
     });
-    return stored(name, 'multi', `[${subs.join(',')}]`);
+    text.char(0x5d);
+    return stored(name, 'multi');
   }
   if (vector.kind !== 'dense') throw new VectorDataError('Conversion between multi and regular vectors failed');
   checkDim(slot.size, vector.values.length);
-  return stored(name, 'dense', formatF32Array(preprocessDense(vector.values, slot)));
+  text.array(preprocessDense(vector.values, slot));
+  return stored(name, 'dense');
 }
 
 /**
@@ -172,13 +180,13 @@ function checkDim(expected: number, got: number): void {
   if (expected !== got) throw new VectorDataError(`Vector dimension error: expected dim: ${expected}, got ${got}`);
 }
 
-function renderSparse(indices: number[], values: number[]): string {
+function renderSparse(indices: number[], values: number[]): void {
   const order = indices.map((_, k) => k).sort((a, b) => indices[a]! - indices[b]!);
-  const idx = order.map((j) => String(indices[j]));
-  const vals = order.map((j) => formatF32(values[j]!));
   const keyIndices: keyof Schemas['SparseVector'] = 'indices';
   const keyValues: keyof Schemas['SparseVector'] = 'values';
-  return `{"${keyIndices}":[${idx.join(',')}],"${keyValues}":[${vals.join(',')}]}`;
+  text.ascii(`{"${keyIndices}":[${order.map((j) => String(indices[j])).join(',')}],"${keyValues}":`);
+  text.array(order.map((j) => values[j]!));
+  text.char(0x7d);
 }
 
 /**
