@@ -6,7 +6,7 @@
  * never read process.env themselves.
  */
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { UsageError } from './errors.js';
 
 export const DEFAULT_USERNAME = 'buildautomata_ai_v012';

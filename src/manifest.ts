@@ -9,7 +9,8 @@
  * Archives of the original tool have no format_version: they are version 0.
  * See docs/archive-format.md.
  */
-import { z } from 'zod';
+import * as z from 'zod';
+import { formatCount } from './count.js';
 
 export const MANIFEST_ENTRY = 'manifest.json';
 export const DATABASE_ENTRY = 'memoryv012.db';
@@ -201,7 +202,7 @@ export function describeQdrantStats(stats: QdrantStats): string {
   if (stats.skipped) return 'skipped';
   if (stats.collection_not_found) return 'collection not found';
   if (stats.error !== undefined) return `not exported (${stats.error})`;
-  return (stats.total_vectors ?? 0).toLocaleString('en-US');
+  return formatCount(stats.total_vectors ?? 0);
 }
 
 /** What an archive lacks or saved as found (raw, absent, discarded, database only); empty for a complete archive. */

@@ -135,11 +135,6 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(2)} ${units[unit]}`;
 }
 
-/** A count with thousands separators: 100,000. */
-export function formatCount(n: number): string {
-  return n.toLocaleString('en-US');
-}
-
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;

@@ -8,7 +8,8 @@ import { ExitCode, UsageError, UserError } from '../errors.js';
 import { describeInterrupted } from '../restore/journal.js';
 import { interruptedRestore } from '../restore/recover.js';
 import { describeQdrantStats } from '../manifest.js';
-import { consoleReporter, formatBytes, formatCount, printJson, type Reporter } from '../output.js';
+import { consoleReporter, formatBytes, printJson, type Reporter } from '../output.js';
+import { formatCount } from '../count.js';
 import { pin } from '../archive/pins.js';
 import { assertDatabaseExists, type BackupResult, createBackup } from '../backup/create-backup.js';
 import { type CopyOutcome, copyToTargets } from '../offsite/copy-out.js';
@@ -20,7 +21,6 @@ import type { RetentionPolicy } from '../retention/policy.js';
 import { listBackups } from './list.js';
 import { checkFresh, pinBackup, pruneBackups, verifyBackups } from './maintenance.js';
 import { compareBackups, inspectBackup } from './inspect.js';
-import { keepYoungGenerationSmall } from './heap.js';
 import { type CommonFlags, outputMode, parseCount } from './common.js';
 import {
   decryptionFor,
@@ -58,7 +58,6 @@ export interface BackupFlags extends CommonFlags, OffsiteFlags {
 }
 
 export async function runBackupCommand(flags: BackupFlags, args: string[]): Promise<number> {
-  keepYoungGenerationSmall();
   refuseIdleFlags(flags, args);
   const json = flags.json ?? false;
   const store = resolveStoreConfig(flags, process.env, process.cwd());

@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import { ExitCode } from '../errors.js';
 import { COPY_NAME } from '../offsite/target.js';
 import { describeArchiveNotes, describeQdrantStats } from '../manifest.js';
-import { formatBytes, formatCount, formatCreated, printable, printJson } from '../output.js';
+import { formatBytes, formatCreated, printable, printJson } from '../output.js';
+import { formatCount } from '../count.js';
 import { catalog } from '../archive/catalog.js';
 
 export async function listBackups(backupsDir: string, json: boolean): Promise<number> {

@@ -4,14 +4,14 @@ import { resolveVectors } from './vector-flags.js';
 import path from 'node:path';
 import { parseBatchSize, resolveStoreConfig } from '../config.js';
 import { ExitCode, UsageError } from '../errors.js';
-import { consoleReporter, formatCount, printable, printJson } from '../output.js';
+import { consoleReporter, printable, printJson } from '../output.js';
+import { formatCount } from '../count.js';
 import { acquireLock } from '../lock.js';
 import { describePlan, type RestorePlan } from '../restore/plan.js';
 import { CONFIRM_PHRASE } from '../restore/confirm-phrase.js';
 import { runRestore } from '../restore/run-restore.js';
 import { listBackups } from './list.js';
 import { askForPhrase } from './prompt.js';
-import { keepYoungGenerationSmall } from './heap.js';
 import { type CommonFlags, outputMode } from './common.js';
 import { decryptionFor, fetchForRestore, listCopies, openFlagTarget } from './offsite.js';
 
@@ -33,7 +33,6 @@ export interface RestoreFlags extends CommonFlags, OffsiteFlags {
 }
 
 export async function runRestoreCommand(flags: RestoreFlags, args: string[]): Promise<number> {
-  keepYoungGenerationSmall();
   const [archive] = args;
   const store = resolveStoreConfig(flags, process.env, process.cwd());
   const json = flags.json ?? false;

@@ -1,17 +1,28 @@
-/** Joins byte chunks with a separator between them, inside an optional prefix and suffix, in one copy. */
+/** Joins byte chunks with a separator between them, inside an optional prefix and suffix. */
 const EMPTY = Buffer.alloc(0);
 
-export function joinBytes(
+/** The pieces of the join, without copying: for a body that is written piece by piece. */
+export function joinedParts(
   items: readonly Buffer[],
   separator: Buffer,
   prefix: Buffer = EMPTY,
   suffix: Buffer = EMPTY,
-): Buffer {
+): Buffer[] {
   const parts: Buffer[] = [prefix];
   items.forEach((item, i) => {
     if (i > 0) parts.push(separator);
     parts.push(item);
   });
   parts.push(suffix);
-  return Buffer.concat(parts);
+  return parts;
+}
+
+/** The join in one buffer, in one copy. */
+export function joinBytes(
+  items: readonly Buffer[],
+  separator: Buffer,
+  prefix: Buffer = EMPTY,
+  suffix: Buffer = EMPTY,
+): Buffer {
+  return Buffer.concat(joinedParts(items, separator, prefix, suffix));
 }

@@ -176,7 +176,7 @@ export class QdrantConnection {
    * request sent this way is safe to repeat (reads, upserts of points with
    * their ids, deleting a collection), so passing failures are retried.
    */
-  async request(method: HttpMethod, path: string, body: string | Buffer | undefined, doing: string): Promise<string> {
+  async request(method: HttpMethod, path: string, body: RequestBody | undefined, doing: string): Promise<string> {
     return (await this.requestBytes(method, path, body, doing)).toString('utf8');
   }
 
@@ -186,12 +186,7 @@ export class QdrantConnection {
   }
 
   /** As request, with the answer's bytes as they came. */
-  async requestBytes(
-    method: HttpMethod,
-    path: string,
-    body: string | Buffer | undefined,
-    doing: string,
-  ): Promise<Buffer> {
+  async requestBytes(method: HttpMethod, path: string, body: RequestBody | undefined, doing: string): Promise<Buffer> {
     return this.requestRead(method, path, body, doing, collectBytes);
   }
 
@@ -203,7 +198,7 @@ export class QdrantConnection {
   async requestRead<T>(
     method: HttpMethod,
     path: string,
-    body: string | Buffer | undefined,
+    body: RequestBody | undefined,
     doing: string,
     reader: () => AnswerReader<T>,
   ): Promise<T> {
@@ -309,7 +304,7 @@ export class QdrantConnection {
   private requestOnce<T>(
     method: HttpMethod,
     path: string,
-    body: string | Buffer | undefined,
+    body: RequestBody | undefined,
     doing: string,
     reader: () => AnswerReader<T>,
   ): Promise<T> {
@@ -318,7 +313,7 @@ export class QdrantConnection {
     const headers: Record<string, string> = { ...this.headers, accept: 'application/json' };
     if (body !== undefined) {
       headers['content-type'] = 'application/json';
-      headers['content-length'] = String(Buffer.byteLength(body));
+      headers['content-length'] = String(bodyLength(body));
     }
     const { timeoutMs } = this.config;
     return new Promise<T>((resolve, reject) => {
@@ -379,9 +374,25 @@ export class QdrantConnection {
           fail(new QdrantError(`Qdrant at ${this.url} broke off its answer (${doing}): ${describeError(err)}`));
         else fail(new QdrantError(`Qdrant at ${this.url} is unreachable (${doing}): ${networkReason(err)}`));
       });
-      request.end(body);
+      if (typeof body === 'string' || body === undefined || Buffer.isBuffer(body)) request.end(body);
+      else {
+        // the pieces go out in one writev, with no copy of the whole
+        request.cork();
+        for (const part of body) request.write(part);
+        request.end();
+      }
     });
   }
+}
+
+/** A request body: text, bytes, or bytes in pieces (an upsert's points, sent without joining them). */
+export type RequestBody = string | Buffer | readonly Buffer[];
+
+function bodyLength(body: RequestBody): number {
+  if (typeof body === 'string' || Buffer.isBuffer(body)) return Buffer.byteLength(body);
+  let length = 0;
+  for (const part of body) length += part.length;
+  return length;
 }
 
 type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';

@@ -16,7 +16,7 @@ import type { VerifiedVectors } from './verify-vectors.js';
 import { countPoints, createCollection, deleteCollection } from './collection.js';
 import { collectionPath, QdrantError, type QdrantConnection } from './connection.js';
 import { splitVectorsFile } from './vectors-file.js';
-import { joinBytes } from '../json/join-bytes.js';
+import { joinedParts } from '../json/join-bytes.js';
 import { scanPointText } from './points.js';
 import { countShardKeyPoints, describeShardKey, type ShardKeyValue, shardKeyId } from './shard-keys.js';
 
@@ -39,7 +39,7 @@ interface UpsertBatch {
 
 async function upsertBatch(server: QdrantConnection, name: string, batch: UpsertBatch): Promise<void> {
   const end = batch.shardKey === null ? BODY_END : Buffer.from(`],"shard_key":${batch.shardKey}}`);
-  const body = joinBytes(batch.points, COMMA, BODY_START, end);
+  const body = joinedParts(batch.points, COMMA, BODY_START, end);
   await server.request('PUT', `${collectionPath(name)}/points?wait=true`, body, `upsert ${batch.points.length} points`);
 }
 

@@ -10,7 +10,7 @@
  * from the cluster info (local and remote replicas per shard id).
  */
 import type { Schemas } from '@qdrant/js-client-rest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { collectionPath, QdrantAnswerError, QdrantError, type QdrantConnection } from './connection.js';
 
 type CollectionConfig = Schemas['CollectionConfig'];

@@ -23,7 +23,7 @@
  * which its format check does.
  */
 import type { Readable } from 'node:stream';
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeIssue } from '../manifest.js';
 import { RawArraySplitter } from '../json/raw-array-splitter.js';
 import {

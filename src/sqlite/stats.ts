@@ -5,7 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { SqliteStats } from '../manifest.js';
 import { UserError } from '../errors.js';
-import { formatCount } from '../output.js';
+import { formatCount } from '../count.js';
 import { openReadOnly } from './open.js';
 
 function tableExists(db: Database.Database, table: string): boolean {
