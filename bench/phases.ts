@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
-import { joinBytes } from '../src/json/join-bytes.js';
+import { joinedParts } from '../src/json/join-bytes.js';
 import { RawArraySplitter } from '../src/json/raw-array-splitter.js';
 import { checkPoint, comparePointKeys, type PointKey, vectorShapeOf } from '../src/qdrant/points.js';
 import { type ReadVectorsResult, readVectorsFile } from '../src/qdrant/vectors-file.js';
@@ -27,8 +27,6 @@ async function post(url: string, method: 'POST' | 'PUT', body: string | Buffer):
   return bytes;
 }
 
-const NEWLINE = Buffer.from('\n');
-const COMMA_NEWLINE = Buffer.from(',\n');
 const COMMA = Buffer.from(',');
 
 export interface ScrollReplay {
@@ -43,7 +41,6 @@ export interface ScrollReplay {
   /** checkPoint (JSON.parse + checks) and the id order. */
   checkMs: number;
   /** Joining a page's points into one buffer. */
-  encodeMs: number;
 }
 
 /** Scrolls the whole collection page after page with no overlap, as the tool's requests do. */
@@ -51,10 +48,9 @@ export async function replayScroll(serverUrl: string, collection: string, batchS
   const base = `${serverUrl}/collections/${encodeURIComponent(collection)}`;
   const info = JSON.parse(await (await fetch(base)).text()) as { result: { config: CollectionConfig } };
   const shape = vectorShapeOf(info.result.config);
-  const r: ScrollReplay = { pages: 0, points: 0, bytes: 0, waitMs: 0, splitMs: 0, checkMs: 0, encodeMs: 0 };
+  const r: ScrollReplay = { pages: 0, points: 0, bytes: 0, waitMs: 0, splitMs: 0, checkMs: 0 };
   let offset: string | null = null;
   let last: PointKey | null = null;
-  let first = true;
   do {
     const body = `{"limit":${batchSize},"with_payload":true,"with_vector":true${offset === null ? '' : `,"offset":${offset}`}}`;
     let t = performance.now();
@@ -76,13 +72,6 @@ export async function replayScroll(serverUrl: string, collection: string, batchS
       last = key;
     }
     r.checkMs += performance.now() - t;
-
-    t = performance.now();
-    if (points.length > 0) {
-      joinBytes(points, COMMA_NEWLINE, first ? NEWLINE : COMMA_NEWLINE);
-      first = false;
-    }
-    r.encodeMs += performance.now() - t;
 
     r.pages++;
     r.points += points.length;
@@ -112,7 +101,7 @@ export async function replayUpserts(
   let waitMs = 0;
   let requests = 0;
   for await (const batch of readVectorsFile(fs.createReadStream(jsonPath), batchSize, {})) {
-    const body = joinBytes(batch.points, COMMA, Buffer.from('{"points":['), Buffer.from(']}'));
+    const body = Buffer.concat(joinedParts(batch.points, COMMA, Buffer.from('{"points":['), Buffer.from(']}')));
     const t = performance.now();
     await post(url, 'PUT', body);
     waitMs += performance.now() - t;

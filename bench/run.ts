@@ -311,7 +311,6 @@ async function benchSize(memories: number, options: BenchOptions, rss: RssMethod
           { label: `waiting for Qdrant: ${int(scroll.pages)} scroll pages of ${batch}`, ms: scroll.waitMs },
           { label: 'parsing: split scroll answers (RawArraySplitter)', ms: scroll.splitMs },
           { label: 'parsing: checkPoint (JSON.parse + checks)', ms: scroll.checkMs },
-          { label: "encoding: join a page's point bytes", ms: scroll.encodeMs },
           { label: `compression: deflate level 6 in blocks on ${threadPoolSize()} threads`, ms: median(parallelRuns) },
           { label: 'hashing: SHA-256 + CRC-32 of entries', ms: hashing },
           { label: 'read-back: inflate', ms: inflateMs },

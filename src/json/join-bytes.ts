@@ -1,7 +1,7 @@
-/** Joins byte chunks with a separator between them, inside an optional prefix and suffix. */
+/** Byte chunks with a separator between them, inside an optional prefix and suffix. */
 const EMPTY = Buffer.alloc(0);
 
-/** The pieces of the join, without copying: for a body that is written piece by piece. */
+/** The pieces of the join, without copying them into one buffer: they are written (or deflated) piece by piece. */
 export function joinedParts(
   items: readonly Buffer[],
   separator: Buffer,
@@ -15,14 +15,4 @@ export function joinedParts(
   });
   parts.push(suffix);
   return parts;
-}
-
-/** The join in one buffer, in one copy. */
-export function joinBytes(
-  items: readonly Buffer[],
-  separator: Buffer,
-  prefix: Buffer = EMPTY,
-  suffix: Buffer = EMPTY,
-): Buffer {
-  return Buffer.concat(joinedParts(items, separator, prefix, suffix));
 }

@@ -35,7 +35,7 @@ import {
 } from './collection.js';
 import { type AnswerReader, collectionPath, type QdrantConnection, QdrantAnswerError } from './connection.js';
 import { Utf8Validator } from '../json/utf8-check.js';
-import { joinBytes } from '../json/join-bytes.js';
+import { joinedParts } from '../json/join-bytes.js';
 import {
   checkPoint,
   comparePointKeys,
@@ -227,7 +227,8 @@ async function scrollPage(
 }
 
 /**
- * Yields qdrant_vectors.json as UTF-8 chunks, one scroll page per chunk.
+ * Yields qdrant_vectors.json as UTF-8 chunks, one scroll page per chunk (its
+ * points and separators as pieces, never joined).
  * The next page is requested before the current one is handed on, so the
  * server's work overlaps with compression. Every point is checked against the
  * collection's config and ids must rise strictly: a server that sends a
@@ -243,7 +244,7 @@ export async function* exportVectorsFile(
   batchSize: number,
   progress: ExportProgress,
   onProgress?: (points: number) => void,
-): AsyncGenerator<Buffer> {
+): AsyncGenerator<Buffer | readonly Buffer[]> {
   const header = headerFor(name, collection);
   const { collection: _omit, ...plain } = header;
   const headerText = JSON.stringify(plain).slice(0, -1);
@@ -273,7 +274,7 @@ async function* exportPoints(
   progress: ExportProgress,
   first: { value: boolean },
   onProgress?: (points: number) => void,
-): AsyncGenerator<Buffer> {
+): AsyncGenerator<readonly Buffer[]> {
   const expectedKey = shardKey === undefined ? null : shardKeyId(shardKey);
   let last: PointKey | null = null;
   let pending: Promise<ScrollPage> | null = scrollPage(server, name, batchSize, null, shardKey);
@@ -304,7 +305,7 @@ async function* exportPoints(
       last = key;
     }
     if (page.points.length > 0) {
-      yield joinBytes(page.points, COMMA_NEWLINE, first.value ? NEWLINE : COMMA_NEWLINE);
+      yield joinedParts(page.points, COMMA_NEWLINE, first.value ? NEWLINE : COMMA_NEWLINE);
       first.value = false;
       progress.points += page.points.length;
       onProgress?.(progress.points);

@@ -55,6 +55,29 @@ describe('parallel deflate', () => {
     });
   }
 
+  it('takes chunks in pieces (a scroll page) and text, deflated or stored, as the same bytes joined', async () => {
+    const data = compressible(4 * BLOCK + 999);
+    // pieces of uneven sizes, some empty, grouped into chunks of 1 to 30 pieces, with a text chunk between
+    const all = [...pieces(data)];
+    const chunks: Array<Buffer | string | Buffer[]> = [];
+    for (let at = 0; at < all.length; ) {
+      const take = 1 + (at % 30);
+      chunks.push([Buffer.alloc(0), ...all.slice(at, at + take)]);
+      at += take;
+    }
+    chunks.splice(1, 0, 'text é');
+    const joined = Buffer.concat(chunks.flatMap((chunk) => (typeof chunk === 'string' ? Buffer.from(chunk) : chunk)));
+    for (const options of [OPTIONS, null]) {
+      const out: Buffer[] = [];
+      const result = await deflateEntry(chunks, (bytes) => Promise.resolve(void out.push(Buffer.from(bytes))), options);
+      const output = Buffer.concat(out);
+      assert.ok((options ? zlib.inflateRawSync(output) : output).equals(joined));
+      assert.equal(result.size, joined.length);
+      assert.equal(result.crc32, zlib.crc32(joined));
+      assert.equal(result.sha256, createHash('sha256').update(joined).digest('hex'));
+    }
+  });
+
   it('copies what it is handed: a source may overwrite its buffer once it is handed over', async () => {
     const data = compressible(9 * BLOCK + 777);
     const reused = Buffer.alloc(5000);
