@@ -60,7 +60,7 @@ describe('parallel deflate', () => {
     // pieces of uneven sizes, some empty, grouped into chunks of 1 to 30 pieces, with a text chunk between
     const all = [...pieces(data)];
     const chunks: Array<Buffer | string | Buffer[]> = [];
-    for (let at = 0; at < all.length; ) {
+    for (let at = 0; at < all.length;) {
       const take = 1 + (at % 30);
       chunks.push([Buffer.alloc(0), ...all.slice(at, at + take)]);
       at += take;
