@@ -1,7 +1,8 @@
 /**
  * Fixed cost: how long the bins take to start, against bare Node, as the
  * median of 20 runs each (--version and --help load only the flag
- * declarations; the work modules come after parsing).
+ * declarations; the work modules come after parsing). The commands take
+ * turns, so that a change in the machine's load touches them all alike.
  */
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
@@ -15,23 +16,27 @@ export interface StartupFigure {
   medianMs: number;
 }
 
-function medianWall(args: string[]): number {
-  const walls: number[] = [];
-  for (let r = 0; r < RUNS; r++) {
-    const started = performance.now();
-    const run = spawnSync(process.execPath, args, { stdio: 'ignore' });
-    if (run.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${run.status}`);
-    walls.push(performance.now() - started);
-  }
-  walls.sort((a, b) => a - b);
-  return (walls[RUNS / 2 - 1]! + walls[RUNS / 2]!) / 2;
+const COMMANDS: ReadonlyArray<{ command: string; args: string[] }> = [
+  { command: 'node -e 0 (bare Node)', args: ['-e', '0'] },
+  { command: 'ba-backup --version', args: [BIN.backup, '--version'] },
+  { command: 'ba-backup --help', args: [BIN.backup, '--help'] },
+  { command: 'ba-restore --help', args: [BIN.restore, '--help'] },
+];
+
+function wallMs(args: string[]): number {
+  const started = performance.now();
+  const run = spawnSync(process.execPath, args, { stdio: 'ignore' });
+  if (run.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${run.status}`);
+  return performance.now() - started;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return (sorted[RUNS / 2 - 1]! + sorted[RUNS / 2]!) / 2;
 }
 
 export function measureStartup(): StartupFigure[] {
-  return [
-    { command: 'node -e 0 (bare Node)', medianMs: medianWall(['-e', '0']) },
-    { command: 'ba-backup --version', medianMs: medianWall([BIN.backup, '--version']) },
-    { command: 'ba-backup --help', medianMs: medianWall([BIN.backup, '--help']) },
-    { command: 'ba-restore --help', medianMs: medianWall([BIN.restore, '--help']) },
-  ];
+  const walls = COMMANDS.map(() => [] as number[]);
+  for (let r = 0; r < RUNS; r++) COMMANDS.forEach(({ args }, k) => walls[k]!.push(wallMs(args)));
+  return COMMANDS.map(({ command }, k) => ({ command, medianMs: median(walls[k]!) }));
 }

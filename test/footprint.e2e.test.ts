@@ -2,7 +2,8 @@
  * What the bins load and keep, through the real bins: a backup reads a
  * server collection without loading the official Qdrant client (and the npm
  * fetch it brings, 20 MB), a restore loads it to create the collection; and
- * the bins keep V8's young generation at (about) its starting size. Each check has
+ * the bins keep V8's young generation at (about) its starting size; --help and --version
+ * load no more of Node than they need (start-up is judged by them). Each check has
  * its control, so that a probe that sees nothing cannot pass.
  */
 import assert from 'node:assert/strict';
@@ -16,21 +17,25 @@ import { runCli } from './support/cli.js';
 import { seedCollection } from './support/qdrant-seed.js';
 import { cleanupTempDirs, makeTempDir } from './support/temp.js';
 
-/** Preloaded into a command: on exit, writes the CommonJS modules it loaded and the young generation's size. */
+/** Preloaded into a command: on exit, writes the CommonJS and Node modules it loaded and the young generation's size. */
 const PROBE = `
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import v8 from 'node:v8';
 const out = process.env.BA_TEST_PROBE_OUT;
 process.on('exit', () => {
-  const newSpace = v8.getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
-  const modules = Object.keys(createRequire(import.meta.url).cache);
-  fs.writeFileSync(out, JSON.stringify({ modules, newSpaceBytes: newSpace.space_size }));
+  // read before the probe loads node:v8 itself
+  const builtins = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));
+  const require = createRequire(import.meta.url);
+  const modules = Object.keys(require.cache);
+  const newSpace = require('node:v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space');
+  fs.writeFileSync(out, JSON.stringify({ modules, builtins, newSpaceBytes: newSpace.space_size }));
 });
 `;
 
 interface Probe {
   modules: string[];
+  /** Node's own modules loaded (process.moduleLoadList). */
+  builtins: string[];
   newSpaceBytes: number;
 }
 
@@ -98,5 +103,21 @@ describe('footprint', () => {
       probe.newSpaceBytes <= 2 * startBytes,
       `the backup's grew to ${probe.newSpaceBytes} (start ${startBytes})`,
     );
+  });
+
+  it('--help and --version load neither node:v8 nor child_process; a backup loads both', async () => {
+    const backup = await probed('backup', ['--require-qdrant']);
+    // the control: the work loads them (the heap flag; the lock's liveness check)
+    for (const builtin of ['v8', 'child_process'])
+      assert.ok(backup.builtins.includes(builtin), `a backup loads ${builtin}`);
+    for (const [bin, args] of [
+      ['backup', ['--help']],
+      ['backup', ['--version']],
+      ['restore', ['--help']],
+    ] as const) {
+      const probe = await probed(bin, [...args]);
+      for (const builtin of ['v8', 'child_process'])
+        assert.ok(!probe.builtins.includes(builtin), `ba-${bin} ${args.join(' ')} loaded node:${builtin}`);
+    }
   });
 });

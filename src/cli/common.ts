@@ -1,5 +1,5 @@
 /** Flags and help text shared by both commands. */
-import { Command, Option } from './commander.js';
+import { Command, Option } from 'commander';
 import { UsageError } from '../errors.js';
 import type { OutputMode } from '../output.js';
 import { toolVersion } from '../version.js';

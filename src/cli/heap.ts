@@ -6,9 +6,13 @@
  * each time the space grows, so it can still be set once the process runs,
  * unlike the maximum (--max-semi-space-size works only on node's command
  * line). Should a future V8 ignore it, only memory use changes.
+ *
+ * Called once the flags are parsed, before a command's modules load (they
+ * grow the space too): --help and --version then never load node:v8.
  */
-import v8 from 'node:v8';
+import { createRequire } from 'node:module';
 
 export function keepYoungGenerationSmall(): void {
+  const v8 = createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
   v8.setFlagsFromString('--semi-space-growth-factor=1');
 }

@@ -1,5 +1,5 @@
 /** The off-site flags, declared apart from the work they start so that --help loads nothing else. */
-import type { Command } from './commander.js';
+import type { Command } from 'commander';
 
 export interface OffsiteFlags {
   from?: string;

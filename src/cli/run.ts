@@ -4,17 +4,15 @@
  * bug and prints its stack. With --json, errors are a JSON document on
  * stdout with a stable `code`.
  */
-import { CommanderError } from './commander.js';
+import { CommanderError } from 'commander';
 import { ExitCode, type ErrorCode, permissionError, UserError } from '../errors.js';
 import { printable, printJson } from '../output.js';
 import { toolVersion } from '../version.js';
 import { exitCleanlyOnInterrupt } from '../interrupt.js';
-import { keepYoungGenerationSmall } from './heap.js';
 import { hintFor } from './hints.js';
 
 export async function runCommand(name: string, argv: string[], body: () => Promise<number>): Promise<never> {
   const json = argv.includes('--json');
-  keepYoungGenerationSmall();
   exitCleanlyOnInterrupt(name);
   // `ba-backup --list | head` closes stdout early: the work goes on (a restore must not stop halfway), unprinted
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {
