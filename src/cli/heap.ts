@@ -11,8 +11,9 @@
  * grow the space too): --help and --version then never load node:v8.
  */
 import { createRequire } from 'node:module';
+import type V8 from 'node:v8';
 
 export function keepYoungGenerationSmall(): void {
-  const v8 = createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
+  const v8 = createRequire(import.meta.url)('node:v8') as typeof V8;
   v8.setFlagsFromString('--semi-space-growth-factor=1');
 }
