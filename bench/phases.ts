@@ -40,7 +40,6 @@ export interface ScrollReplay {
   splitMs: number;
   /** checkPoint (JSON.parse + checks) and the id order. */
   checkMs: number;
-  /** Joining a page's points into one buffer. */
 }
 
 /** Scrolls the whole collection page after page with no overlap, as the tool's requests do. */

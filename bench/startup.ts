@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { BIN } from '../test/support/cli.js';
+import { median } from './format.js';
 
 export const STARTUP_LIMIT_MS = 150;
 const RUNS = 20;
@@ -28,11 +29,6 @@ function wallMs(args: string[]): number {
   const run = spawnSync(process.execPath, args, { stdio: 'ignore' });
   if (run.status !== 0) throw new Error(`node ${args.join(' ')} exited with ${run.status}`);
   return performance.now() - started;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return (sorted[RUNS / 2 - 1]! + sorted[RUNS / 2]!) / 2;
 }
 
 export function measureStartup(): StartupFigure[] {
