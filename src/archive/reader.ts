@@ -15,6 +15,7 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { crc32, createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
+import { releaseDeadBuffers } from '../memory-settings.js';
 import { printable } from '../output.js';
 
 /** Deflate cannot compress better than about 1032:1; more is a lie or a bomb. */
@@ -137,7 +138,10 @@ class CheckingStream extends Transform {
   private crc = 0;
   size = 0;
 
-  constructor(private readonly info: ZipEntryInfo) {
+  constructor(
+    private readonly info: ZipEntryInfo,
+    private readonly discarded: boolean,
+  ) {
     super();
   }
 
@@ -154,6 +158,7 @@ class CheckingStream extends Transform {
     }
     this.hash.update(chunk);
     this.crc = crc32(chunk, this.crc);
+    if (this.discarded) releaseDeadBuffers(chunk.length);
     callback(null, chunk);
   }
 
@@ -224,8 +229,15 @@ export class ArchiveReader {
   /**
    * Streams an entry's bytes. The returned stream errors if the bytes do not
    * match the zip's CRC or size; `digest()` is valid once it has ended.
+   *
+   * `discarded`: the reader drops each chunk at once (to a file, or only
+   * read through), so the stream frees dead chunks as it goes
+   * (memory-settings.ts). A reader that parses makes garbage enough for V8
+   * to collect often by itself, and a forced collection would only age its
+   * live chunks into the old space (measured: 44 MB of dead Buffers there
+   * during a restore's upserts).
    */
-  async openEntry(name: string): Promise<{ stream: Readable; digest: () => EntryDigest }> {
+  async openEntry(name: string, discarded = false): Promise<{ stream: Readable; digest: () => EntryDigest }> {
     const info = this.entries.get(name);
     if (!info) throw new ZipFormatError(`entry ${name} is missing`);
     const entry = info.entry;
@@ -252,7 +264,7 @@ export class ArchiveReader {
       compressed.on('error', (err: Error) => inflate.destroy(err));
       raw = compressed.pipe(inflate);
     }
-    const checking = new CheckingStream(info);
+    const checking = new CheckingStream(info, discarded);
     raw.on('error', (err: Error) =>
       checking.destroy(new ZipFormatError(`entry ${quoteEntryName(name)}: ${printable(err.message)}`)),
     );
@@ -272,7 +284,7 @@ export class ArchiveReader {
    * leave the file behind.
    */
   async extractEntry(name: string, target: string): Promise<EntryDigest> {
-    const { stream, digest } = await this.openEntry(name);
+    const { stream, digest } = await this.openEntry(name, true);
     const fd = fs.openSync(target, 'wx', 0o600);
     await pipeline(stream, fs.createWriteStream(target, { fd }));
     return digest();
@@ -280,7 +292,7 @@ export class ArchiveReader {
 
   /** Reads an entry through without keeping it: the reading checks its CRC and size; returns its digest. */
   async readThrough(name: string): Promise<EntryDigest> {
-    const { stream, digest } = await this.openEntry(name);
+    const { stream, digest } = await this.openEntry(name, true);
     for await (const _chunk of stream) {
       // reading is the check
     }

@@ -2,7 +2,7 @@
 import { Option } from 'commander';
 import { ENVIRONMENT_HELP, EXIT_STATUS_HELP, baseProgram } from './common.js';
 import { addKeyOptions, collect } from './offsite-flags.js';
-import { keepYoungGenerationSmall } from './heap.js';
+import { applyMemorySettings } from '../memory-settings.js';
 import { runCommand } from './run.js';
 import type { BackupFlags } from './backup-command.js';
 
@@ -73,7 +73,7 @@ export function main(argv: string[] = process.argv): Promise<never> {
     addKeyOptions(program, true).addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_STATUS_HELP}\n${EXAMPLES}`);
     program.allowExcessArguments(true).parse(argv);
     const flags = program.opts<BackupFlags>();
-    keepYoungGenerationSmall();
+    applyMemorySettings();
     const { runBackupCommand } = await import('./backup-command.js');
     return runBackupCommand(flags, program.args);
   });

@@ -2,7 +2,7 @@
 import { CONFIRM_PHRASE } from '../restore/confirm-phrase.js';
 import { ENVIRONMENT_HELP, EXIT_STATUS_HELP, baseProgram } from './common.js';
 import { addKeyOptions } from './offsite-flags.js';
-import { keepYoungGenerationSmall } from './heap.js';
+import { applyMemorySettings } from '../memory-settings.js';
 import { runCommand } from './run.js';
 import type { RestoreFlags } from './restore-command.js';
 
@@ -51,7 +51,7 @@ export function main(argv: string[] = process.argv): Promise<never> {
     addKeyOptions(program, false).addHelpText('after', `${ENVIRONMENT_HELP}\n${EXIT_STATUS_HELP}\n${EXAMPLES}`);
     program.parse(argv);
     const flags = program.opts<RestoreFlags>();
-    keepYoungGenerationSmall();
+    applyMemorySettings();
     const { runRestoreCommand } = await import('./restore-command.js');
     return runRestoreCommand(flags, program.args);
   });
