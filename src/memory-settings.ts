@@ -24,12 +24,14 @@ let sinceCollect = 0;
  *   a backup's scroll pages grow it to the maximum: up to 30 MB of peak
  *   memory, for no speed. The growth factor is read each time the space
  *   grows, so it can still be set once the process runs.
- * - WebAssembly is compiled by its baseline compiler only (Liftoff). Its
+ * - WebAssembly is compiled by its baseline compiler only (Liftoff, which
+ *   compiles all of it first anyway; V8 lists the flag as for testing). Its
  *   only user here is undici's HTTP parser (llhttp), which the Qdrant client
- *   and Node's fetch each compile; the optimizing tier recompiled both in
- *   the background, a 20-25 MB burst of compiler memory as a restore's
- *   first upserts went out: the top of its peak. The parser reads a few
- *   small answers, so the slower code costs nothing measurable.
+ *   and Node's fetch each compile; the optimizing compiler then added a
+ *   20-25 MB burst of memory as a restore's first upserts went out: the top
+ *   of its peak (--no-wasm-tier-up does not prevent it: measured). The
+ *   parser reads a few small answers, so the slower code costs nothing
+ *   measurable.
  * - Streams that drop what they read may free it as they go:
  *   releaseDeadBuffers.
  *
@@ -38,7 +40,9 @@ let sinceCollect = 0;
 export function applyMemorySettings(): void {
   const v8 = require('node:v8') as typeof V8;
   v8.setFlagsFromString('--semi-space-growth-factor=1');
-  v8.setFlagsFromString('--liftoff-only');
+  // where Liftoff compiles everything (elsewhere only memory changes); a module it cannot
+  // compile (SIMD on a CPU without it) fails to compile, and undici then takes its plain build
+  if (process.arch === 'x64' || process.arch === 'arm64') v8.setFlagsFromString('--liftoff-only');
   collectYoung = undefined;
 }
 
