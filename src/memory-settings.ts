@@ -2,8 +2,8 @@
  * V8 settings that keep the tools' peak memory flat while gigabytes stream
  * through them (README, performance, has the measurements). Set by the bins
  * once the flags are parsed, before a command's modules load; a library
- * user of the core gets V8's defaults. Should a future V8 refuse a flag,
- * only memory use changes.
+ * user of the core gets V8's defaults. Should a future V8 drop a flag, only
+ * memory use changes (and V8 says so on stderr).
  */
 import { createRequire } from 'node:module';
 import type V8 from 'node:v8';
@@ -14,7 +14,7 @@ const require = createRequire(import.meta.url);
 /** Bytes of Buffers that may die between two young-generation collections. */
 const RELEASE_EVERY = 8 * 1024 * 1024;
 
-/** Undefined until first needed; null when V8 would not hand out gc(). */
+/** null: off (settings not applied, or V8 would not hand out gc()); undefined: on, gc() not fetched yet. */
 let collectYoung: (() => void) | null | undefined = null;
 let sinceCollect = 0;
 
