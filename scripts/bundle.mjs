@@ -33,10 +33,10 @@ const lazyChildProcess = {
   setup(b) {
     b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
       args.importer.includes(`${path.sep}commander${path.sep}`)
-        ? { path: 'lazy-child-process', namespace: 'lazy' }
+        ? { path: 'lazy-child-process', namespace: 'stand-in' }
         : undefined,
     );
-    b.onLoad({ filter: /^lazy-child-process$/, namespace: 'lazy' }, () => ({
+    b.onLoad({ filter: /^lazy-child-process$/, namespace: 'stand-in' }, () => ({
       contents: "module.exports = new Proxy({}, { get: (_, key) => require('node:child_process')[key] });",
       loader: 'js',
     }));
@@ -53,9 +53,11 @@ const undiciAgentOnly = {
   name: 'undici-agent-only',
   setup(b) {
     b.onResolve({ filter: /^undici$/ }, (args) =>
-      args.importer.includes(`${path.sep}@qdrant${path.sep}`) ? { path: 'undici-agent', namespace: 'lazy' } : undefined,
+      args.importer.includes(`${path.sep}@qdrant${path.sep}`)
+        ? { path: 'undici-agent', namespace: 'stand-in' }
+        : undefined,
     );
-    b.onLoad({ filter: /^undici-agent$/, namespace: 'lazy' }, () => ({
+    b.onLoad({ filter: /^undici-agent$/, namespace: 'stand-in' }, () => ({
       // resolved from the client's folder: the undici npm installed for it, nested or not
       contents: [
         "const clientRequire = require('node:module').createRequire(require.resolve('@qdrant/js-client-rest'));",

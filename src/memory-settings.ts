@@ -50,7 +50,7 @@ export function applyMemorySettings(): void {
  * Notes that `bytes` of Buffers went through a stream and are now dead.
  * A Buffer's memory is freed only when V8 collects the small object that
  * owns it, and a stream that only moves bytes makes too few objects for V8
- * to collect: dead Buffers piled up to 30 MB of an archive check's peak.
+ * to collect: dead Buffers piled up to 32 MB of an archive check's peak.
  * Every 8 MB, a scavenge (a fraction of a millisecond on a heap this small)
  * frees them. A no-op unless applyMemorySettings ran.
  */
