@@ -5,9 +5,11 @@
  *   stream per entry as the zip writer runs it, read in 1 MiB chunks with
  *   256 KiB output chunks (the cheapest way to stream it: smaller chunks only
  *   add thread-pool round trips), output discarded: the floor;
- * - the same bytes deflated as the tools now do, in blocks on every thread
- *   of libuv's pool (parallel-deflate.ts), output discarded: what the floor
- *   becomes with all cores;
+ * - the same single stream with the tools' settings (the vector file as
+ *   number text, writer.ts): what the floor becomes with them;
+ * - the same bytes deflated as the tools now do, with their settings, in
+ *   blocks on every thread of libuv's pool (parallel-deflate.ts), output
+ *   discarded: what the floor becomes with all cores;
  * - inflate of the archive's own compressed data (what every read-back pays);
  * - SHA-256 and CRC-32 over the bytes in memory.
  */
@@ -21,7 +23,8 @@ import zlib from 'node:zlib';
 import yauzl from 'yauzl';
 import { ArchiveReader } from '../src/archive/reader.js';
 import { DEFAULT_BLOCK_SIZE, defaultInFlight, deflateEntry } from '../src/archive/parallel-deflate.js';
-import { COMPRESSION_LEVEL } from '../src/archive/writer.js';
+import { COMPRESSION_LEVEL, NUMBER_TEXT_DEFLATE } from '../src/archive/writer.js';
+import { VECTORS_ENTRY } from '../src/manifest.js';
 
 const CHUNK = 1024 * 1024;
 const DEFLATE_CHUNK = 256 * 1024;
@@ -67,15 +70,26 @@ function sink(): Writable & { bytes: number } {
   return w;
 }
 
-/** Deflates the entries one after the other, as the zip writer does; returns ms and output bytes. */
-export async function deflateFloor(entries: readonly ExtractedEntry[]): Promise<{ ms: number; compressed: number }> {
+/** zlib settings of an entry: the archive's level, or as the tools deflate it (server-backup.ts marks the vector file). */
+function settingsOf(entry: ExtractedEntry, asTools: boolean): { level: number; strategy?: number } {
+  return asTools && entry.name === VECTORS_ENTRY ? { ...NUMBER_TEXT_DEFLATE } : { level: COMPRESSION_LEVEL };
+}
+
+/**
+ * Deflates the entries one after the other in one stream each, as a zip writer
+ * would; at the archive's level (the floor) or with the tools' settings.
+ */
+export async function deflateFloor(
+  entries: readonly ExtractedEntry[],
+  asTools = false,
+): Promise<{ ms: number; compressed: number }> {
   const t0 = performance.now();
   let compressed = 0;
   for (const entry of entries) {
     const out = sink();
     await pipeline(
       fs.createReadStream(entry.path, { highWaterMark: CHUNK }),
-      zlib.createDeflateRaw({ level: COMPRESSION_LEVEL, chunkSize: DEFLATE_CHUNK }),
+      zlib.createDeflateRaw({ ...settingsOf(entry, asTools), chunkSize: DEFLATE_CHUNK }),
       out,
     );
     compressed += out.bytes;
@@ -87,9 +101,9 @@ export async function deflateFloor(entries: readonly ExtractedEntry[]): Promise<
 export async function parallelDeflate(entries: readonly ExtractedEntry[]): Promise<{ ms: number; compressed: number }> {
   const t0 = performance.now();
   let compressed = 0;
-  const options = { level: COMPRESSION_LEVEL, blockSize: DEFAULT_BLOCK_SIZE, inFlight: defaultInFlight() };
   for (const entry of entries) {
     const source = fs.createReadStream(entry.path, { highWaterMark: CHUNK });
+    const options = { ...settingsOf(entry, true), blockSize: DEFAULT_BLOCK_SIZE, inFlight: defaultInFlight() };
     compressed += (await deflateEntry(source, () => Promise.resolve(), options)).compressedSize;
   }
   return { ms: performance.now() - t0, compressed };

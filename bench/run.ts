@@ -20,6 +20,7 @@ import { DATABASE_ENTRY, MANIFEST_ENTRY, VECTORS_ENTRY } from '../src/manifest.j
 import { cleanupAll, onCleanup, removeFolderOnCleanup } from './cleanup.js';
 import { ownCpuMs, startCpuWindow, waitForQuiet } from './cpu.js';
 import { threadPoolSize } from '../src/archive/parallel-deflate.js';
+import { NUMBER_TEXT_DEFLATE } from '../src/archive/writer.js';
 import { deflateFloor, extractEntries, hashEntries, inflateEntries, parallelDeflate } from './floor.js';
 import { MB, int, markdownTable, mb, median, pct, ratio, secs, table } from './format.js';
 import { describeMachine, machineLine, type Machine } from './machine.js';
@@ -95,6 +96,8 @@ interface SizeResult {
   backup: CommandFigures;
   restore: CommandFigures;
   floor: { runsMs: number[]; medianMs: number; cpuMs: number; othersCores: number | null; compressed: number };
+  /** The floor's single streams with the tools' settings (the vector file as number text). */
+  floorAsTools: { runsMs: number[]; medianMs: number; compressed: number };
   /** The same bytes deflated in blocks on the whole thread pool, as ba-backup now does. */
   parallel: { runsMs: number[]; medianMs: number; threads: number; compressed: number };
   backupOverFloor: number;
@@ -244,6 +247,15 @@ async function benchSize(memories: number, options: BenchOptions, rss: RssMethod
       floorRuns.push(f.ms);
       compressed = f.compressed;
     }
+    const asToolsRuns: number[] = [];
+    let asToolsCompressed = 0;
+    for (let r = 1; r <= runs; r++) {
+      progress(`floor with the tools' settings run ${r}/${runs}`);
+      await settle();
+      const f = await deflateFloor(entries, true);
+      asToolsRuns.push(f.ms);
+      asToolsCompressed = f.compressed;
+    }
     const parallelRuns: number[] = [];
     let parallelCompressed = 0;
     for (let r = 1; r <= runs; r++) {
@@ -276,6 +288,7 @@ async function benchSize(memories: number, options: BenchOptions, rss: RssMethod
         othersCores: meanOrNull(floorOthers),
         compressed,
       },
+      floorAsTools: { runsMs: asToolsRuns, medianMs: median(asToolsRuns), compressed: asToolsCompressed },
       parallel: {
         runsMs: parallelRuns,
         medianMs: median(parallelRuns),
@@ -316,7 +329,10 @@ async function benchSize(memories: number, options: BenchOptions, rss: RssMethod
           { label: `waiting for Qdrant: ${int(scroll.pages)} scroll pages of ${batch}`, ms: scroll.waitMs },
           { label: 'parsing: split scroll answers (RawArraySplitter)', ms: scroll.splitMs },
           { label: 'parsing: checkPoint (JSON.parse + checks)', ms: scroll.checkMs },
-          { label: `compression: deflate level 6 in blocks on ${threadPoolSize()} threads`, ms: median(parallelRuns) },
+          {
+            label: `compression: deflate as ba-backup, blocks on ${threadPoolSize()} threads`,
+            ms: median(parallelRuns),
+          },
           { label: 'hashing: SHA-256 + CRC-32 of entries', ms: hashing },
           { label: 'read-back: inflate', ms: inflateMs },
           { label: 'read-back: SHA-256 + CRC-32', ms: hashing },
@@ -424,10 +440,15 @@ function printSize(r: SizeResult): void {
       `median ${secs(r.floor.medianMs)} s (${(r.input.total / MB / (r.floor.medianMs / 1000)).toFixed(1)} MB/s; runs ${r.floor.runsMs.map(secs).join(' ')}) -> ${mb(r.floor.compressed)} MB`,
   );
   log(
+    `floor with the tools' settings (the vector file at level ${NUMBER_TEXT_DEFLATE.level}, filtered strategy), one stream per entry: ` +
+      `median ${secs(r.floorAsTools.medianMs)} s (${ratio(r.floorAsTools.medianMs, r.floor.medianMs)} of the floor; runs ${r.floorAsTools.runsMs.map(secs).join(' ')}) -> ${mb(r.floorAsTools.compressed)} MB`,
+  );
+  log(
     `parallel deflate (as ba-backup runs it), blocks of 512 KiB on ${r.parallel.threads} pool threads: median ${secs(r.parallel.medianMs)} s ` +
       `(${ratio(r.parallel.medianMs, r.floor.medianMs)} of the floor; runs ${r.parallel.runsMs.map(secs).join(' ')}) -> ${mb(r.parallel.compressed)} MB`,
   );
   log(`backup / floor: ${ratio(r.backup.medianMs, r.floor.medianMs)} (target <= ${floorRatioLimit(r.memories)})`);
+  log(`backup / floor with the tools' settings: ${ratio(r.backup.medianMs, r.floorAsTools.medianMs)}`);
   for (const [name, f] of [
     ['ba-backup', r.backup],
     ['ba-restore', r.restore],
@@ -541,6 +562,7 @@ function printMarkdown(results: readonly SizeResult[], machine: Machine, rss: Rs
       'peak RSS MB, each run',
       'archive MB',
       'floor s',
+      "floor, tools' settings s",
       'parallel deflate s',
       'backup / floor',
     ],
@@ -555,6 +577,7 @@ function printMarkdown(results: readonly SizeResult[], machine: Machine, rss: Rs
       r.backup.peakRssRuns.map(mb).join(' / '),
       mb(r.archiveBytes),
       secs(r.floor.medianMs),
+      secs(r.floorAsTools.medianMs),
       secs(r.parallel.medianMs),
       ratio(r.backup.medianMs, r.floor.medianMs),
     ]);
@@ -565,6 +588,7 @@ function printMarkdown(results: readonly SizeResult[], machine: Machine, rss: Rs
       int(r.restore.pointsPerSec),
       r.restore.inputMBps.toFixed(1),
       r.restore.peakRssRuns.map(mb).join(' / '),
+      '',
       '',
       '',
       '',

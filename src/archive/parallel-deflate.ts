@@ -16,6 +16,8 @@ const WINDOW = 32 * 1024;
 
 export interface DeflateOptions {
   level: number;
+  /** zlib's strategy; its default when absent. */
+  strategy?: number;
   /** Bytes per block; each block costs one thread-pool job. */
   blockSize: number;
   /** Blocks deflating at once: enough to keep every pool thread busy. */
@@ -132,6 +134,7 @@ class BlockDeflater {
     this.filled = 0;
     const job = deflateBlock(data, {
       level: this.options.level,
+      ...(this.options.strategy === undefined ? {} : { strategy: this.options.strategy }),
       finishFlush,
       ...(this.dictionary ? { dictionary: this.dictionary } : {}),
     }).then((output) => {

@@ -9,6 +9,7 @@
  * complete archives.
  */
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { EntryInfo } from '../manifest.js';
@@ -29,9 +30,21 @@ import {
 /** zlib's default, the level Python's zipfile uses for ZIP_DEFLATED. */
 export const COMPRESSION_LEVEL = 6;
 
+/**
+ * For text that is mostly numbers (the vectors' JSON, 11 characters per
+ * number): zlib's filtered strategy drops matches of 5 bytes or less, which
+ * in digits cost more bits than they save, and level 4 stops the search for
+ * longer ones early. Measured on 212 MB of a 20k-point collection, blocks as
+ * the writer deflates them: 2.9% smaller than level 6's default strategy in
+ * 48% of its CPU time (level 6 filtered: 4.8% smaller, 75% of the time).
+ */
+export const NUMBER_TEXT_DEFLATE = { level: 4, strategy: zlib.constants.Z_FILTERED } as const;
+
 export interface EntryOptions {
   /** Stores the entry as it is (method 0): for data that is already compressed. */
   store?: boolean;
+  /** Text that is mostly numbers: deflated with NUMBER_TEXT_DEFLATE. */
+  numberText?: boolean;
 }
 
 /** Knobs for tests and the bench; the defaults are what the tools use. */
@@ -76,7 +89,7 @@ export class ArchiveWriter {
       if (!Array.isArray(input)) input.on('error', () => undefined);
       const offset = this.offset;
       await this.write(localHeader(header));
-      const data = await deflateEntry(input, (bytes) => this.write(bytes), options.store ? null : this.deflate);
+      const data = await deflateEntry(input, (bytes) => this.write(bytes), this.deflateFor(options));
       const entry: CentralEntry = { ...header, ...data, offset, mode: 0o600 };
       await this.write(dataDescriptor(entry, this.limits));
       this.entries.push(entry);
@@ -85,6 +98,12 @@ export class ArchiveWriter {
       this.failure ??= err instanceof Error ? err : new Error(String(err));
       throw err;
     }
+  }
+
+  /** How an entry's bytes are compressed; null: stored. */
+  private deflateFor(options: EntryOptions): DeflateOptions | null {
+    if (options.store) return null;
+    return options.numberText ? { ...this.deflate, ...NUMBER_TEXT_DEFLATE } : this.deflate;
   }
 
   /** Writes the central directory, closes and fsyncs the file; returns its size. */

@@ -82,7 +82,7 @@ class ServerBackup implements VectorsBackup {
     let entry;
     try {
       // one page buffered ahead (a page is ~1 MB at 768 dims); the next is already being fetched
-      entry = await writer.addEntry(VECTORS_ENTRY, Readable.from(chunks, { highWaterMark: 1 }));
+      entry = await writer.addEntry(VECTORS_ENTRY, Readable.from(chunks, { highWaterMark: 1 }), { numberText: true });
     } finally {
       bar.finish(entry !== undefined);
     }

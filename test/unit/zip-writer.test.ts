@@ -14,6 +14,7 @@ import { after, describe, it } from 'node:test';
 import { ArchiveReader } from '../../src/archive/reader.js';
 import { ArchiveWriter, type WriterTuning } from '../../src/archive/writer.js';
 import { cleanupTempDirs, makeTempDir } from '../support/temp.js';
+import { Rng } from '../fixtures/prng.js';
 
 const HAS_PYTHON = spawnSync('python3', ['--version']).status === 0;
 const HAS_UNZIP = spawnSync('unzip', ['-v']).status === 0;
@@ -27,13 +28,14 @@ interface Sample {
   name: string;
   data: Buffer;
   store?: boolean;
+  numberText?: boolean;
 }
 
 function samples(): Sample[] {
   const json = Buffer.from(JSON.stringify(Array.from({ length: 4000 }, (_, id) => ({ id, v: [id / 7, -id / 3] }))));
   return [
     { name: 'memories.db', data: randomBytes(300 * 1024 + 5) },
-    { name: 'qdrant/vectors.json', data: json },
+    { name: 'qdrant/vectors.json', data: json, numberText: true },
     { name: 'empty.txt', data: Buffer.alloc(0) },
     { name: 'snapshots/zoë 😀.snapshot', data: randomBytes(70 * 1024), store: true },
     { name: 'manifest.json', data: Buffer.from('{"ok": true}\n') },
@@ -46,7 +48,10 @@ async function writeZip(entries: Sample[], tuning: WriterTuning = SMALL_BLOCKS):
   for (const entry of entries) {
     // Streams in uneven pieces, as a file read would.
     const pieces = [entry.data.subarray(0, 1000), entry.data.subarray(1000)];
-    const info = await writer.addEntry(entry.name, Readable.from(pieces), { store: entry.store });
+    const info = await writer.addEntry(entry.name, Readable.from(pieces), {
+      store: entry.store,
+      numberText: entry.numberText,
+    });
     assert.deepEqual(info, { size: entry.data.length, sha256: createHash('sha256').update(entry.data).digest('hex') });
   }
   assert.equal(await writer.finish(), fs.statSync(file).size);
@@ -113,6 +118,25 @@ describe('zip writer', () => {
       assert.equal(result.status, 0, result.stdout.toString());
     });
   }
+
+  it('deflates number text (vector JSON) smaller than the default settings do, and byte for byte', async () => {
+    // unit vectors of 768 normal-distributed float32 numbers, as an embedding model makes them
+    const rng = new Rng(7);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+    const points = Array.from({ length: 300 }, (_, id) => {
+      const raw = Array.from({ length: 768 }, normal);
+      const norm = Math.hypot(...raw);
+      return { id, vector: raw.map((x) => Number(Math.fround(x / norm).toPrecision(9))) };
+    });
+    const json = Buffer.from(JSON.stringify(points));
+    const sizes = [];
+    for (const numberText of [false, true]) {
+      const file = await writeZip([{ name: 'qdrant_vectors.json', data: json, numberText }], {});
+      assert.deepEqual([...(await readWithYauzl(file)).values()], [createHash('sha256').update(json).digest('hex')]);
+      sizes.push(fs.statSync(file).size);
+    }
+    assert.ok(sizes[1]! < sizes[0]! * 0.98, `number text ${sizes[1]} bytes against ${sizes[0]} with the defaults`);
+  });
 
   it('writes zip64 end records only past the limits', async () => {
     const classic = fs.readFileSync(await writeZip(samples()));
