@@ -7,7 +7,8 @@
  * `ba-restore <archive> --yes --no-safety-backup` as whole processes (R runs
  * each; median wall time, points/s, MB/s of archive input, peak RSS, archive
  * size). It measures the compression floor (deflate level 6 of the very
- * bytes the archive holds, node's zlib, streamed) and replays the phases
+ * bytes the archive holds, node's zlib, streamed) right after each backup
+ * run, and the same with the tools' settings and in parallel, and replays the phases
  * one at a time to show where the time goes. Everything it started or
  * created is removed at the end, also on failure or Ctrl-C.
  */
@@ -21,7 +22,14 @@ import { cleanupAll, onCleanup, removeFolderOnCleanup } from './cleanup.js';
 import { ownCpuMs, startCpuWindow, waitForQuiet } from './cpu.js';
 import { threadPoolSize } from '../src/archive/parallel-deflate.js';
 import { NUMBER_TEXT_DEFLATE } from '../src/archive/writer.js';
-import { deflateFloor, extractEntries, hashEntries, inflateEntries, parallelDeflate } from './floor.js';
+import {
+  deflateFloor,
+  type ExtractedEntry,
+  extractEntries,
+  hashEntries,
+  inflateEntries,
+  parallelDeflate,
+} from './floor.js';
 import { MB, int, markdownTable, mb, median, pct, ratio, secs, table } from './format.js';
 import { describeMachine, machineLine, type Machine } from './machine.js';
 import { checkNumberForm, type NumberForm } from './number-form.js';
@@ -199,7 +207,42 @@ async function benchSize(memories: number, options: BenchOptions, rss: RssMethod
       return { ...run, ...window.end(run.cpuMs), settledMs };
     };
 
-    // ba-backup, R runs; keep the last archive for the restores
+    // The deflate floors are timed right after each backup run, so that a machine whose speed
+    // drifts moves both alike (measured: the 20k floor 17.6 s in one run, 22.4 s minutes later).
+    const extractDir = path.join(dir, 'extracted');
+    fs.mkdirSync(extractDir);
+    let entries: ExtractedEntry[] = [];
+    const floorRuns: number[] = [];
+    const floorCpu: number[] = [];
+    const floorOthers: (number | null)[] = [];
+    let compressed = 0;
+    const asToolsRuns: number[] = [];
+    let asToolsCompressed = 0;
+    const parallelRuns: number[] = [];
+    let parallelCompressed = 0;
+    const measureDeflates = async (r: number): Promise<void> => {
+      progress(`floor run ${r}/${runs}`);
+      await settle();
+      const window = startCpuWindow(server.pid);
+      const cpu0 = ownCpuMs();
+      const f = await deflateFloor(entries);
+      floorCpu.push(ownCpuMs() - cpu0);
+      floorOthers.push(window.end(0).othersCores);
+      floorRuns.push(f.ms);
+      compressed = f.compressed;
+      progress(`floor with the tools' settings run ${r}/${runs}`);
+      await settle();
+      const t = await deflateFloor(entries, true);
+      asToolsRuns.push(t.ms);
+      asToolsCompressed = t.compressed;
+      progress(`parallel deflate run ${r}/${runs}`);
+      await settle();
+      const p = await parallelDeflate(entries);
+      parallelRuns.push(p.ms);
+      parallelCompressed = p.compressed;
+    };
+
+    // ba-backup, R runs, each followed by the floors; keep the last archive for the restores
     const backupRuns: MeasuredRun[] = [];
     let archive: string | null = null;
     for (let r = 1; r <= runs; r++) {
@@ -211,6 +254,8 @@ async function benchSize(memories: number, options: BenchOptions, rss: RssMethod
       if (archive) fs.rmSync(archive, { force: true });
       archive = path.resolve(store.root, location);
       backupRuns.push(run);
+      if (r === 1) entries = await extractEntries(archive, [DATABASE_ENTRY, VECTORS_ENTRY], extractDir);
+      await measureDeflates(r);
     }
     const archivePath = archive!;
     const archiveBytes = fs.statSync(archivePath).size;
@@ -228,43 +273,6 @@ async function benchSize(memories: number, options: BenchOptions, rss: RssMethod
       restoreRuns.push(run);
     }
 
-    // the floor: deflate the same bytes, R runs
-    const extractDir = path.join(dir, 'extracted');
-    fs.mkdirSync(extractDir);
-    const entries = await extractEntries(archivePath, [DATABASE_ENTRY, VECTORS_ENTRY], extractDir);
-    const floorRuns: number[] = [];
-    const floorCpu: number[] = [];
-    const floorOthers: (number | null)[] = [];
-    let compressed = 0;
-    for (let r = 1; r <= runs; r++) {
-      progress(`floor run ${r}/${runs}`);
-      await settle();
-      const window = startCpuWindow(server.pid);
-      const cpu0 = ownCpuMs();
-      const f = await deflateFloor(entries);
-      floorCpu.push(ownCpuMs() - cpu0);
-      floorOthers.push(window.end(0).othersCores);
-      floorRuns.push(f.ms);
-      compressed = f.compressed;
-    }
-    const asToolsRuns: number[] = [];
-    let asToolsCompressed = 0;
-    for (let r = 1; r <= runs; r++) {
-      progress(`floor with the tools' settings run ${r}/${runs}`);
-      await settle();
-      const f = await deflateFloor(entries, true);
-      asToolsRuns.push(f.ms);
-      asToolsCompressed = f.compressed;
-    }
-    const parallelRuns: number[] = [];
-    let parallelCompressed = 0;
-    for (let r = 1; r <= runs; r++) {
-      progress(`parallel deflate run ${r}/${runs}`);
-      await settle();
-      const p = await parallelDeflate(entries);
-      parallelRuns.push(p.ms);
-      parallelCompressed = p.compressed;
-    }
     const vectorsEntry = entries.find((e) => e.name === VECTORS_ENTRY);
     const dbEntry = entries.find((e) => e.name === DATABASE_ENTRY)!;
     const numberForm = vectorsEntry ? await checkNumberForm(vectorsEntry.path) : null;
@@ -447,7 +455,11 @@ function printSize(r: SizeResult): void {
     `parallel deflate (as ba-backup runs it), blocks of 512 KiB on ${r.parallel.threads} pool threads: median ${secs(r.parallel.medianMs)} s ` +
       `(${ratio(r.parallel.medianMs, r.floor.medianMs)} of the floor; runs ${r.parallel.runsMs.map(secs).join(' ')}) -> ${mb(r.parallel.compressed)} MB`,
   );
-  log(`backup / floor: ${ratio(r.backup.medianMs, r.floor.medianMs)} (target <= ${floorRatioLimit(r.memories)})`);
+  const perRun = r.backup.runsMs.map((ms, i) => ratio(ms, r.floor.runsMs[i] ?? NaN)).join(' ');
+  log(
+    `backup / floor: ${ratio(r.backup.medianMs, r.floor.medianMs)} (target <= ${floorRatioLimit(r.memories)}; ` +
+      `each backup run over the floor run that followed it: ${perRun})`,
+  );
   log(`backup / floor with the tools' settings: ${ratio(r.backup.medianMs, r.floorAsTools.medianMs)}`);
   for (const [name, f] of [
     ['ba-backup', r.backup],
