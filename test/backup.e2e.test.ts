@@ -9,7 +9,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { deflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
+import { ArchiveReader } from '../src/archive/reader.js';
 import { createMemoryStore, type MemoryStore } from './fixtures/memory-store.js';
 import { runCli } from './support/cli.js';
 import { dumpDatabase } from './support/db-dump.js';
@@ -116,6 +118,13 @@ describe('ba-backup', () => {
           assert.fail(`point ${point.id} component ${k}: ${point.vector[k]} vs ${storedVector[k]}`);
       }
     });
+
+    // the vector file is deflated as number text: smaller than level 6's default strategy makes it
+    const reader = await ArchiveReader.open(archive);
+    const packed = reader.entries.get('qdrant_vectors.json')!.compressedSize;
+    reader.close();
+    const level6 = deflateRawSync(entries.get('qdrant_vectors.json')!, { level: 6 }).length;
+    assert.ok(packed < level6, `qdrant_vectors.json deflated to ${packed} bytes; level 6 makes ${level6}`);
   });
 
   it('lists archives newest first with their counts and descriptions', async () => {
