@@ -134,7 +134,7 @@ class BlockDeflater {
     this.filled = 0;
     const job = deflateBlock(data, {
       level: this.options.level,
-      ...(this.options.strategy === undefined ? {} : { strategy: this.options.strategy }),
+      strategy: this.options.strategy, // zlib takes undefined as its default
       finishFlush,
       ...(this.dictionary ? { dictionary: this.dictionary } : {}),
     }).then((output) => {
