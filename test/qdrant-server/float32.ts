@@ -109,17 +109,21 @@ export class F32Text {
 
   /** Writes the `count` decimal digits of `value`, with a dot after the first `dotAfter` of them (0: none). */
   private digits(value: number, count: number, dotAfter: number): void {
+    // value < 10^9 < 2^31: int32 division, not the floating-point remainder V8 calls out for
+    let v = value | 0;
     const end = this.length + count + (dotAfter > 0 ? 1 : 0);
     let at = end;
     for (let j = count - 1; j >= 0; j--) {
       if (dotAfter > 0 && j === dotAfter - 1) this.bytes[--at] = CHAR_DOT;
-      this.bytes[--at] = CHAR_ZERO + (value % 10);
-      value = Math.floor(value / 10);
+      const q = (v / 10) | 0;
+      this.bytes[--at] = CHAR_ZERO + v - q * 10;
+      v = q;
     }
     this.length = end;
   }
 }
 
+/** Decimal digits of a value below 10^9. */
 function digitCount(value: number): number {
   let count = 1;
   for (let limit = 10; limit <= value; limit *= 10) count++;
@@ -136,6 +140,9 @@ export function formatF32(x: number): string {
 // shortestDigits' answer, value = resultDigits * 10^resultExponent with no trailing zeros in
 // resultDigits: module variables rather than an object per component.
 let resultDigits = 0;
+const LOG10_2 = Math.log10(2);
+const f32View = new Float32Array(1);
+const u32View = new Uint32Array(f32View.buffer);
 let resultExponent = 0;
 
 /**
@@ -150,12 +157,17 @@ let resultExponent = 0;
  * range, the toPrecision reference search is used.
  */
 function shortestDigits(a: number): void {
-  let e = Math.floor(Math.log10(a)); // 10^e <= a < 10^(e+1), corrected below
-  if (e > 20 || e < -13) return referenceDigits(a);
+  f32View[0] = a;
+  const bits = u32View[0]!;
+  // log10(a) is log10(2) * (binary exponent) plus [0, 0.302): this e is floor(log10(a)) or one
+  // below it, corrected below (Math.log10 is a call out of the compiled code, per component)
+  let e = Math.floor(((bits >>> 23) - 127) * LOG10_2);
+  if (e > 20 || e < -14 || bits >>> 23 === 0) return referenceDigits(a);
   const s1 = scale(a, -e);
   if (s1 >= 10) e++;
   else if (s1 < 1) e--;
-  if (isF32PowerOfTwo(a)) return upwardSearch(a, e);
+  if (e > 20 || e < -13) return referenceDigits(a);
+  if ((bits & 0x7fffff) === 0) return upwardSearch(a, e);
   // Symmetric rounding interval: if the correctly rounded p-digit decimal reads back, so does
   // the (p+1)-digit one (it is at least as close), so search down from 8 digits (9 always
   // reads back) and stop at the first failure. Most f32 values need 7 or 8 digits.
@@ -212,21 +224,16 @@ function roundTrips(d: number, n: number, a: number): boolean {
   return Math.fround(n >= 0 ? d / POW10[n]! : d * POW10[-n]!) === a;
 }
 
-const f32View = new Float32Array(1);
-const u32View = new Uint32Array(f32View.buffer);
-
-function isF32PowerOfTwo(a: number): boolean {
-  f32View[0] = a;
-  return (u32View[0]! & 0x7fffff) === 0;
-}
-
 /** The answer d * 10^exponent, trailing zeros of d moved into the exponent. */
 function setResult(d: number, exponent: number): void {
-  while (d >= 10 && d % 10 === 0) {
-    d /= 10;
+  let v = d | 0; // below 10^9
+  while (v >= 10) {
+    const q = (v / 10) | 0;
+    if (v !== q * 10) break;
+    v = q;
     exponent++;
   }
-  resultDigits = d;
+  resultDigits = v;
   resultExponent = exponent;
 }
 

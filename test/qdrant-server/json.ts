@@ -2,7 +2,7 @@
 //
 // Qdrant point ids are u64: JSON.parse would silently round integers above 2^53. parseJsonExact
 // keeps every integer literal outside the safe range as a bigint (safe integers stay numbers).
-// Fast path: JSON.parse, used when the raw text holds no number token of 16+ leading digits;
+// Fast path: JSON.parse, kept when it made no number of 2^53 or more in magnitude;
 // anything else goes through a small recursive-descent parser with serde_json-like error messages and
 // positions. stringifyJson prints bigints exactly. locateValueEnd finds where a value ends in
 // the text, so semantic errors can carry serde's " at line L column C" suffix.
@@ -26,24 +26,38 @@ export class JsonSyntaxError extends Error {
   }
 }
 
-/**
- * A number token starting with 16 or more digits (2^53 has 16): it follows `[`, `:` or `,`
- * (or starts the document). Fractions such as 0.1234567890123456789 do not match. A match
- * inside a string, or a long-mantissa float, only costs the slower (still exact) parser.
- */
-const LONG_NUMBER_IN_CONTAINER = /[[:,]\s*-?\d{16}/;
-const LONG_NUMBER_AT_ROOT = /^\s*-?\d{16}/;
-
 /** Parses JSON text; integers outside the safe range become bigints. Throws JsonSyntaxError. */
 export function parseJsonExact(text: string): JsonValue {
-  if (!LONG_NUMBER_AT_ROOT.test(text) && !LONG_NUMBER_IN_CONTAINER.test(text)) {
-    try {
-      return JSON.parse(text) as JsonValue;
-    } catch {
-      // fall through: the exact parser produces the serde-style message and position
-    }
+  let fast: JsonValue | undefined;
+  try {
+    fast = JSON.parse(text) as JsonValue;
+  } catch {
+    // the exact parser produces the serde-style message and position
   }
+  // JSON.parse rounds only numbers beyond 2^53; where it met none its answer is exact (a look
+  // at the numbers it made costs far less than scanning a megabyte of vector text for digits)
+  if (fast !== undefined && !holdsHugeNumber(fast)) return fast;
   return new ExactParser(text).parseDocument();
+}
+
+/** Beyond this, integers are not all representable: 2^53. */
+const EXACT_LIMIT = 2 ** 53;
+
+function holdsHugeNumber(v: JsonValue): boolean {
+  if (typeof v === 'number') return v >= EXACT_LIMIT || v <= -EXACT_LIMIT;
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) {
+    // numbers checked in the loop: a vector is hundreds of them
+    for (let k = 0; k < v.length; k++) {
+      const item = v[k]!;
+      if (typeof item === 'number') {
+        if (item >= EXACT_LIMIT || item <= -EXACT_LIMIT) return true;
+      } else if (holdsHugeNumber(item)) return true;
+    }
+    return false;
+  }
+  for (const key in v) if (holdsHugeNumber(v[key]!)) return true;
+  return false;
 }
 
 /** Where (1-based line and column, serde style) the value at `path` ends, if it exists. */
@@ -369,6 +383,24 @@ class ExactParser {
  * value is undefined are skipped (so optional fields of typed objects can be left undefined).
  */
 export function stringifyJson(value: unknown): string {
+  // JSON.stringify is many times quicker and prints the same, but for these two
+  return value === undefined || holdsBigintOrNegativeZero(value) ? printJson(value) : JSON.stringify(value);
+}
+
+function holdsBigintOrNegativeZero(v: unknown): boolean {
+  if (typeof v === 'number') return Object.is(v, -0);
+  if (typeof v === 'bigint') return true;
+  if (typeof v !== 'object' || v === null) return false;
+  if (Array.isArray(v)) {
+    for (let k = 0; k < v.length; k++) if (holdsBigintOrNegativeZero(v[k])) return true;
+    return false;
+  }
+  const record = v as Record<string, unknown>;
+  for (const key in record) if (holdsBigintOrNegativeZero(record[key])) return true;
+  return false;
+}
+
+function printJson(value: unknown): string {
   switch (typeof value) {
     case 'string':
       return JSON.stringify(value);
@@ -387,7 +419,7 @@ export function stringifyJson(value: unknown): string {
         for (let k = 0; k < value.length; k++) {
           if (k > 0) s += ',';
           const item: unknown = value[k];
-          s += item === undefined ? 'null' : stringifyJson(item);
+          s += item === undefined ? 'null' : printJson(item);
         }
         return s + ']';
       }
@@ -397,7 +429,7 @@ export function stringifyJson(value: unknown): string {
         if (item === undefined) continue;
         if (!first) s += ',';
         first = false;
-        s += JSON.stringify(key) + ':' + stringifyJson(item);
+        s += JSON.stringify(key) + ':' + printJson(item);
       }
       return s + '}';
     }
