@@ -28,6 +28,27 @@ describe('exact JSON and f32 printing', () => {
     );
   });
 
+  it('finds an integer beyond 2^53 anywhere in a document, and prints -0 and bigints wherever they are', () => {
+    const vector = Array.from({ length: 768 }, (_, k) => (k % 7) / 10);
+    const deep = (id: string): string =>
+      `{"points":[{"id":1,"vector":[${vector.join(',')}],"payload":{"tags":["a",{"n":[2,${id}]}]}}]}`;
+    const parsed = parseJsonExact(deep('-18446744073709551615')) as {
+      points: Array<{ payload: { tags: [string, { n: [number, bigint] }] } }>;
+    };
+    assert.equal(parsed.points[0]!.payload.tags[1].n[1], -18446744073709551615n);
+    // in a vector's place too, where the look at the parsed numbers checks them in a loop
+    const inVector = parseJsonExact(`[[0.5,9007199254740993,0.25]]`) as [[number, bigint, number]];
+    assert.equal(inVector[0][1], 9007199254740993n);
+    // large floats are not integers of the text: they stay numbers
+    assert.deepEqual(parseJsonExact('[1e300,-2.5e20,12345678901234567890.5]'), [1e300, -2.5e20, 12345678901234567000]);
+    const safe = parseJsonExact(deep('7')) as { points: Array<{ vector: number[] }> };
+    assert.deepEqual(safe.points[0]!.vector, vector);
+    assert.equal(stringifyJson({ a: [1, { b: -0 }], c: 'x' }), '{"a":[1,{"b":-0.0}],"c":"x"}');
+    assert.equal(stringifyJson({ a: [1, { b: 2n ** 64n }] }), '{"a":[1,{"b":18446744073709551616}]}');
+    assert.equal(stringifyJson({ a: undefined, b: [undefined, 1] }), '{"b":[null,1]}');
+    assert.equal(stringifyJson(undefined), 'null');
+  });
+
   it('prints each f32 as the shortest decimal that reads back (ryu layout)', () => {
     const cases: Array<[number, string]> = [
       [0.844919834, '0.84491986'],
