@@ -229,6 +229,19 @@ describe('ba-restore', () => {
         /entry memoryv012\.db does not match its SHA-256 in the manifest/,
       ],
       [
+        // checked side by side, as in one after the other: the database's problem is the one told
+        'a damaged database and damaged vectors',
+        () => {
+          const db = Buffer.from(good.get('memoryv012.db')!);
+          db[db.length - 1] = db[db.length - 1]! ^ 1;
+          const vectors = Buffer.from(good.get('qdrant_vectors.json')!);
+          const firstNumber = vectors.indexOf('"vector":[') + '"vector":['.length;
+          vectors[firstNumber] = 'x'.charCodeAt(0);
+          return buildZip(entriesWith({ 'memoryv012.db': db, 'qdrant_vectors.json': vectors }));
+        },
+        /: entry memoryv012\.db does not match its SHA-256 in the manifest/,
+      ],
+      [
         'a zip-slip entry name',
         () => buildZip([...entriesWith({}), { name: '../evil.txt', data: Buffer.from('x') }]),
         /\.\.\/evil\.txt|relative path/,

@@ -4,7 +4,7 @@
  * the collection settings sane, and the count, vector size and distance
  * agreeing with the manifest and the file's own header.
  */
-import { pipeline as pipeStreams } from 'node:stream';
+import { addAbortSignal, pipeline as pipeStreams } from 'node:stream';
 import { ArchiveError, describeError, isProgrammingError } from '../errors.js';
 import { type Manifest, VECTORS_ENTRY } from '../manifest.js';
 import { printable } from '../output.js';
@@ -107,9 +107,11 @@ export async function verifyVectorsEntry(
   formatVersion: number,
   checkDigest: (name: string, digest: EntryDigest) => void,
   fail: (problem: string) => never,
+  stop: AbortSignal,
   warn: (warning: string) => void,
 ): Promise<VerifiedVectors> {
   const entry = await reader.openEntry(VECTORS_ENTRY);
+  addAbortSignal(stop, entry.stream);
   const result: { value?: { description: VectorsDescription; points: number }; description?: VectorsDescription } = {};
   // pipeline, not pipe: a CRC failure upstream must end the loop below, not stall it
   const text = pipeStreams(entry.stream, new Utf8Check(), () => undefined);

@@ -185,9 +185,12 @@ async function verifyOpened(
   };
 
   await verifyRawEntries(reader, manifest, options, checkDigest, fail);
-  const databaseStats = reader.has(DATABASE_ENTRY)
-    ? await verifyDatabaseEntry(reader, manifest, formatVersion, options, checkDigest, reporter, fail)
-    : null;
+  const { databaseStats, vectors } = await verifyDatabaseBesideVectors(reader, manifest, formatVersion, options, {
+    checkDigest,
+    reporter,
+    fail,
+    warn: (warning) => reporter.warn(`Archive ${archivePath}: ${warning}`),
+  });
 
   // the embedded vector store
   const embedded = await verifyEmbeddedEntries(
@@ -199,14 +202,7 @@ async function verifyOpened(
     fail,
   );
 
-  // the vectors
-  let vectors: VerifiedArchive['vectors'] = null;
   const expectVectors = hasVectors(manifest.stats.qdrant);
-  if (reader.has(VECTORS_ENTRY)) {
-    vectors = await verifyVectorsEntry(reader, manifest, formatVersion, checkDigest, fail, (warning) =>
-      reporter.warn(`Archive ${archivePath}: ${warning}`),
-    );
-  }
   const snapshot = await verifySnapshotEntry(reader, manifest, checkDigest, fail);
   if (snapshot && vectors) fail(`it holds both ${VECTORS_ENTRY} and ${SNAPSHOT_ENTRY}; an archive has one of them`);
   if (!vectors && !snapshot && !embedded && expectVectors && (manifest.stats.qdrant.total_vectors ?? 0) > 0) {
@@ -226,6 +222,43 @@ async function verifyOpened(
     rawEmbedded: manifest.raw_parts?.embedded ?? null,
     databaseAbsent,
   };
+}
+
+/**
+ * The database and the vector file, checked side by side: they use different
+ * cores (SQLite's integrity check and inflating there, parsing points here).
+ * A database problem is the one reported, as when they were checked one after
+ * the other; it stops the vector file's check, which has ended when this throws.
+ */
+async function verifyDatabaseBesideVectors(
+  reader: ArchiveReader,
+  manifest: Manifest,
+  formatVersion: number,
+  options: VerifyOptions,
+  report: {
+    checkDigest: (name: string, digest: EntryDigest) => void;
+    reporter: Reporter;
+    fail: (problem: string, hint?: string) => never;
+    warn: (warning: string) => void;
+  },
+): Promise<{ databaseStats: SqliteStats | null; vectors: VerifiedVectors | null }> {
+  const { checkDigest, reporter, fail, warn } = report;
+  const stopVectors = new AbortController();
+  const vectorsCheck = reader.has(VECTORS_ENTRY)
+    ? verifyVectorsEntry(reader, manifest, formatVersion, checkDigest, fail, stopVectors.signal, warn)
+    : Promise.resolve(null);
+  vectorsCheck.catch(() => undefined); // awaited below in every case
+  let databaseStats: SqliteStats | null;
+  try {
+    databaseStats = reader.has(DATABASE_ENTRY)
+      ? await verifyDatabaseEntry(reader, manifest, formatVersion, options, checkDigest, reporter, fail)
+      : null;
+  } catch (err) {
+    stopVectors.abort();
+    await vectorsCheck.catch(() => undefined);
+    throw err;
+  }
+  return { databaseStats, vectors: await vectorsCheck };
 }
 
 /**
