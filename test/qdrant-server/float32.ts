@@ -140,9 +140,6 @@ export function formatF32(x: number): string {
 // shortestDigits' answer, value = resultDigits * 10^resultExponent with no trailing zeros in
 // resultDigits: module variables rather than an object per component.
 let resultDigits = 0;
-const LOG10_2 = Math.log10(2);
-const f32View = new Float32Array(1);
-const u32View = new Uint32Array(f32View.buffer);
 let resultExponent = 0;
 
 /**
@@ -157,17 +154,12 @@ let resultExponent = 0;
  * range, the toPrecision reference search is used.
  */
 function shortestDigits(a: number): void {
-  f32View[0] = a;
-  const bits = u32View[0]!;
-  // log10(a) is log10(2) * (binary exponent) plus [0, 0.302): this e is floor(log10(a)) or one
-  // below it, corrected below (Math.log10 is a call out of the compiled code, per component)
-  let e = Math.floor(((bits >>> 23) - 127) * LOG10_2);
-  if (e > 20 || e < -14 || bits >>> 23 === 0) return referenceDigits(a);
+  let e = Math.floor(Math.log10(a)); // 10^e <= a < 10^(e+1), corrected below
+  if (e > 20 || e < -13) return referenceDigits(a);
   const s1 = scale(a, -e);
   if (s1 >= 10) e++;
   else if (s1 < 1) e--;
-  if (e > 20 || e < -13) return referenceDigits(a);
-  if ((bits & 0x7fffff) === 0) return upwardSearch(a, e);
+  if (isF32PowerOfTwo(a)) return upwardSearch(a, e);
   // Symmetric rounding interval: if the correctly rounded p-digit decimal reads back, so does
   // the (p+1)-digit one (it is at least as close), so search down from 8 digits (9 always
   // reads back) and stop at the first failure. Most f32 values need 7 or 8 digits.
@@ -222,6 +214,14 @@ function scale(a: number, n: number): number {
 /** Does the decimal d * 10^-n read back as the f32 `a`? */
 function roundTrips(d: number, n: number, a: number): boolean {
   return Math.fround(n >= 0 ? d / POW10[n]! : d * POW10[-n]!) === a;
+}
+
+const f32View = new Float32Array(1);
+const u32View = new Uint32Array(f32View.buffer);
+
+function isF32PowerOfTwo(a: number): boolean {
+  f32View[0] = a;
+  return (u32View[0]! & 0x7fffff) === 0;
 }
 
 /** The answer d * 10^exponent, trailing zeros of d moved into the exponent. */
