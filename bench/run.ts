@@ -47,7 +47,7 @@ import {
 } from './phases.js';
 import { seedStore } from './seed.js';
 import { startServerProcess } from './server-process.js';
-import { measureStartup, STARTUP_LIMIT_MS } from './startup.js';
+import { measureStartup, STARTUP_LIMIT_MS, startupEnvironmentNote } from './startup.js';
 import { type RssMethod, type TimedRun, describeRssMethod, detectRssMethod, runTimed } from './timed-process.js';
 
 /** Peak RSS limits of the issue's targets. */
@@ -634,7 +634,9 @@ async function main(): Promise<void> {
   if (options.settle > 0) await waitForQuiet(process.pid, options.settle * 1000);
   const startup = measureStartup();
   log(`\nstartup, median of 20 runs, taking turns (goal: bins under ${STARTUP_LIMIT_MS} ms):`);
-  for (const s of startup) log(`  ${s.command.padEnd(24)} ${s.medianMs.toFixed(0).padStart(5)} ms`);
+  for (const s of startup) log(`  ${s.command.padEnd(44)} ${s.medianMs.toFixed(0).padStart(5)} ms`);
+  const environment = startupEnvironmentNote();
+  if (environment) log(`  ${environment}`);
   const results: SizeResult[] = [];
   for (const size of options.sizes) results.push(await benchSize(size, options, rss));
   printTargets(results);
