@@ -8,6 +8,7 @@
 import path from 'node:path';
 import * as z from 'zod';
 import { UsageError } from './errors.js';
+import { clipped } from './output.js';
 
 export const DEFAULT_USERNAME = 'buildautomata_ai_v012';
 export const DEFAULT_AGENT = 'claude_assistant';
@@ -62,8 +63,17 @@ function check<T>(schema: z.ZodType<T>, input: Sourced<unknown>, fix: string): T
   const parsed = schema.safeParse(input.value);
   if (parsed.success) return parsed.data;
   const reason = parsed.error.issues[0]?.message ?? 'invalid';
-  throw new UsageError(`Invalid ${input.source} ${JSON.stringify(input.value)}: ${reason}`, fix);
+  throw new UsageError(`Invalid ${input.source} ${quoted(input.value)}: ${reason}`, fix);
 }
+
+/** How an error quotes a bad value: one short line, never a password written into a URL. */
+function quoted(value: unknown): string {
+  const text = JSON.stringify(value).replace(/[^/@\s"]*:[^/@\s"]*@/g, '…@');
+  return clipped(text, QUOTED_MAX);
+}
+
+/** Characters of a bad value an error quotes: a whole store name (at most 100) fits. */
+const QUOTED_MAX = 120;
 
 export interface StoreInput {
   root?: string;

@@ -122,6 +122,11 @@ export function printable(text: string): string {
   });
 }
 
+/** The text, cut to `max` characters with an ellipsis when it is longer. */
+export function clipped(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   // computed in powers of 1024, so named so

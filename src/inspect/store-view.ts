@@ -15,7 +15,7 @@ import { formatPointKey } from '../qdrant/points.js';
 import { readVectorsFile } from '../qdrant/vectors-file.js';
 import { openReadOnly } from '../sqlite/open.js';
 import { readLiveDatabase } from '../sqlite/live-database.js';
-import { silentReporter } from '../output.js';
+import { clipped, silentReporter } from '../output.js';
 import type { VectorStore } from '../vector-store/vector-store.js';
 import { type VerifiedArchive, verifyArchive } from '../verify/verify-archive.js';
 
@@ -59,7 +59,7 @@ function readDatabase(db: Database.Database): Pick<StoreView, 'tables' | 'memori
     memories.set(String(row.id), {
       ...row,
       id: String(row.id),
-      summary: first.length > SUMMARY_CHARS ? `${first.slice(0, SUMMARY_CHARS - 1)}…` : first,
+      summary: clipped(first, SUMMARY_CHARS),
     });
   }
   return { tables, memories };

@@ -21,6 +21,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
 import { ExitCode, isProgrammingError, UsageError, UserError } from '../errors.js';
+import { clipped } from '../output.js';
 import { hashingStream } from './hashing.js';
 import { COPY_NAME, type CopyFacts, factsFromRecord, factsToRecord, type RemoteCopy, type Target } from './target.js';
 
@@ -547,7 +548,7 @@ function oneLine(text: string): string {
   for (const secret of [process.env.AWS_SECRET_ACCESS_KEY, process.env.AWS_SESSION_TOKEN]) {
     if (secret && secret.length >= 4) out = out.split(secret).join('***');
   }
-  return out.length > 300 ? `${out.slice(0, 299)}…` : out;
+  return clipped(out, 300);
 }
 
 class DownloadCut extends Error {

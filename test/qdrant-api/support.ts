@@ -30,12 +30,12 @@ export async function raw(
   server: QdrantTestServer,
   method: string,
   path: string,
-  body?: string | object,
+  body?: string | Uint8Array | object,
   headers: Record<string, string> = {},
 ): Promise<RawResponse> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
-    init.body = typeof body === 'string' ? body : JSON.stringify(body);
+    init.body = typeof body === 'string' || body instanceof Uint8Array ? (body as BodyInit) : JSON.stringify(body);
     (init.headers as Record<string, string>)['content-type'] = 'application/json';
   }
   const res = await fetch(server.url + path, init);

@@ -26,6 +26,31 @@ describe('points: upsert', () => {
     assert.deepEqual(named, { status: 400, text: 'Wrong input: Not existing vector name error: dense' });
   });
 
+  it('refuses a string that is not UTF-8 as serde_json does, placed after its closing quote, and stores nothing', async (t) => {
+    const server = await start(t);
+    const client = clientFor(server);
+    await client.createCollection('c', { vectors: { size: 2, distance: 'Dot' } });
+    const point = (text: Buffer) =>
+      Buffer.concat([
+        Buffer.from('{"points":[\n{"id":1,"vector":[1,2],"payload":{"t":"\\"é'),
+        text,
+        Buffer.from('x"}}]}'),
+      ]);
+    // a byte no sequence starts with, an overlong NUL, a UTF-16 surrogate, a cut-off sequence
+    for (const bad of [[0xff], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xe2, 0x82]]) {
+      const r = await raw(server, 'PUT', '/collections/c/points?wait=true', point(Buffer.from(bad)));
+      assert.equal(r.status, 400);
+      // line 2 starts after the newline; the column counts bytes up to just past the closing quote
+      const column = '{"id":1,"vector":[1,2],"payload":{"t":"\\"é'.length + 1 + bad.length + 2;
+      assert.equal(errorTextOf(r), `Format error in JSON body: invalid unicode code point at line 2 column ${column}`);
+    }
+    assert.deepEqual(await client.count('c'), { count: 0 });
+    const good = await raw(server, 'PUT', '/collections/c/points?wait=true', point(Buffer.from('€')));
+    assert.equal(good.status, 200);
+    const [stored] = (await client.retrieve('c', { ids: [1], with_payload: true })).map((p) => p.payload);
+    assert.deepEqual(stored, { t: '"é€x' });
+  });
+
   it('without wait acknowledges (200) and silently drops bad points; operation_id increments', async (t) => {
     const server = await start(t);
     const client = clientFor(server);

@@ -7,6 +7,8 @@
 // positions. stringifyJson prints bigints exactly. locateValueEnd finds where a value ends in
 // the text, so semantic errors can carry serde's " at line L column C" suffix.
 
+import { isUtf8 } from 'node:buffer';
+
 export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | JsonObject;
 export interface JsonObject {
   [key: string]: JsonValue;
@@ -24,6 +26,60 @@ export class JsonSyntaxError extends Error {
     super(`${reason} at line ${line} column ${column}`);
     this.name = 'JsonSyntaxError';
   }
+}
+
+/**
+ * A request body as text. Qdrant's serde_json reads the bytes and refuses a string that is not
+ * UTF-8 ("invalid unicode code point", placed just after the string's closing quote, columns
+ * counted in bytes); a plain decode would turn such bytes into U+FFFD and store them.
+ * Bad bytes outside a string decode to U+FFFD, where the parser fails as serde_json does.
+ */
+export function decodeJsonBody(bytes: Buffer): string {
+  if (isUtf8(bytes)) return bytes.toString('utf8');
+  const end = endOfStringHolding(bytes, firstInvalidUtf8(bytes));
+  if (end === undefined) return bytes.toString('utf8');
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < end; i++) {
+    if (bytes[i] === WS_LF) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  throw new JsonSyntaxError('invalid unicode code point', line, end - lineStart);
+}
+
+/** Index of the first byte that does not start a valid UTF-8 sequence. */
+function firstInvalidUtf8(bytes: Buffer): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const lead = bytes[i]!;
+    const length = lead < 0x80 ? 1 : lead < 0xc2 ? 0 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : lead < 0xf5 ? 4 : 0;
+    // isUtf8 on the one sequence refuses overlong forms, surrogates and cut-off sequences
+    if (length === 0 || !isUtf8(bytes.subarray(i, i + length))) return i;
+    i += length;
+  }
+  return bytes.length;
+}
+
+/** Index just past the closing quote of the string that holds byte `at`, if one does. */
+function endOfStringHolding(bytes: Buffer, at: number): number | undefined {
+  const QUOTE = 0x22;
+  const BACKSLASH = 0x5c;
+  let inString = false;
+  for (let i = 0; i < at; i++) {
+    const c = bytes[i];
+    if (!inString) inString = c === QUOTE;
+    else if (c === BACKSLASH) i++;
+    else if (c === QUOTE) inString = false;
+  }
+  if (!inString) return undefined;
+  for (let i = at; i < bytes.length; i++) {
+    const c = bytes[i];
+    if (c === BACKSLASH) i++;
+    else if (c === QUOTE) return i + 1;
+  }
+  return undefined;
 }
 
 /** Parses JSON text; integers outside the safe range become bigints. Throws JsonSyntaxError. */

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { routeRequest, QdrantState, type ApiAnswer, type ApiRequest } from './api.js';
 import { describePath, QdrantError, RequestError } from './errors.js';
 import type { PointId } from './ids.js';
-import { JsonSyntaxError, locateValueEnd, parseJsonExact, type JsonValue } from './json.js';
+import { decodeJsonBody, JsonSyntaxError, locateValueEnd, parseJsonExact, type JsonValue } from './json.js';
 import { decodeVectorStruct } from './vectors.js';
 import { Cluster, type ShardKeyValue } from './shards.js';
 import { SnapshotService, type SnapshotOptions } from './snapshots.js';
@@ -266,7 +266,6 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
       return; // client went away mid-request
     }
     const rawBytes = Buffer.concat(chunks);
-    const rawBody = rawBytes.toString('utf8');
     const method = (req.method ?? 'GET').toUpperCase();
     const target = req.url ?? '/';
     const queryStart = target.indexOf('?');
@@ -315,7 +314,7 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
     const apiRequest: ApiRequest = {
       method,
       query,
-      json: () => (parsed ??= { value: parseJsonExact(rawBody) }).value,
+      json: () => (parsed ??= { value: parseJsonExact(decodeJsonBody(rawBytes)) }).value,
     };
     let reply: Reply;
     try {
@@ -330,7 +329,7 @@ export async function startQdrantTestServer(opts: QdrantTestServerOptions = {}):
       } else reply = answerReply(handler!(state, apiRequest), started);
     } catch (e) {
       if (e instanceof JsonSyntaxError) reply = errorReply(400, `Format error in JSON body: ${e.message}`, '0.0');
-      else if (e instanceof RequestError) reply = requestErrorReply(e, rawBody);
+      else if (e instanceof RequestError) reply = requestErrorReply(e, rawBytes.toString('utf8'));
       else if (e instanceof QdrantError) {
         const time = Number(process.hrtime.bigint() - started) / 1e9;
         reply = errorReply(e.status, e.text, String(time), e.headers);

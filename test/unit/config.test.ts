@@ -127,6 +127,19 @@ describe('resolveStoreConfig', () => {
     }
   });
 
+  it('quotes a very long bad name in one short line', () => {
+    const name = `${'a'.repeat(100_000)}/`;
+    assert.throws(
+      () => resolveStoreConfig(storeInput(), env({ BA_AGENT_NAME: name }), CWD),
+      (err: unknown) => {
+        assert.ok(err instanceof UsageError);
+        assert.match(err.message, /^Invalid BA_AGENT_NAME "a{118}…: /);
+        assert.ok(err.message.length < 300, `${err.message.length} characters`);
+        return true;
+      },
+    );
+  });
+
   it('accepts names of letters, digits, _, - and . starting with a letter or digit, up to 100 characters', () => {
     const store = resolveStoreConfig(storeInput({ username: 'A1_b-c.d', agent: '9'.repeat(100) }), env(), CWD);
     assert.equal(store.username, 'A1_b-c.d');
@@ -191,6 +204,22 @@ describe('resolveQdrantConfig', () => {
         return true;
       },
     );
+  });
+
+  it('refuses a malformed QDRANT_URL without printing the password written into it', () => {
+    for (const [url, shown] of [
+      ['htp//user:hunter2@q:6333', 'htp//…@q:6333'] as const,
+      ['user:hunter2@q:6333', '…@q:6333'] as const,
+    ]) {
+      assert.throws(
+        () => resolveQdrantConfig({}, env({ QDRANT_URL: url })),
+        (err: unknown) => {
+          assert.ok(err instanceof UsageError);
+          assert.equal(err.message, `Invalid QDRANT_URL "${shown}": must be an http:// or https:// URL`);
+          return true;
+        },
+      );
+    }
   });
 
   it('refuses a QDRANT_URL that is not http or https', () => {
