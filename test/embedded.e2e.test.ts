@@ -69,6 +69,12 @@ describe('embedded vector store', () => {
     assert.deepEqual(manifest.stats.qdrant, { total_vectors: 30 });
     for (const name of [...entries.keys()].filter((n) => n !== 'manifest.json'))
       assert.ok(manifest.entries[name].sha256, `${name} has a checksum`);
+    const inspected = await runCli('backup', ['--inspect', location(result.stdout)], { cwd: store.root });
+    assert.equal(inspected.code, 0, inspected.stderr);
+    assert.match(
+      inspected.stdout,
+      new RegExp(`\\n {2}Vectors: the embedded store: ${main} 30 points, other_collection 5 points\\n`),
+    );
     const copy = path.join(makeTempDir('ba-emb-copy'), 'storage.sqlite');
     fs.writeFileSync(copy, entries.get(`qdrant_data/collection/${main}/storage.sqlite`)!);
     assert.deepEqual(storageRows(copy), storageRows(path.join(localDir, 'collection', main, 'storage.sqlite')));

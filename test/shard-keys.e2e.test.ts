@@ -170,6 +170,25 @@ describe('custom shard keys', () => {
     const sharedId = JSON.stringify(store.points[0]!.id);
     assert.equal(vectorsFile.split('\n').filter((line) => line.startsWith(`{"id":${sharedId},`)).length, 2);
 
+    const inspected = await runCli('backup', ['--inspect', archive], { cwd: store.root });
+    assert.equal(inspected.code, 0, inspected.stderr);
+    assert.match(
+      inspected.stdout,
+      /\n {2}Vectors: 31 points under 3 shard keys \(8 dims, Cosine\): "alice" 10, "bob" 11, 42 10\n/,
+    );
+    const inspectedJson = await runCli('backup', ['--inspect', archive, '--json'], { cwd: store.root });
+    assert.deepEqual((JSON.parse(inspectedJson.stdout) as { vectors: unknown }).vectors, {
+      format: 'points',
+      points: 31,
+      vector_size: 8,
+      distance: 'Cosine',
+      shard_keys: [
+        { key: 'alice', points: 10 },
+        { key: 'bob', points: 11 },
+        { key: 42, points: 10 },
+      ],
+    });
+
     // the live collection changes: a key dropped, a point deleted, the shared point overwritten
     const dbBefore = dumpDatabase(store.dbPath);
     await call(server, 'POST', `/collections/${name}/shards/delete`, { shard_key: 42 });

@@ -100,6 +100,16 @@ describe('Qdrant native snapshots', () => {
     assert.deepEqual(manifest.qdrant.snapshot.aliases, ['memories']);
     assert.equal(manifest.qdrant.server_version, '1.18.0');
 
+    const inspected = await runCli('backup', ['--inspect', archive, '--json'], { cwd: store.root });
+    assert.equal(inspected.code, 0, inspected.stderr);
+    const shown = (JSON.parse(inspected.stdout) as { vectors: { format: string; points: number; size: number } })
+      .vectors;
+    assert.deepEqual(shown, {
+      format: 'snapshot',
+      points: qdrant.getPoints(store.collectionName).length,
+      size: entries.get(SNAPSHOT_ENTRY)!.length,
+    });
+
     const client = clientFor(qdrant.url);
     const points = qdrant.getPoints(store.collectionName);
     const info = await client.getCollection(store.collectionName);

@@ -3,12 +3,13 @@ import path from 'node:path';
 import type { StoreConfig } from '../config.js';
 import { ExitCode, UsageError } from '../errors.js';
 import { describeQdrantStats } from '../manifest.js';
-import { formatCreated, printable, printJson } from '../output.js';
+import { formatBytes, formatCreated, printable, printJson } from '../output.js';
 import { findArchive } from '../archive/backups-folder.js';
 import { compareViews } from '../inspect/compare.js';
 import { type MemoryRow, type StoreView, viewArchive, viewLive } from '../inspect/store-view.js';
 import type { VectorStore } from '../vector-store/vector-store.js';
-import type { VerifiedVectors } from '../qdrant/verify-vectors.js';
+import { describeVerifiedPoints } from '../qdrant/verify-vectors.js';
+import type { VerifiedArchive } from '../verify/verify-archive.js';
 
 /** Rows printed per list; the rest is counted. */
 const SHOWN = 50;
@@ -16,9 +17,31 @@ const SHOWN = 50;
 const memoryLine = (mark: string, m: MemoryRow): string =>
   `    ${mark}${m.id}  ${m.created_at}  [${m.category}]  ${m.summary}`;
 
-function describeArchivedVectors(vectors: VerifiedVectors): string {
-  const { vectorSize, distance } = vectors.description;
-  return `${vectors.points} points${vectorSize !== null ? ` (${vectorSize} dims, ${distance})` : ''}`;
+/** The vectors line: points, dims and metric, with the points of each shard key; or the snapshot, or the embedded store's collections. */
+function describeVectors({ vectors, snapshot, embedded, manifest }: VerifiedArchive): string {
+  if (snapshot) return `${snapshot.points} points in a Qdrant collection snapshot (${formatBytes(snapshot.size)})`;
+  if (embedded)
+    return `the embedded store: ${embedded.collections.map(({ name, points }) => `${name} ${points} points`).join(', ')}`;
+  if (!vectors) return describeQdrantStats(manifest.stats.qdrant);
+  const keys = vectors.perShardKey;
+  const perKey = keys ? `: ${[...keys].map(([id, points]) => `${id} ${points}`).join(', ')}` : '';
+  return `${describeVerifiedPoints(vectors)}${perKey}`;
+}
+
+function vectorsJson({ vectors, snapshot, embedded }: VerifiedArchive): object | null {
+  if (snapshot) return { format: 'snapshot', points: snapshot.points, size: snapshot.size };
+  if (embedded) return { format: 'embedded', collections: embedded.collections };
+  if (!vectors) return null;
+  return {
+    format: 'points',
+    points: vectors.points,
+    vector_size: vectors.description.vectorSize,
+    distance: vectors.description.distance,
+    // the ids are the keys as JSON text (shardKeyId): a string key and a number key stay apart
+    shard_keys: vectors.perShardKey
+      ? [...vectors.perShardKey].map(([id, points]) => ({ key: JSON.parse(id) as unknown, points }))
+      : null,
+  };
 }
 
 function listed(rows: MemoryRow[], mark: string): string[] {
@@ -35,7 +58,8 @@ async function view(name: string, store: StoreConfig): Promise<StoreView> {
 
 export async function inspectBackup(name: string, store: StoreConfig, json: boolean): Promise<number> {
   const contents = await view(name, store);
-  const { manifest, vectors } = contents.archive!;
+  const archive = contents.archive!;
+  const { manifest } = archive;
   const memories = [...contents.memories.values()];
   if (json) {
     printJson({
@@ -45,13 +69,7 @@ export async function inspectBackup(name: string, store: StoreConfig, json: bool
       description: manifest.description,
       config: manifest.config,
       tables: contents.tables,
-      vectors: vectors
-        ? {
-            points: vectors.points,
-            vector_size: vectors.description.vectorSize,
-            distance: vectors.description.distance,
-          }
-        : null,
+      vectors: vectorsJson(archive),
       memories,
     });
     return ExitCode.Success;
@@ -63,7 +81,7 @@ export async function inspectBackup(name: string, store: StoreConfig, json: bool
     `  Tables: ${Object.entries(contents.tables)
       .map(([table, n]) => `${table} ${n}`)
       .join(', ')}`,
-    `  Vectors: ${vectors ? describeArchivedVectors(vectors) : describeQdrantStats(manifest.stats.qdrant)}`,
+    `  Vectors: ${describeVectors(archive)}`,
     `  Memories, newest first (${memories.length}):`,
     ...listed(memories, ''),
   ];

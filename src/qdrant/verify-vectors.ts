@@ -101,6 +101,14 @@ class PointIdCheck {
   }
 }
 
+/** "31 points under 3 shard keys (8 dims, Cosine)": what a vector file holds, in a line. */
+export function describeVerifiedPoints(vectors: VerifiedVectors): string {
+  const { vectorSize, distance } = vectors.description;
+  const keys = vectors.perShardKey;
+  const under = keys ? ` under ${keys.size} shard key${keys.size === 1 ? '' : 's'}` : '';
+  return `${vectors.points} points${under}${vectorSize !== null ? ` (${vectorSize} dims, ${distance})` : ''}`;
+}
+
 export async function verifyVectorsEntry(
   reader: ArchiveReader,
   manifest: Manifest,

@@ -9,6 +9,7 @@ import { countPoints, deleteCollection } from '../qdrant/collection.js';
 import { collectionPath, QdrantConnection } from '../qdrant/connection.js';
 import { importCollection } from '../qdrant/import.js';
 import { peersNeeded, readClusterPeers } from '../qdrant/shard-keys.js';
+import { describeVerifiedPoints } from '../qdrant/verify-vectors.js';
 import { NO_CONVERSION } from './no-conversion.js';
 import { openServerBackup } from './server-backup.js';
 import { openSnapshotBackup } from './snapshot-backup.js';
@@ -87,14 +88,12 @@ export class ServerVectorStore implements VectorStore {
         reason: `the archive holds no vectors (${printable(describeQdrantStats(archive.manifest.stats.qdrant))}); the collection is left as it is`,
       };
     }
-    const { vectorSize, distance, collection } = archive.vectors.description;
-    const keys = collection.shard_keys;
-    const under = keys ? ` under ${keys.length} shard key${keys.length === 1 ? '' : 's'}` : '';
-    const needed = peersNeeded(collection.config, keys, archive.manifest.qdrant?.cluster_peers);
+    const { collection } = archive.vectors.description;
+    const needed = peersNeeded(collection.config, collection.shard_keys, archive.manifest.qdrant?.cluster_peers);
     return {
       restorable: true,
       points: archive.vectors.points,
-      summary: `${archive.vectors.points} points${under}${vectorSize !== null ? ` (${vectorSize} dims, ${distance})` : ''}`,
+      summary: describeVerifiedPoints(archive.vectors),
       ...(needed ? { peersNeeded: needed } : {}),
     };
   }
