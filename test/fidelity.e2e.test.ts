@@ -46,8 +46,8 @@ interface FidelityCase {
   restoreArgs?: string[];
   /** further checks on the archived qdrant_vectors.json text */
   checkArchive?: (text: string, ctx: CaseContext) => void;
-  /** further checks after the restore */
-  checkRestored?: (ctx: CaseContext) => void | Promise<void>;
+  /** further checks after the restore; `archive` is the backup restored */
+  checkRestored?: (ctx: CaseContext, archive: string) => void | Promise<void>;
 }
 
 /** Everything the server holds for a collection that a restore must bring back. */
@@ -135,6 +135,15 @@ const cases: FidelityCase[] = [
     checkArchive: (text) => {
       for (const id of BIG_IDS) assert.ok(text.includes(`{"id":${id},`), `archive keeps id ${id} digit for digit`);
       assert.ok(!text.includes('18446744073709552000'), 'no rounded id');
+    },
+    checkRestored: async (ctx, archive) => {
+      // the live ids are read digit for digit too: nothing added or removed, and none rounded
+      const compared = await runCli('backup', ['--agent', 'ids', '--compare', archive, '--json'], {
+        cwd: ctx.store.root,
+        env: ctx.server.env,
+      });
+      assert.equal(compared.code, 0, compared.stderr);
+      assert.deepEqual((JSON.parse(compared.stdout) as { points: unknown }).points, { added: [], removed: [] });
     },
   },
   ...(['Cosine', 'Euclid', 'Dot', 'Manhattan'] as const).map((distance): FidelityCase => ({
@@ -571,7 +580,7 @@ describe('Qdrant fidelity through ba-backup and ba-restore', () => {
         assert.deepEqual(point.payload, want.payload, `payload of point ${String(want.id)}`);
       });
       assert.deepEqual(dumpDatabase(store.dbPath), expectedDump, 'database rows');
-      await fidelityCase.checkRestored?.(ctx);
+      await fidelityCase.checkRestored?.(ctx, archive);
     });
   });
 });

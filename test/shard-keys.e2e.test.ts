@@ -221,6 +221,22 @@ describe('custom shard keys', () => {
       });
     }
 
+    // --compare tells a point under one key from the same id under another
+    const compare = async (): Promise<unknown> => {
+      const run = await runCli('backup', ['--compare', archive, '--json'], {
+        cwd: store.root,
+        env: { QDRANT_URL: server.url },
+      });
+      assert.equal(run.code, 0, run.stderr);
+      return (JSON.parse(run.stdout) as { points: unknown }).points;
+    };
+    assert.deepEqual(await compare(), { added: [], removed: [] });
+    await call(server, 'POST', `/collections/${name}/points/delete?wait=true`, {
+      shard_key: 'bob',
+      points: [store.points[0]!.id],
+    });
+    assert.deepEqual(await compare(), { added: [], removed: [`${store.points[0]!.id} (shard key "bob")`] });
+
     // the safety backup took the changed collection key by key, and restores it in turn
     const safety = /Safety backup of the previous state: (.*\.zip)/.exec(result.stdout)![1]!;
     const safetyManifest = JSON.parse((await readZipEntries(safety)).get('manifest.json')!.toString()) as {

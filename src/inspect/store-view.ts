@@ -11,7 +11,7 @@ import { ArchiveReader } from '../archive/reader.js';
 import { UserError } from '../errors.js';
 import { Utf8Check } from '../json/utf8-check.js';
 import { VECTORS_ENTRY } from '../manifest.js';
-import { formatPointKey } from '../qdrant/points.js';
+import { pointLabel } from '../qdrant/points.js';
 import { readVectorsFile } from '../qdrant/vectors-file.js';
 import { openReadOnly } from '../sqlite/open.js';
 import { readLiveDatabase } from '../sqlite/live-database.js';
@@ -96,7 +96,8 @@ async function archivedPointIds(archivePath: string): Promise<Set<string>> {
     const entry = await reader.openEntry(VECTORS_ENTRY);
     const ids = new Set<string>();
     const text = pipeStreams(entry.stream, new Utf8Check(), () => undefined);
-    for await (const { keys } of readVectorsFile(text, 500, {})) for (const key of keys) ids.add(formatPointKey(key));
+    for await (const { keys, shardKeys } of readVectorsFile(text, 500, {}))
+      keys.forEach((key, k) => ids.add(pointLabel(key, shardKeys[k]!)));
     return ids;
   } finally {
     reader.close();

@@ -100,6 +100,11 @@ export function formatPointKey(key: PointKey): string {
   return key.kind === 'int' ? key.value.toString() : key.value;
 }
 
+/** A point as --compare names it: its id, and its shard key (shardKeyId) where it has one. */
+export function pointLabel(key: PointKey, shardKey: string | null): string {
+  return shardKey === null ? formatPointKey(key) : `${formatPointKey(key)} (shard key ${shardKey})`;
+}
+
 /**
  * A point's id from its parsed form and the raw text of its number token; an
  * error text when invalid. A number id must be written as plain digits: JSON

@@ -41,6 +41,9 @@ import {
   comparePointKeys,
   formatPointKey,
   type PointKey,
+  pointKeyOf,
+  pointLabel,
+  scanPointText,
   vectorShapeOf,
   type VectorShape,
 } from './points.js';
@@ -168,10 +171,16 @@ export interface ExportProgress {
   perShardKey?: Map<string, number>;
 }
 
-function scrollBody(limit: number, offsetRaw: string | null, shardKey: ShardKeyValue | undefined): string {
+/** `content` false: ids (and shard keys) only, without payloads and vectors. */
+function scrollBody(
+  limit: number,
+  offsetRaw: string | null,
+  shardKey: ShardKeyValue | undefined,
+  content: boolean,
+): string {
   const offset = offsetRaw === null ? '' : `,"offset":${offsetRaw}`;
   const key = shardKey === undefined ? '' : `,"shard_key":${JSON.stringify(shardKey)}`;
-  return `{"limit":${limit},"with_payload":true,"with_vector":true${offset}${key}}`;
+  return `{"limit":${limit},"with_payload":${content},"with_vector":${content}${offset}${key}}`;
 }
 
 interface ScrollPage {
@@ -186,6 +195,7 @@ async function scrollPage(
   limit: number,
   offsetRaw: string | null,
   shardKey: ShardKeyValue | undefined,
+  content = true,
 ): Promise<ScrollPage> {
   const malformed = (problem: string): Error =>
     new QdrantAnswerError(`Qdrant at ${server.url} sent a malformed scroll answer: ${problem}`);
@@ -220,7 +230,7 @@ async function scrollPage(
   return server.requestRead(
     'POST',
     `${collectionPath(name)}/points/scroll`,
-    scrollBody(limit, offsetRaw, shardKey),
+    scrollBody(limit, offsetRaw, shardKey, content),
     shardKey === undefined ? 'read points' : `read the points of ${describeShardKey(shardKey)}`,
     readPage,
   );
@@ -311,6 +321,36 @@ async function* exportPoints(
       onProgress?.(progress.points);
     }
   }
+}
+
+/**
+ * Every point of a live collection as pointLabel names it: ids read from their digits (exact
+ * beyond 2^53), a custom-sharded collection key by key (ids may repeat across keys).
+ */
+export async function readPointLabels(
+  server: QdrantConnection,
+  name: string,
+  collection: ArchivedCollection,
+): Promise<Set<string>> {
+  const labels = new Set<string>();
+  for (const shardKey of collection.shard_keys?.map(({ key }) => key) ?? [undefined]) {
+    const keyId = shardKey === undefined ? null : shardKeyId(shardKey);
+    let offset: string | null = null;
+    do {
+      const page: ScrollPage = await scrollPage(server, name, 1000, offset, shardKey, false);
+      for (const raw of page.points) {
+        const key = pointKeyOf(
+          (JSON.parse(raw.toString('utf8')) as { id?: unknown }).id,
+          scanPointText(raw).idNumberText,
+        );
+        if (typeof key === 'string')
+          throw new QdrantAnswerError(`Qdrant at ${server.url} sent an invalid point: ${key}`);
+        labels.add(pointLabel(key, keyId));
+      }
+      offset = page.next;
+    } while (offset !== null);
+  }
+  return labels;
 }
 
 const NEWLINE = Buffer.from('\n');

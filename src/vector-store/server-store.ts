@@ -5,9 +5,10 @@ import { ExitCode, UserError, describeError } from '../errors.js';
 import { describeQdrantStats } from '../manifest.js';
 import { printable } from '../output.js';
 import type { VerifiedArchive } from '../verify/verify-archive.js';
-import { countPoints, deleteCollection } from '../qdrant/collection.js';
+import { countPoints, deleteCollection, readCollection } from '../qdrant/collection.js';
 import { collectionPath, QdrantConnection } from '../qdrant/connection.js';
 import { importCollection } from '../qdrant/import.js';
+import { readPointLabels } from '../qdrant/vectors-file.js';
 import { peersNeeded, readClusterPeers } from '../qdrant/shard-keys.js';
 import { describeVerifiedPoints } from '../qdrant/verify-vectors.js';
 import { NO_CONVERSION } from './no-conversion.js';
@@ -124,20 +125,8 @@ export class ServerVectorStore implements VectorStore {
   }
 
   async pointIds(): Promise<Set<string> | null> {
-    if ((await countPoints(this.server, this.collection)) === null) return new Set();
-    const ids = new Set<string>();
-    const path = `${collectionPath(this.collection)}/points/scroll`;
-    let offset: string | number | undefined;
-    do {
-      const body = JSON.stringify({ limit: 1000, offset, with_payload: false, with_vector: false });
-      const page = await this.server.requestResult<{
-        points: Array<{ id: string | number }>;
-        next_page_offset?: string | number | null;
-      }>('POST', path, body, 'read point ids');
-      for (const point of page.points) ids.add(String(point.id));
-      offset = page.next_page_offset ?? undefined;
-    } while (offset !== undefined);
-    return ids;
+    const collection = await readCollection(this.server, this.collection);
+    return collection === null ? new Set() : readPointLabels(this.server, this.collection, collection);
   }
 
   inUse(): LockState {

@@ -65,7 +65,7 @@ export interface VectorStore {
   /** Where the vectors live, for the plan: "Qdrant collection X at URL". */
   readonly location: string;
   readLive(): Promise<LiveVectors>;
-  /** The live point ids, for comparing with an archive; null when this store cannot list them. */
+  /** The live points as pointLabel names them, for comparing with an archive; null when this store cannot list them. */
   pointIds(): Promise<Set<string> | null>;
   /** Whether a running memory server holds the live vectors (only the embedded store can tell). */
   inUse(): LockState;
