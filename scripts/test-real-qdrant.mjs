@@ -12,6 +12,7 @@ const SUITES = [
   'outcomes',
   'damaged-store',
   'faults',
+  'snapshots',
 ];
 
 if (!process.env.BA_TEST_QDRANT_URL) {

@@ -74,11 +74,15 @@ describe('BA_TEST_QDRANT_URL runs the suites against a Qdrant reached over its R
     await client.upsert(theirs, { wait: true, points: [{ id: 7, vector: [1, 2], payload: { keep: true } }] });
 
     const pattern =
-      /^(restores every row and every point exactly|puts the previous state back when Qdrant fails|u64 ids up to 2\^64-1)/;
-    const run = await runSuites(['./restore.e2e.test.js', './fidelity.e2e.test.js'], pattern, {
-      BA_TEST_QDRANT_URL: server.url,
-      BA_TEST_QDRANT_API_KEY: apiKey,
-    });
+      /^(restores every row and every point exactly|puts the previous state back when Qdrant fails|u64 ids up to 2\^64-1|round-trips exactly: points, payload indexes|rolls back when Qdrant refuses the upload)/;
+    const run = await runSuites(
+      ['./restore.e2e.test.js', './fidelity.e2e.test.js', './snapshots.e2e.test.js'],
+      pattern,
+      {
+        BA_TEST_QDRANT_URL: server.url,
+        BA_TEST_QDRANT_API_KEY: apiKey,
+      },
+    );
     assert.equal(run.code, 0, run.out);
     assert.match(run.out, /\nok \d+ - ba-restore\n/);
     assert.match(run.out, /\n {4}ok \d+ - restores every row and every point exactly, after saving a safety backup\n/);
@@ -87,7 +91,15 @@ describe('BA_TEST_QDRANT_URL runs the suites against a Qdrant reached over its R
       run.out,
       /ok \d+ - puts the previous state back when Qdrant fails part-way through the upserts # SKIP needs fault injection: the test server only\n/,
     );
-    assert.match(run.out, /\n# pass 2\n/);
+    assert.match(
+      run.out,
+      /\n {4}ok \d+ - round-trips exactly: points, payload indexes, aliases and database; the server keeps no snapshot\n/,
+    );
+    assert.match(
+      run.out,
+      /ok \d+ - rolls back when Qdrant refuses the upload[^\n]* # SKIP needs fault injection: the test server only\n/,
+    );
+    assert.match(run.out, /\n# pass 3\n/);
     assert.match(run.out, /\n# fail 0\n/);
 
     // theirs is untouched; what the suites made is gone
@@ -106,6 +118,11 @@ describe('BA_TEST_QDRANT_URL runs the suites against a Qdrant reached over its R
       log,
       /\nPOST \/collections\/ba_test_[0-9a-f]{10}_ids_memories\/points\/scroll 200\n/,
       'the fidelity case',
+    );
+    assert.match(
+      log,
+      /\nPOST \/collections\/ba_test_[0-9a-f]{10}_claude_assistant_memories\/snapshots\/upload 200\n/,
+      'the snapshot round trip',
     );
     assert.doesNotMatch(log, / 40[13]\n/, 'never refused for a missing key');
     assert.deepEqual(

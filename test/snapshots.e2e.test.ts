@@ -4,6 +4,8 @@
  * deleted after a backup, also a failed one; a multi-node cluster and a server
  * of another minor version are refused before any change; a failed upload
  * rolls back; a slow snapshot does not trip --timeout.
+ * The round trip and the damaged archives run against a real Qdrant too
+ * (BA_TEST_QDRANT_URL); the tests that need a configured test server skip there.
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -13,6 +15,7 @@ import { after, describe, it } from 'node:test';
 import { createMemoryStore, type MemoryStore } from './fixtures/memory-store.js';
 import { startQdrantTestServer, type QdrantTestServer, type QdrantTestServerOptions } from './qdrant-server/server.js';
 import { runCli } from './support/cli.js';
+import { type QdrantHandle, skipWithRealQdrant, startQdrant } from './support/qdrant.js';
 import { dumpDatabase } from './support/db-dump.js';
 import { clientFor, seedCollection } from './support/qdrant-seed.js';
 import { buildZip } from './support/raw-zip.js';
@@ -21,15 +24,32 @@ import { readZipEntries } from './support/zip-contents.js';
 
 const SNAPSHOT_ENTRY = 'qdrant_collection.snapshot';
 const servers: QdrantTestServer[] = [];
+const handles: QdrantHandle[] = [];
 
+/** A test server of its own, for the tests that need one configured (version, peers, delays, faults). */
 async function server(options: QdrantTestServerOptions = {}): Promise<QdrantTestServer> {
   const started = await startQdrantTestServer(options);
   servers.push(started);
   return started;
 }
 
+/** The suite's Qdrant as the real-Qdrant switch chooses it: a test server, or the server at BA_TEST_QDRANT_URL. */
+async function anyQdrant(): Promise<QdrantHandle> {
+  const started = await startQdrant();
+  handles.push(started);
+  return started;
+}
+
+/** The environment a CLI run needs for a server (the switch's API key included). */
+function envFor(qdrant: QdrantTestServer | QdrantHandle): Record<string, string> {
+  return 'env' in qdrant ? qdrant.env : { QDRANT_URL: qdrant.url };
+}
+
+/** The alias seededStore gives a store's collection: under the store's user name, as the switch requires. */
+const aliasOf = (store: MemoryStore): string => `${store.username}_alias`;
+
 /** A store whose collection has a payload index and an alias, served by `qdrant`. */
-async function seededStore(qdrant: QdrantTestServer, memories = 60): Promise<MemoryStore> {
+async function seededStore(qdrant: QdrantTestServer | QdrantHandle, memories = 60): Promise<MemoryStore> {
   const store = createMemoryStore({ root: makeTempDir('ba-snapshots'), memories });
   await seedCollection(qdrant.url, store.collectionName, store.points);
   const client = clientFor(qdrant.url);
@@ -39,9 +59,14 @@ async function seededStore(qdrant: QdrantTestServer, memories = 60): Promise<Mem
     wait: true,
   });
   await client.updateCollectionAliases({
-    actions: [{ create_alias: { collection_name: store.collectionName, alias_name: 'memories' } }],
+    actions: [{ create_alias: { collection_name: store.collectionName, alias_name: aliasOf(store) } }],
   });
   return store;
+}
+
+/** The names of a collection's snapshots on the server, over REST. */
+async function snapshotNames(qdrant: QdrantHandle, collection: string): Promise<string[]> {
+  return (await qdrant.client.listSnapshots(collection)).map((snapshot) => snapshot.name);
 }
 
 /** The compression method the zip's central directory records for an entry (0: stored, 8: deflated). */
@@ -67,10 +92,14 @@ function fileHash(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
-async function snapshotBackup(qdrant: QdrantTestServer, store: MemoryStore, extra: string[] = []): Promise<string> {
+async function snapshotBackup(
+  qdrant: QdrantTestServer | QdrantHandle,
+  store: MemoryStore,
+  extra: string[] = [],
+): Promise<string> {
   const result = await runCli('backup', ['--vectors-format', 'snapshot', ...extra], {
     cwd: store.root,
-    env: { QDRANT_URL: qdrant.url },
+    env: envFor(qdrant),
   });
   assert.equal(result.code, 0, result.stderr + result.stdout);
   return /Location: (.*\.zip)/.exec(result.stdout)![1]!;
@@ -79,14 +108,16 @@ async function snapshotBackup(qdrant: QdrantTestServer, store: MemoryStore, extr
 describe('Qdrant native snapshots', () => {
   after(async () => {
     for (const s of servers) await s.close();
+    for (const h of handles) await h.close();
     cleanupTempDirs();
   });
 
-  it('round-trips exactly: points, payload indexes, aliases and database; the server keeps no snapshot', async () => {
-    const qdrant = await server();
+  it('round-trips exactly: points, payload indexes, aliases and database; the server keeps no snapshot', async (t) => {
+    const qdrant = await anyQdrant();
     const store = await seededStore(qdrant);
+    const name = store.collectionName;
     const archive = await snapshotBackup(qdrant, store);
-    assert.deepEqual(qdrant.snapshotNames(store.collectionName), []);
+    assert.deepEqual(await snapshotNames(qdrant, name), []);
     const entries = await readZipEntries(archive);
     const manifest = JSON.parse(entries.get('manifest.json')!.toString('utf8')) as {
       format_version: number;
@@ -97,8 +128,9 @@ describe('Qdrant native snapshots', () => {
     assert.equal(entries.has('qdrant_vectors.json'), false);
     assert.equal(compressionMethod(archive, SNAPSHOT_ENTRY), 0);
     assert.equal(manifest.qdrant.snapshot.checksum, manifest.entries[SNAPSHOT_ENTRY]!.sha256);
-    assert.deepEqual(manifest.qdrant.snapshot.aliases, ['memories']);
-    assert.equal(manifest.qdrant.server_version, '1.18.0');
+    assert.deepEqual(manifest.qdrant.snapshot.aliases, [aliasOf(store)]);
+    if (qdrant.testServer) assert.equal(manifest.qdrant.server_version, '1.18.0');
+    else assert.match(manifest.qdrant.server_version, /^\d+\.\d+\.\d+/);
 
     const inspected = await runCli('backup', ['--inspect', archive, '--json'], { cwd: store.root });
     assert.equal(inspected.code, 0, inspected.stderr);
@@ -106,32 +138,38 @@ describe('Qdrant native snapshots', () => {
       .vectors;
     assert.deepEqual(shown, {
       format: 'snapshot',
-      points: qdrant.getPoints(store.collectionName).length,
+      points: (await qdrant.getPoints(name)).length,
       size: entries.get(SNAPSHOT_ENTRY)!.length,
     });
 
-    const client = clientFor(qdrant.url);
-    const points = qdrant.getPoints(store.collectionName);
-    const info = await client.getCollection(store.collectionName);
+    const client = qdrant.client;
+    const points = await qdrant.getPoints(name);
+    const info = await client.getCollection(name);
     const dump = dumpDatabase(store.dbPath);
-    await client.deleteCollection(store.collectionName);
-    await client.createCollection(store.collectionName, { vectors: { size: 4, distance: 'Dot' } });
+    await client.deleteCollection(name);
+    await client.createCollection(name, { vectors: { size: 4, distance: 'Dot' } });
     fs.writeFileSync(store.dbPath, '');
 
-    const result = await runCli('restore', [archive, '--yes'], { cwd: store.root, env: { QDRANT_URL: qdrant.url } });
+    const result = await runCli('restore', [archive, '--yes'], { cwd: store.root, env: qdrant.env });
     assert.equal(result.code, 0, result.stderr + result.stdout);
-    assert.deepEqual(qdrant.getPoints(store.collectionName), points);
-    const restored = await client.getCollection(store.collectionName);
+    assert.deepEqual(await qdrant.getPoints(name), points);
+    const restored = await client.getCollection(name);
     assert.deepEqual(restored.config, info.config);
     assert.deepEqual(restored.payload_schema, info.payload_schema);
-    assert.deepEqual(qdrant.aliases(), new Map([['memories', store.collectionName]]));
+    const aliases = (await client.getAliases()).aliases.filter((a) => a.collection_name === name);
+    assert.deepEqual(aliases, [{ alias_name: aliasOf(store), collection_name: name }]);
     assert.deepEqual(dumpDatabase(store.dbPath), dump);
-    const upload = qdrant.requestLog.find((r) => r.path.endsWith('/snapshots/upload'));
+    if (!qdrant.testServer) {
+      t.diagnostic('the upload request itself (priority=snapshot, checksum) is checked with the test server only');
+      return;
+    }
+    const upload = qdrant.testServer.requestLog.find((r) => r.path.endsWith('/snapshots/upload'));
     assert.match(upload!.query, /priority=snapshot/);
     assert.match(upload!.query, new RegExp(`checksum=${manifest.qdrant.snapshot.checksum}`));
   });
 
-  it('deletes the server snapshot when the download fails, and keeps the database (exit 3)', async () => {
+  it('deletes the server snapshot when the download fails, and keeps the database (exit 3)', async (t) => {
+    if (skipWithRealQdrant(t, 'fault injection')) return;
     const qdrant = await server();
     const store = await seededStore(qdrant, 20);
     qdrant.injectFault({ method: 'GET', path: /\/snapshots\/[^/]+$/, kind: 'drop' });
@@ -154,7 +192,8 @@ describe('Qdrant native snapshots', () => {
     assert.ok(entries.has('memoryv012.db'));
   });
 
-  it('refuses a download that does not match what Qdrant described, and still deletes the snapshot', async () => {
+  it('refuses a download that does not match what Qdrant described, and still deletes the snapshot', async (t) => {
+    if (skipWithRealQdrant(t, 'fault injection')) return;
     const qdrant = await server();
     const store = await seededStore(qdrant, 12);
     qdrant.injectFault({
@@ -175,7 +214,8 @@ describe('Qdrant native snapshots', () => {
     assert.deepEqual(qdrant.snapshotNames(store.collectionName), []);
   });
 
-  it('refuses a multi-node cluster with one line, writing nothing and making no snapshot', async () => {
+  it('refuses a multi-node cluster with one line, writing nothing and making no snapshot', async (t) => {
+    if (skipWithRealQdrant(t, 'a simulated cluster')) return;
     const qdrant = await server({ peers: 3 });
     const store = await seededStore(qdrant, 10);
     const result = await runCli('backup', ['--vectors-format', 'snapshot'], {
@@ -196,7 +236,8 @@ describe('Qdrant native snapshots', () => {
     );
   });
 
-  it('refuses a server of another minor version before any change, in the dry run too', async () => {
+  it('refuses a server of another minor version before any change, in the dry run too', async (t) => {
+    if (skipWithRealQdrant(t, 'servers of other versions')) return;
     const older = await server({ version: '1.16.3' });
     const store = await seededStore(older, 15);
     const archive = await snapshotBackup(older, store);
@@ -229,7 +270,7 @@ describe('Qdrant native snapshots', () => {
   });
 
   it('refuses a damaged snapshot archive before any change: bytes, checksum, aliases, missing entry', async () => {
-    const qdrant = await server();
+    const qdrant = await anyQdrant();
     const store = await seededStore(qdrant, 10);
     const good = await readZipEntries(await snapshotBackup(qdrant, store));
     const manifestWith = (edit: (snapshot: Record<string, unknown>) => void): Buffer => {
@@ -259,25 +300,25 @@ describe('Qdrant native snapshots', () => {
         /the manifest lists qdrant_collection\.snapshot, which the zip does not hold/,
       ],
     ];
-    const pointsBefore = qdrant.getPoints(store.collectionName);
+    const pointsBefore = await qdrant.getPoints(store.collectionName);
     for (const [label, changes, expected] of cases) {
       const entries = [...good].flatMap(([name, data]) =>
         name in changes ? (changes[name] ? [{ name, data: changes[name] }] : []) : [{ name, data }],
       );
       const file = path.join(makeTempDir('ba-snapshots-bad'), 'backup_20260101_000000.zip');
       fs.writeFileSync(file, buildZip(entries));
-      const result = await runCli('restore', [file, '--yes'], { cwd: store.root, env: { QDRANT_URL: qdrant.url } });
+      const result = await runCli('restore', [file, '--yes'], { cwd: store.root, env: qdrant.env });
       assert.equal(result.code, 5, `${label}: ${result.stderr}`);
       assert.match(result.stderr, expected, label);
     }
-    assert.deepEqual(qdrant.getPoints(store.collectionName), pointsBefore);
-    assert.equal(
-      qdrant.requestLog.some((r) => r.path.endsWith('/snapshots/upload')),
-      false,
-    );
+    assert.deepEqual(await qdrant.getPoints(store.collectionName), pointsBefore);
+    // (the test server also shows that nothing was uploaded; a real Qdrant shows it by the points above)
+    const uploads = qdrant.testServer?.requestLog.filter((r) => r.path.endsWith('/snapshots/upload')) ?? [];
+    assert.deepEqual(uploads, []);
   });
 
-  it('rolls back when Qdrant refuses the upload: the previous collection and database are back', async () => {
+  it('rolls back when Qdrant refuses the upload: the previous collection and database are back', async (t) => {
+    if (skipWithRealQdrant(t, 'fault injection')) return;
     const qdrant = await server();
     const store = await seededStore(qdrant, 25);
     const archive = await snapshotBackup(qdrant, store);
@@ -293,7 +334,8 @@ describe('Qdrant native snapshots', () => {
     assert.deepEqual(dumpDatabase(store.dbPath), dbBefore);
   });
 
-  it('a snapshot that takes longer than --timeout to make does not fail the backup', async () => {
+  it('a snapshot that takes longer than --timeout to make does not fail the backup', async (t) => {
+    if (skipWithRealQdrant(t, 'a slowed snapshot')) return;
     const qdrant = await server({ snapshots: { createDelayMs: 2500 } });
     const store = await seededStore(qdrant, 10);
     await snapshotBackup(qdrant, store, ['--timeout', '1']);

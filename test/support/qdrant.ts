@@ -38,8 +38,22 @@ export async function startQdrant(): Promise<QdrantHandle> {
  * injection'); against a real Qdrant the test is skipped with that reason and this returns undefined.
  */
 export function onlyWithTestServer(t: TestContext, qdrant: QdrantHandle, need: string): QdrantTestServer | undefined {
-  if (qdrant.testServer === undefined) t.skip(`needs ${need}: the test server only`);
+  if (qdrant.testServer === undefined) skipNeeding(t, need);
   return qdrant.testServer;
+}
+
+/**
+ * For a test that starts test servers of its own (other versions, peers, delays): true, and the
+ * test skipped saying what it needs, when the suites run against a real Qdrant.
+ */
+export function skipWithRealQdrant(t: TestContext, need: string): boolean {
+  if (REAL_QDRANT === undefined) return false;
+  skipNeeding(t, need);
+  return true;
+}
+
+function skipNeeding(t: TestContext, need: string): void {
+  t.skip(`needs ${need}: the test server only`);
 }
 
 function wrapTestServer(server: QdrantTestServer): QdrantHandle {
