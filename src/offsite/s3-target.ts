@@ -20,8 +20,18 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FileHandle } from 'node:fs/promises';
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { HeadObjectCommandOutput, S3Client } from '@aws-sdk/client-s3';
-import { ExitCode, isProgrammingError, UsageError, UserError } from '../errors.js';
-import { clipped } from '../output.js';
+import { ExitCode, UsageError, UserError } from '../errors.js';
+import {
+  accessHint,
+  DownloadCut,
+  isBulkDeleteRefused,
+  isNotFound,
+  isPreconditionFailed,
+  isTransient,
+  isUnsupported,
+  oneLine,
+  s3Failure,
+} from './s3-errors.js';
 import { hashingStream } from './hashing.js';
 import { COPY_NAME, type CopyFacts, factsFromRecord, factsToRecord, type RemoteCopy, type Target } from './target.js';
 
@@ -480,184 +490,9 @@ class S3Target implements Target {
 
   // ---- errors ---------------------------------------------------------------------------------
 
-  /**
-   * A one-line UserError naming the target and the remedy for what a user can
-   * act on; a local error (the file being read or written) as it is.
-   */
   private failure(err: unknown, doing: string): Error {
-    if (err instanceof UserError || isProgrammingError(err)) return err as Error;
-    const { code, status, message } = errorFacts(err);
-    const label = this.label;
-    const what = `${code}${message && message !== code ? `: ${message}` : ''}`;
-    const name = (err as { name?: unknown } | undefined)?.name;
-    if (name === 'CredentialsProviderError' || name === 'ProviderError' || name === 'TokenProviderError') {
-      return wrap(
-        `No AWS credentials for ${label} (${message}); set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE`,
-        err,
-      );
-    }
-    if (NETWORK_CODES.has(code) || code === 'TimeoutError') {
-      const at = this.where === undefined ? '' : ` at ${this.where}`;
-      return wrap(`Cannot reach ${label}${at} while ${doing} (${what}); check the endpoint and the network`, err);
-    }
-    if (err instanceof DownloadCut) return wrap(`${label} failed while ${doing} (${message}); try again`, err);
-    if (status === undefined) return err instanceof Error ? err : new Error(String(err));
-    if (REFUSED_CREDENTIALS.has(code) || status === 401) {
-      return wrap(
-        `${label} refused the credentials while ${doing} (${what}); check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE`,
-        err,
-      );
-    }
-    if (code === 'NoSuchBucket') {
-      return wrap(
-        `The bucket ${this.bucket} of ${label} does not exist (${code}); create it, or correct the URL, endpoint or region`,
-        err,
-      );
-    }
-    if (REGION_CODES.has(code) || status === 301) {
-      return wrap(
-        `${label} is not in region ${this.region} (${what}); set AWS_REGION to the bucket's region, or check the endpoint`,
-        err,
-      );
-    }
-    if (code === 'AccessDenied' || status === 403) {
-      return wrap(`Access denied to ${label} while ${doing} (${what}); ${accessHint(code)}`, err);
-    }
-    if (isTransient(err)) {
-      return wrap(`${label} failed while ${doing} (${what}); try again later`, err);
-    }
-    return wrap(`${label} failed while ${doing} (${what})`, err);
+    return s3Failure(err, doing, { label: this.label, where: this.where, bucket: this.bucket, region: this.region });
   }
-}
-
-function accessHint(code: string | undefined): string {
-  return code === 'AccessDenied' || code === undefined
-    ? 'allow these credentials to list, read, write and delete objects there'
-    : 'check the permissions and try again';
-}
-
-function wrap(message: string, cause: unknown): UserError {
-  const error = new UserError(oneLine(message), ExitCode.Failure);
-  Object.defineProperty(error, 'cause', { value: cause, enumerable: false, writable: true, configurable: true });
-  return error;
-}
-
-/** One line, at most 300 characters, with any secret of the environment blotted out. */
-function oneLine(text: string): string {
-  let out = text.replace(/\s+/g, ' ').trim();
-  for (const secret of [process.env.AWS_SECRET_ACCESS_KEY, process.env.AWS_SESSION_TOKEN]) {
-    if (secret && secret.length >= 4) out = out.split(secret).join('***');
-  }
-  return clipped(out, 300);
-}
-
-class DownloadCut extends Error {
-  override readonly name = 'DownloadCut';
-}
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'EHOSTDOWN',
-  'ENETDOWN',
-  'EPIPE',
-  'ECONNABORTED',
-  'EPROTO',
-  'CERT_HAS_EXPIRED',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-/** Network failures worth one more try of a whole transfer (the SDK already retried each request). */
-const TRANSIENT_NETWORK = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNABORTED', 'EAI_AGAIN', 'TimeoutError']);
-const TRANSIENT_CODES = new Set([
-  'SlowDown',
-  'Throttling',
-  'ThrottlingException',
-  'ThrottledException',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'TooManyRequests',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'InternalError',
-  'ServiceUnavailable',
-  'DownloadCut',
-]);
-const REFUSED_CREDENTIALS = new Set([
-  'InvalidAccessKeyId',
-  'SignatureDoesNotMatch',
-  'ExpiredToken',
-  'InvalidToken',
-  'TokenRefreshRequired',
-  'InvalidClientTokenId',
-  'AuthorizationHeaderMalformed',
-]);
-const REGION_CODES = new Set(['PermanentRedirect', 'IllegalLocationConstraintException', 'Redirect']);
-
-interface ErrorFacts {
-  code: string;
-  status: number | undefined;
-  message: string;
-}
-
-function errorFacts(err: unknown): ErrorFacts {
-  const e = (err ?? {}) as {
-    name?: unknown;
-    code?: unknown;
-    Code?: unknown;
-    message?: unknown;
-    errors?: unknown;
-    $metadata?: { httpStatusCode?: number };
-  };
-  // net's happy eyeballs reports an AggregateError with an empty message
-  const inner = Array.isArray(e.errors)
-    ? (e.errors[0] as { code?: unknown; message?: unknown } | undefined)
-    : undefined;
-  const code =
-    [e.code, inner?.code, e.Code, e.name].find((value): value is string => typeof value === 'string' && value !== '') ??
-    'Error';
-  const message = [e.message, inner?.message].find(
-    (value): value is string => typeof value === 'string' && value !== '',
-  );
-  return { code, status: e.$metadata?.httpStatusCode, message: oneLine(message ?? '') };
-}
-
-function isNotFound(err: unknown): boolean {
-  const { code, status } = errorFacts(err);
-  return status === 404 && (code === 'NotFound' || code === 'NoSuchKey' || code === 'NoSuchUpload');
-}
-
-function isPreconditionFailed(err: unknown): boolean {
-  const { code, status } = errorFacts(err);
-  return status === 412 || code === 'PreconditionFailed' || code === 'ConditionalRequestConflict';
-}
-
-function isUnsupported(err: unknown): boolean {
-  const { code, status } = errorFacts(err);
-  return code === 'NotImplemented' || code === 'MethodNotAllowed' || status === 501 || status === 405;
-}
-
-function isBulkDeleteRefused(err: unknown): boolean {
-  const { code } = errorFacts(err);
-  return isUnsupported(err) || ['MissingContentMD5', 'InvalidDigest', 'BadDigest', 'InvalidRequest'].includes(code);
-}
-
-/** Worth another try: network trouble, throttling, a 5xx. */
-function isTransient(err: unknown): boolean {
-  if (err instanceof UserError) return false;
-  const { code, status } = errorFacts(err);
-  if (TRANSIENT_NETWORK.has(code) || TRANSIENT_CODES.has(code)) return true;
-  if (code === 'NotImplemented' || status === 501) return false;
-  return status !== undefined && (status >= 500 || status === 429);
 }
 
 /** fn over items, at most `limit` at a time, in order; stops starting new ones after a failure. */
