@@ -119,12 +119,13 @@ describe('fault injection, request log and lifecycle', () => {
     assert.equal(out, '');
   });
 
-  it('runs standalone: main.js prints its URL and stops on SIGTERM', async (t) => {
+  it('runs standalone: main.js prints its URL, simulates the cluster and version it is given, and stops on SIGTERM', async (t) => {
     const mainJs = new URL('../qdrant-server/main.js', import.meta.url);
     // main.js stays idle under the test runner (NODE_TEST_CONTEXT), so run it outside of it
     const env = { ...process.env };
     delete env.NODE_TEST_CONTEXT;
-    const child = spawn(process.execPath, [mainJs.pathname, '--port', '0', '--api-key', 'k'], {
+    const args = ['--port', '0', '--api-key', 'k', '--peers', '3', '--qdrant-version', '1.16.3'];
+    const child = spawn(process.execPath, [mainJs.pathname, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env,
     });
@@ -138,8 +139,37 @@ describe('fault injection, request log and lifecycle', () => {
     const url = m[1]!;
     assert.equal((await fetch(`${url}/collections`)).status, 401);
     assert.equal((await fetch(`${url}/collections`, { headers: { 'api-key': 'k' } })).status, 200);
+    const get = async (path: string): Promise<unknown> =>
+      ((await (await fetch(`${url}${path}`, { headers: { 'api-key': 'k' } })).json()) as { result?: unknown }).result;
+    assert.equal(
+      ((await fetch(`${url}/`, { headers: { 'api-key': 'k' } }).then((r) => r.json())) as { version: string }).version,
+      '1.16.3',
+    );
+    const cluster = (await get('/cluster')) as { status: string; peers: Record<string, unknown> };
+    assert.equal(cluster.status, 'enabled');
+    assert.equal(Object.keys(cluster.peers).length, 3);
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 0);
+  });
+
+  it('main.js refuses a bad --peers or --qdrant-version with its usage (exit 2)', async () => {
+    const mainJs = new URL('../qdrant-server/main.js', import.meta.url);
+    const env = { ...process.env };
+    delete env.NODE_TEST_CONTEXT;
+    for (const [args, expected] of [
+      [['--peers', '0'], /^invalid --peers 0: a whole number from 1 to 64\nusage: /],
+      [['--qdrant-version', 'latest'], /^invalid --qdrant-version latest: a version such as 1\.18\.0\nusage: /],
+    ] as const) {
+      const child = spawn(process.execPath, [mainJs.pathname, '--port', '0', ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env,
+      });
+      let err = '';
+      child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+      const [code] = (await once(child, 'exit')) as [number | null];
+      assert.equal(code, 2);
+      assert.match(err, expected);
+    }
   });
 });
