@@ -68,9 +68,29 @@ function check<T>(schema: z.ZodType<T>, input: Sourced<unknown>, fix: string): T
 
 /** How an error quotes a bad value: one short line, never a password written into a URL. */
 function quoted(value: unknown): string {
-  const text = JSON.stringify(value).replace(/[^/@\s"]*:[^/@\s"]*@/g, '…@');
-  return clipped(text, QUOTED_MAX);
+  return clipped(hideUserinfo(JSON.stringify(value)), QUOTED_MAX);
 }
+
+/**
+ * `user:password@` anywhere in the text becomes `…@`: the stretch before each @, back to a /,
+ * @, quote or space, when it holds a colon. A loop rather than a regular expression, which
+ * backtracks quadratically on a long value without one (a 100,000-character name: 22 s).
+ */
+function hideUserinfo(text: string): string {
+  let out = '';
+  let kept = 0;
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    let start = at;
+    while (start > kept && !USERINFO_END.has(text[start - 1]!)) start--;
+    if (text.slice(start, at).includes(':')) {
+      out += `${text.slice(kept, start)}…`;
+      kept = at;
+    }
+  }
+  return out + text.slice(kept);
+}
+
+const USERINFO_END = new Set(['/', '@', '"', ' ', '\t', '\n', '\r']);
 
 /** Characters of a bad value an error quotes: a whole store name (at most 100) fits. */
 const QUOTED_MAX = 120;
