@@ -251,6 +251,8 @@ describe('ba-backup', () => {
       /^\[ERROR\] Invalid QDRANT_URL "localhost:6333": must be an http:\/\/ or https:\/\/ URL\n/,
     ],
     ['BA_USERNAME', '../escape', /^\[ERROR\] Invalid BA_USERNAME "\.\.\/escape": use only letters/],
+    // the password of a malformed URL is never printed
+    ['QDRANT_URL', 'qdrant:hunter2@q:6333', /^\[ERROR\] Invalid QDRANT_URL "…@q:6333": must be an http/],
   ] as const) {
     it(`rejects ${name}=${value} with a one-line error naming it, exit 2`, async () => {
       const result = await runCli('backup', [], { cwd: store.root, env: { [name]: value } });
@@ -258,6 +260,13 @@ describe('ba-backup', () => {
       assert.match(result.stderr, pattern);
     });
   }
+
+  it('quotes a 100,000-character BA_AGENT_NAME in one short line, exit 2', async () => {
+    const result = await runCli('backup', [], { cwd: store.root, env: { BA_AGENT_NAME: `${'a'.repeat(100_000)}/` } });
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /^\[ERROR\] Invalid BA_AGENT_NAME "a{118}…: must be at most 100 characters\n/);
+    assert.ok(result.stderr.length < 400, `${result.stderr.length} characters`);
+  });
 
   it('rejects a bad --batch-size, exit 2', async () => {
     const result = await runCli('backup', ['--batch-size', '0'], { cwd: store.root, env });
