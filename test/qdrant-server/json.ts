@@ -38,15 +38,8 @@ export function decodeJsonBody(bytes: Buffer): string {
   if (isUtf8(bytes)) return bytes.toString('utf8');
   const end = endOfStringHolding(bytes, firstInvalidUtf8(bytes));
   if (end === undefined) return bytes.toString('utf8');
-  let line = 1;
-  let lineStart = 0;
-  for (let i = 0; i < end; i++) {
-    if (bytes[i] === WS_LF) {
-      line++;
-      lineStart = i + 1;
-    }
-  }
-  throw new JsonSyntaxError('invalid unicode code point', line, end - lineStart);
+  const { line, column } = lineColumn(bytes, end, false);
+  throw new JsonSyntaxError('invalid unicode code point', line, column);
 }
 
 /** Index of the first byte that does not start a valid UTF-8 sequence. */
@@ -127,13 +120,16 @@ export function locateValueEnd(text: string, path: JsonPath): { line: number; co
   return parser.targetEnd === undefined ? undefined : lineColumn(text, parser.targetEnd, false);
 }
 
-/** 1-based line and column of index `i`; `atChar` means the column of the char at i itself. */
-function lineColumn(text: string, i: number, atChar: boolean): { line: number; column: number } {
+/**
+ * 1-based line and column of index `i`; `atChar` means the column of the char at i itself.
+ * In text columns count characters, in bytes they count bytes (as serde_json counts them).
+ */
+function lineColumn(text: string | Buffer, i: number, atChar: boolean): { line: number; column: number } {
   let line = 1;
   let lineStart = 0;
   const end = Math.min(i, text.length);
   for (let j = 0; j < end; j++) {
-    if (text.charCodeAt(j) === 10) {
+    if ((typeof text === 'string' ? text.charCodeAt(j) : text[j]) === 10) {
       line++;
       lineStart = j + 1;
     }
